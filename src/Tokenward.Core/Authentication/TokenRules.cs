@@ -1,0 +1,53 @@
+using Tokenward.Core.Tokens;
+
+namespace Tokenward.Core.Authentication;
+
+/// <summary>
+/// Decides whether a found token may be used for a request, in GitLab's order: expired, then
+/// revoked, then scope, then impersonation disabled; then whether its owner may use the API.
+/// </summary>
+public static class TokenRules
+{
+    /// <returns>null when the token may be used, else why not.</returns>
+    public static AuthFailReason? Check(
+        TokenFacts token,
+        DateOnly today,
+        IReadOnlyCollection<string> acceptedScopes,
+        bool impersonationEnabled)
+    {
+        if (TokenExpiry.IsExpired(token.ExpiresAt, today))
+        {
+            return AuthFailReason.TokenExpired;
+        }
+
+        if (token.Revoked)
+        {
+            return AuthFailReason.TokenRevoked;
+        }
+
+        if (!HasAnyScope(token.Scopes, acceptedScopes))
+        {
+            return AuthFailReason.InsufficientScope;
+        }
+
+        if (token.Impersonation && !impersonationEnabled)
+        {
+            return AuthFailReason.ImpersonationDisabled;
+        }
+
+        return UserStates.MayUseApi(token.OwnerState) ? null : AuthFailReason.UserBlocked;
+    }
+
+    public static bool HasAnyScope(IReadOnlyList<string> granted, IReadOnlyCollection<string> accepted)
+    {
+        foreach (var scope in granted)
+        {
+            if (accepted.Contains(scope))
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
+}

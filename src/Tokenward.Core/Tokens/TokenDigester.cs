@@ -1,0 +1,40 @@
+using System.Security.Cryptography;
+using System.Text;
+
+namespace Tokenward.Core.Tokens;
+
+/// <summary>
+/// Keyed digest of token values (HMAC-SHA256 with the instance secret). Only digests are stored,
+/// so a database leak alone reveals no usable token and cannot be brute-forced offline.
+/// </summary>
+public sealed class TokenDigester
+{
+    public const int MinimumSecretBytes = 32;
+
+    private readonly byte[] _secret;
+
+    public TokenDigester(byte[] secret)
+    {
+        if (secret.Length < MinimumSecretBytes)
+        {
+            throw new ArgumentException($"The token digest secret must be at least {MinimumSecretBytes} bytes.", nameof(secret));
+        }
+
+        _secret = (byte[])secret.Clone();
+    }
+
+    /// <summary>Lower-case hex of HMAC-SHA256(secret, UTF-8 of the token).</summary>
+    public string Digest(string token)
+    {
+        var maxBytes = Encoding.UTF8.GetMaxByteCount(token.Length);
+        var buffer = maxBytes <= 512 ? stackalloc byte[maxBytes] : new byte[maxBytes];
+        var written = Encoding.UTF8.GetBytes(token, buffer);
+        Span<byte> mac = stackalloc byte[HMACSHA256.HashSizeInBytes];
+        HMACSHA256.HashData(_secret, buffer[..written], mac);
+        return Convert.ToHexStringLower(mac);
+    }
+
+    /// <summary>Compares two digests without leaking, through timing, where they differ.</summary>
+    public static bool DigestsEqual(string a, string b) =>
+        CryptographicOperations.FixedTimeEquals(Encoding.ASCII.GetBytes(a), Encoding.ASCII.GetBytes(b));
+}

@@ -1,0 +1,61 @@
+using System.Text.Json;
+using Microsoft.AspNetCore.Http.Json;
+using Microsoft.Extensions.Options;
+
+namespace Tokenward.Api;
+
+/// <summary>
+/// Turns <see cref="ApiException"/> into GitLab's response, and anything unexpected into a bare
+/// GitLab-style 500 (never a stack trace); the cause goes to the application log.
+/// </summary>
+public sealed partial class ApiExceptionMiddleware(RequestDelegate next, IOptions<JsonOptions> json, ILogger<ApiExceptionMiddleware> logger)
+{
+    private readonly JsonSerializerOptions _json = json.Value.SerializerOptions;
+
+    public async Task InvokeAsync(HttpContext context)
+    {
+        try
+        {
+            await next(context);
+        }
+        catch (ApiException e) when (!context.Response.HasStarted)
+        {
+            await WriteAsync(context, e);
+        }
+        catch (PersonalAccessTokens.TokenValidationException e) when (!context.Response.HasStarted)
+        {
+            await WriteAsync(context, ApiException.Invalid(e.Field, e.Problem));
+        }
+        catch (BadHttpRequestException e) when (!context.Response.HasStarted)
+        {
+            await WriteAsync(context, ApiException.BadRequest(e.Message));
+        }
+        catch (OperationCanceledException) when (context.RequestAborted.IsCancellationRequested)
+        {
+            // The client went away; there is no one to answer.
+            context.Response.StatusCode = 499;
+        }
+        catch (Exception e) when (!context.Response.HasStarted)
+        {
+            LogUnexpected(logger, e, context.Request.Method, context.Request.Path);
+            context.Response.Clear();
+            context.Response.StatusCode = StatusCodes.Status500InternalServerError;
+            await context.Response.WriteAsJsonAsync(new Dictionary<string, string> { ["message"] = "500 Internal Server Error" }, _json);
+        }
+    }
+
+    public Task WriteAsync(HttpContext context, ApiException e)
+    {
+        context.Response.Clear();
+        context.Response.StatusCode = e.Status;
+        foreach (var (name, value) in e.Headers)
+        {
+            context.Response.Headers[name] = value;
+        }
+
+        return context.Response.WriteAsJsonAsync(e.Body, _json);
+    }
+
+    [LoggerMessage(EventId = 1000, Level = LogLevel.Error, Message = "Unhandled error on {Method} {Path}")]
+    private static partial void LogUnexpected(ILogger logger, Exception e, string method, string path);
+}

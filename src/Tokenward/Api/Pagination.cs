@@ -1,0 +1,59 @@
+using Microsoft.AspNetCore.WebUtilities;
+using Microsoft.EntityFrameworkCore;
+
+namespace Tokenward.Api;
+
+/// <summary>GitLab's offset pagination: <c>page</c>, <c>per_page</c> (20, at most 100) and the <c>x-*</c> and <c>link</c> headers.</summary>
+public static class Pagination
+{
+    public const int DefaultPerPage = 20;
+    public const int MaxPerPage = 100;
+
+    public static async Task<List<T>> PageAsync<T>(IQueryable<T> query, ApiParams p, HttpContext context, CancellationToken ct)
+    {
+        var page = Math.Max(1, p.Int("page") ?? 1);
+        var perPage = Math.Clamp(p.Int("per_page") ?? DefaultPerPage, 1, MaxPerPage);
+        var total = await query.LongCountAsync(ct);
+        var items = await query.Skip((page - 1) * perPage).Take(perPage).ToListAsync(ct);
+        WriteHeaders(context, page, perPage, total);
+        return items;
+    }
+
+    public static void WriteHeaders(HttpContext context, int page, int perPage, long total)
+    {
+        var totalPages = (int)Math.Max(1, (total + perPage - 1) / perPage);
+        var headers = context.Response.Headers;
+        headers["x-page"] = page.ToString(System.Globalization.CultureInfo.InvariantCulture);
+        headers["x-per-page"] = perPage.ToString(System.Globalization.CultureInfo.InvariantCulture);
+        headers["x-total"] = total.ToString(System.Globalization.CultureInfo.InvariantCulture);
+        headers["x-total-pages"] = totalPages.ToString(System.Globalization.CultureInfo.InvariantCulture);
+        headers["x-next-page"] = page < totalPages ? (page + 1).ToString(System.Globalization.CultureInfo.InvariantCulture) : string.Empty;
+        headers["x-prev-page"] = page > 1 && page <= totalPages + 1 ? (page - 1).ToString(System.Globalization.CultureInfo.InvariantCulture) : string.Empty;
+
+        var links = new List<string>();
+        if (page > 1)
+        {
+            links.Add($"<{Url(context, Math.Min(page - 1, totalPages), perPage)}>; rel=\"prev\"");
+        }
+
+        if (page < totalPages)
+        {
+            links.Add($"<{Url(context, page + 1, perPage)}>; rel=\"next\"");
+        }
+
+        links.Add($"<{Url(context, 1, perPage)}>; rel=\"first\"");
+        links.Add($"<{Url(context, totalPages, perPage)}>; rel=\"last\"");
+        headers["link"] = string.Join(", ", links);
+    }
+
+    private static string Url(HttpContext context, int page, int perPage)
+    {
+        var request = context.Request;
+        var query = request.Query
+            .Where(q => q.Key is not ("page" or "per_page" or "private_token"))
+            .SelectMany(q => q.Value.Select(v => new KeyValuePair<string, string?>(q.Key, v)))
+            .Append(new("page", page.ToString(System.Globalization.CultureInfo.InvariantCulture)))
+            .Append(new("per_page", perPage.ToString(System.Globalization.CultureInfo.InvariantCulture)));
+        return QueryHelpers.AddQueryString($"{request.Scheme}://{request.Host}{request.PathBase}{request.Path}", query);
+    }
+}

@@ -1,0 +1,20 @@
+using Tokenward.Storage;
+
+namespace Tokenward.Authentication;
+
+/// <summary>Who is calling: the authenticated user and the token used, if any.</summary>
+public sealed class CurrentRequest
+{
+    public User? User { get; set; }
+
+    public PersonalAccessToken? Token { get; set; }
+
+    public IReadOnlyList<string> TokenScopes { get; set; } = [];
+
+    public User RequireUser() => User ?? throw Api.ApiException.Unauthorized();
+
+    public bool IsAdmin => User?.Admin == true;
+
+    public static CurrentRequest Of(HttpContext context) =>
+        context.Features.Get<CurrentRequest>() ?? throw new InvalidOperationException("Authentication has not run for this request.");
+}

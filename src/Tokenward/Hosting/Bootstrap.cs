@@ -1,0 +1,57 @@
+using Microsoft.EntityFrameworkCore;
+using Tokenward.Authentication;
+using Tokenward.Core.Tokens;
+using Tokenward.PersonalAccessTokens;
+using Tokenward.Storage;
+
+namespace Tokenward.Hosting;
+
+/// <summary>
+/// First start of an empty database: the admin <c>root</c> (id 1) and its first token, either the
+/// value of <c>TOKENWARD_INITIAL_ROOT_TOKEN</c> or a generated one that is printed this once.
+/// </summary>
+public static class Bootstrap
+{
+    /// <returns>The generated root token when one was made and must be shown; otherwise null.</returns>
+    public static async Task<string?> EnsureRootAsync(TokenwardDb db, PersonalAccessTokenService tokens, TokenwardSettings settings, TimeProvider clock, CancellationToken ct)
+    {
+        if (await db.Users.AnyAsync(ct))
+        {
+            return null;
+        }
+
+        var now = TokenAuthenticator.TruncateToMilliseconds(clock.GetUtcNow().UtcDateTime);
+        var root = new User
+        {
+            Id = 1,
+            Username = "root",
+            Email = "admin@example.com",
+            Name = "Administrator",
+            Admin = true,
+            CreatedAt = now,
+            UpdatedAt = now,
+        };
+        db.Users.Add(root);
+        try
+        {
+            await db.SaveChangesAsync(ct);
+        }
+        catch (DbUpdateException)
+        {
+            // Another process bootstrapped the same database at the same moment.
+            return null;
+        }
+
+        db.Entry(root).State = EntityState.Detached;
+        if (db.Database.IsNpgsql())
+        {
+            // Inserting id 1 explicitly does not move the identity sequence; later users must not collide.
+            await db.Database.ExecuteSqlRawAsync("SELECT setval(pg_get_serial_sequence('users', 'id'), (SELECT MAX(id) FROM users));", ct);
+        }
+
+        var (_, plaintext) = await tokens.CreateAsync(
+            new NewToken(root.Id, "Initial root token", [Scopes.Api, Scopes.Sudo], ExplicitValue: settings.InitialRootToken),
+            ct);
+        return settings.InitialRootToken is null ? plaintext : null;
+    }
+}

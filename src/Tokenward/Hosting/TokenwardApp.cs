@@ -1,0 +1,73 @@
+using Tokenward.Api;
+using Tokenward.ApiLog;
+using Tokenward.Authentication;
+using Tokenward.Core.Tokens;
+using Tokenward.PersonalAccessTokens;
+using Tokenward.Storage;
+using Tokenward.Storage.Migrations;
+using Tokenward.Users;
+
+namespace Tokenward.Hosting;
+
+/// <summary>Builds the HTTP service: storage, token rules, the API and its request log.</summary>
+public static class TokenwardApp
+{
+    /// <summary>Services every entry point (server and CLI) shares.</summary>
+    public static IServiceCollection AddTokenwardCore(this IServiceCollection services, TokenwardSettings settings, TimeProvider clock)
+    {
+        services.AddSingleton(settings);
+        services.AddSingleton(clock);
+        services.AddSingleton(new TokenFormat(settings.TokenPrefix));
+        services.AddSingleton(new TokenDigester(InstanceSecret.Load(settings)));
+        services.AddDbContextPool<TokenwardDb>(o => TokenwardDb.Configure(o, settings.Database));
+        services.AddScoped<PersonalAccessTokenService>();
+        return services;
+    }
+
+    public static WebApplication Build(TokenwardSettings settings, TimeProvider clock, string[]? urls = null, Action<ILoggingBuilder>? logging = null)
+    {
+        var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { Args = [], ApplicationName = "tokenward" });
+        if (urls is { Length: > 0 })
+        {
+            builder.WebHost.UseUrls(urls);
+        }
+
+        // Per-command SQL logging would drown the service's own lines.
+        builder.Logging.AddFilter("Microsoft.EntityFrameworkCore", LogLevel.Warning);
+        logging?.Invoke(builder.Logging);
+        builder.Services.AddTokenwardCore(settings, clock);
+        builder.Services.AddSingleton<TokenAuthenticator>();
+        builder.Services.AddSingleton(sp => new ApiJsonLog(settings.LogDir, sp.GetRequiredService<ILogger<ApiJsonLog>>()));
+        builder.Services.AddHostedService(sp => sp.GetRequiredService<ApiJsonLog>());
+        builder.Services.ConfigureHttpJsonOptions(o => GitLabJson.Configure(o.SerializerOptions));
+        builder.Services.AddOpenApi("v4");
+
+        var app = builder.Build();
+        app.UseWhen(c => c.Request.Path.StartsWithSegments("/api"), api =>
+        {
+            api.UseMiddleware<ApiLogMiddleware>();
+            api.UseMiddleware<ApiExceptionMiddleware>();
+            // Routing already ran (WebApplication adds it first), so the endpoint and its ApiAccess are known here.
+            api.UseMiddleware<ApiAuthenticationMiddleware>();
+        });
+
+        app.MapOpenApi("/api/{documentName}/openapi.json");
+        app.MapGet("/-/health", () => TypedResults.Text("Tokenward OK")).ExcludeFromDescription();
+        var v4 = app.MapGroup("/api/v4");
+        UsersEndpoints.Map(v4);
+        PersonalAccessTokensEndpoints.Map(v4);
+        app.MapFallback("/api/{**path}", () => { throw ApiException.NotFound(); }).ExcludeFromDescription();
+        return app;
+    }
+
+    /// <summary>Migrates the schema and creates <c>root</c> on an empty database.</summary>
+    /// <returns>A generated root token to show once, or null.</returns>
+    public static async Task<string?> PrepareAsync(IServiceProvider services, CancellationToken ct)
+    {
+        var settings = services.GetRequiredService<TokenwardSettings>();
+        await Migrator.MigrateAsync(settings.Database, ct);
+        await using var scope = services.CreateAsyncScope();
+        var db = scope.ServiceProvider.GetRequiredService<TokenwardDb>();
+        return await Bootstrap.EnsureRootAsync(db, scope.ServiceProvider.GetRequiredService<PersonalAccessTokenService>(), settings, services.GetRequiredService<TimeProvider>(), ct);
+    }
+}

@@ -1,0 +1,98 @@
+using Tokenward.Storage;
+
+namespace Tokenward.Hosting;
+
+/// <summary>Everything an instance is configured with, resolved from options, environment and defaults.</summary>
+public sealed record TokenwardSettings
+{
+    public required string DataDir { get; init; }
+
+    public required DatabaseTarget Database { get; init; }
+
+    public required string LogDir { get; init; }
+
+    public string TokenPrefix { get; init; } = Core.Tokens.TokenFormat.DefaultPrefix;
+
+    /// <summary>From <c>TOKENWARD_SECRET</c>; when null the secret lives in <c>secrets.json</c> in the data folder.</summary>
+    public string? Secret { get; init; }
+
+    public string? InitialRootToken { get; init; }
+
+    /// <summary>GitLab's <c>require_personal_access_token_expiry</c>.</summary>
+    public bool RequireTokenExpiry { get; init; } = true;
+
+    /// <summary>GitLab's <c>max_personal_access_token_lifetime</c>, in days.</summary>
+    public int MaxTokenLifetimeDays { get; init; } = 365;
+
+    public bool ImpersonationEnabled { get; init; } = true;
+
+    /// <summary>
+    /// Resolves settings: an explicit option wins over its <c>TOKENWARD_*</c> variable, which wins
+    /// over the default.
+    /// </summary>
+    /// <exception cref="SettingsException">when a value is unusable.</exception>
+    public static TokenwardSettings Resolve(
+        string? dataDir,
+        string? database,
+        string? logDir,
+        Func<string, string?>? environment = null)
+    {
+        environment ??= Environment.GetEnvironmentVariable;
+        string? Env(string name) => environment(name) is { Length: > 0 } v ? v : null;
+
+        var data = Path.GetFullPath(dataDir ?? Env("TOKENWARD_DATA_DIR") ?? "data");
+        var db = database ?? Env("TOKENWARD_DATABASE");
+        DatabaseTarget target;
+        try
+        {
+            target = db is null ? DatabaseTarget.SqliteIn(data) : DatabaseTarget.Postgres(db);
+        }
+        catch (FormatException e)
+        {
+            throw new SettingsException($"--database: {e.Message}");
+        }
+
+        var prefix = Env("TOKENWARD_TOKEN_PREFIX") ?? Core.Tokens.TokenFormat.DefaultPrefix;
+        try
+        {
+            _ = new Core.Tokens.TokenFormat(prefix);
+        }
+        catch (ArgumentException e)
+        {
+            throw new SettingsException($"TOKENWARD_TOKEN_PREFIX: {e.Message}");
+        }
+
+        return new TokenwardSettings
+        {
+            DataDir = data,
+            Database = target,
+            LogDir = Path.GetFullPath(logDir ?? Env("TOKENWARD_LOG_DIR") ?? Path.Combine(data, "log")),
+            TokenPrefix = prefix,
+            Secret = Env("TOKENWARD_SECRET"),
+            InitialRootToken = Env("TOKENWARD_INITIAL_ROOT_TOKEN"),
+            RequireTokenExpiry = ParseBool(Env("TOKENWARD_REQUIRE_TOKEN_EXPIRY"), true, "TOKENWARD_REQUIRE_TOKEN_EXPIRY"),
+            MaxTokenLifetimeDays = ParseDays(Env("TOKENWARD_MAX_TOKEN_LIFETIME_DAYS")),
+            ImpersonationEnabled = ParseBool(Env("TOKENWARD_IMPERSONATION_ENABLED"), true, "TOKENWARD_IMPERSONATION_ENABLED"),
+        };
+    }
+
+    private static bool ParseBool(string? value, bool fallback, string name) => value?.ToLowerInvariant() switch
+    {
+        null => fallback,
+        "1" or "true" or "yes" or "on" => true,
+        "0" or "false" or "no" or "off" => false,
+        _ => throw new SettingsException($"{name} must be true or false, not '{value}'."),
+    };
+
+    private static int ParseDays(string? value)
+    {
+        if (value is null)
+        {
+            return 365;
+        }
+
+        return int.TryParse(value, out var days) && days is >= 1 and <= 400
+            ? days
+            : throw new SettingsException("TOKENWARD_MAX_TOKEN_LIFETIME_DAYS must be a whole number of days from 1 to 400.");
+    }
+}

@@ -1,0 +1,178 @@
+using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.EntityFrameworkCore;
+using Tokenward.Api;
+using Tokenward.Authentication;
+using Tokenward.Core.Tokens;
+using Tokenward.Storage;
+
+namespace Tokenward.PersonalAccessTokens;
+
+/// <summary>
+/// GitLab's personal access token API: <c>/personal_access_tokens</c>, <c>/self</c>, and creation
+/// under <c>/users/:user_id</c> (admins) and <c>/user</c> (limited scopes).
+/// </summary>
+public static class PersonalAccessTokensEndpoints
+{
+    private static readonly string[] RequiredForCreate = ["name", "scopes"];
+
+    public static void Map(RouteGroupBuilder api)
+    {
+        var tokens = api.MapGroup("/personal_access_tokens").WithTags("Personal access tokens");
+        tokens.MapGet("/", List).WithSummary("List personal access tokens (admins: all, others: their own)");
+        tokens.MapGet("/self", GetSelf).Accepts(ApiAccess.AnyScope).WithSummary("The token used for this request");
+        tokens.MapDelete("/self", RevokeSelf).Accepts(ApiAccess.AnyScope).WithSummary("Revoke the token used for this request");
+        tokens.MapGet("/{id}", Get).WithSummary("One personal access token");
+        tokens.MapDelete("/{id}", Revoke).WithSummary("Revoke a personal access token");
+
+        api.MapPost("/users/{user_id}/personal_access_tokens", CreateForUser)
+            .AdminOnly(ApiAccess.Write).WithTags("Personal access tokens").WithSummary("Create a personal access token for a user (admin)");
+        api.MapPost("/user/personal_access_tokens", CreateForSelf)
+            .WithTags("Personal access tokens").WithSummary("Create a personal access token with limited scopes for yourself");
+    }
+
+    private static async Task<IResult> List(HttpContext context, TokenwardDb db, TimeProvider clock)
+    {
+        var current = CurrentRequest.Of(context);
+        var user = current.RequireUser();
+        var p = await ApiParams.ReadAsync(context);
+        var ct = context.RequestAborted;
+        var userId = p.Long("user_id");
+        if (current.IsAdmin)
+        {
+            if (userId is { } id && !await db.Users.AnyAsync(u => u.Id == id, ct))
+            {
+                throw ApiException.NotFound("User");
+            }
+        }
+        else if (userId is { } other && other != user.Id)
+        {
+            throw ApiException.Unauthorized();
+        }
+
+        var filter = new TokenFilter
+        {
+            UserId = current.IsAdmin ? userId : user.Id,
+            Impersonation = current.IsAdmin ? null : false,
+            Revoked = p.Bool("revoked"),
+            State = p.OneOf("state", "active", "inactive"),
+            CreatedBefore = p.Time("created_before"),
+            CreatedAfter = p.Time("created_after"),
+            LastUsedBefore = p.Time("last_used_before"),
+            LastUsedAfter = p.Time("last_used_after"),
+            ExpiresBefore = p.Date("expires_before"),
+            ExpiresAfter = p.Date("expires_after"),
+            Search = p.String("search"),
+            Sort = p.OneOf("sort", TokenFilter.Sorts),
+        };
+        var today = TokenExpiry.Today(clock);
+        var page = await Pagination.PageAsync(PersonalAccessTokenFinder.Find(db.PersonalAccessTokens, filter, today), p, context, ct);
+        return TypedResults.Ok(page.Select(t => TokenJson.From(t, today)));
+    }
+
+    private static Ok<TokenJson> GetSelf(HttpContext context, TimeProvider clock)
+    {
+        var token = CurrentRequest.Of(context).Token!;
+        return TypedResults.Ok(TokenJson.From(token, TokenExpiry.Today(clock)).WithLastUsedIps(token));
+    }
+
+    private static async Task<IResult> RevokeSelf(HttpContext context, PersonalAccessTokenService service)
+    {
+        await service.RevokeAsync(CurrentRequest.Of(context).Token!.Id, context.RequestAborted);
+        return TypedResults.NoContent();
+    }
+
+    private static async Task<IResult> Get(string id, HttpContext context, TokenwardDb db, TimeProvider clock)
+    {
+        var token = await FindVisibleAsync(id, context, db);
+        return TypedResults.Ok(TokenJson.From(token, TokenExpiry.Today(clock)).WithLastUsedIps(token));
+    }
+
+    private static async Task<IResult> Revoke(string id, HttpContext context, TokenwardDb db, PersonalAccessTokenService service)
+    {
+        var current = CurrentRequest.Of(context);
+        var user = current.RequireUser();
+        var tokenId = ParseId(id, "id");
+        var token = await db.PersonalAccessTokens.FirstOrDefaultAsync(t => t.Id == tokenId, context.RequestAborted)
+            ?? throw ApiException.NotFound("Personal Access Token");
+
+        // GitLab answers a token you may not revoke with a bare 400, not 403, so as not to confirm it exists.
+        if (!current.IsAdmin && (token.UserId != user.Id || token.Impersonation))
+        {
+            throw ApiException.BadRequest();
+        }
+
+        await service.RevokeAsync(token.Id, context.RequestAborted);
+        return TypedResults.NoContent();
+    }
+
+    private static async Task<IResult> CreateForUser(string user_id, HttpContext context, TokenwardDb db, PersonalAccessTokenService service, TimeProvider clock)
+    {
+        var userId = ParseId(user_id, "user_id");
+        var p = await ApiParams.ReadAsync(context);
+        var request = ReadNewToken(p, userId);
+        if (!await db.Users.AnyAsync(u => u.Id == userId, context.RequestAborted))
+        {
+            throw ApiException.NotFound("User");
+        }
+
+        return await CreateAsync(request, service, clock, context.RequestAborted);
+    }
+
+    private static async Task<IResult> CreateForSelf(HttpContext context, PersonalAccessTokenService service, TimeProvider clock)
+    {
+        var user = CurrentRequest.Of(context).RequireUser();
+        var p = await ApiParams.ReadAsync(context);
+        var request = ReadNewToken(p, user.Id);
+        if (request.Scopes.Any(s => !Scopes.SelfServiceAllowed.Contains(s)))
+        {
+            throw ApiException.InvalidParameter("scopes does not have a valid value");
+        }
+
+        return await CreateAsync(request, service, clock, context.RequestAborted);
+    }
+
+    private static NewToken ReadNewToken(ApiParams p, long userId)
+    {
+        var missing = RequiredForCreate.Where(n => p.String(n) is not { Length: > 0 }).ToList();
+        if (missing.Count > 0)
+        {
+            throw ApiException.InvalidParameter(string.Join(", ", missing.Select(n => $"{n} is missing")));
+        }
+
+        var scopes = p.List("scopes")!;
+        if (scopes.Any(s => !Scopes.IsKnown(s)))
+        {
+            throw ApiException.InvalidParameter("scopes does not have a valid value");
+        }
+
+        return new NewToken(userId, p.RequiredString("name"), scopes, p.Date("expires_at"), p.String("description"));
+    }
+
+    private static async Task<IResult> CreateAsync(NewToken request, PersonalAccessTokenService service, TimeProvider clock, CancellationToken ct)
+    {
+        var (token, plaintext) = await service.CreateAsync(request, ct);
+        return TypedResults.Created(
+            $"/api/v4/personal_access_tokens/{token.Id}",
+            TokenJson.From(token, TokenExpiry.Today(clock)) with { Token = plaintext });
+    }
+
+    /// <summary>A token the caller may see: admins any (404 when missing), others their own non-impersonation tokens (401 otherwise, hiding existence).</summary>
+    private static async Task<PersonalAccessToken> FindVisibleAsync(string id, HttpContext context, TokenwardDb db)
+    {
+        var current = CurrentRequest.Of(context);
+        var user = current.RequireUser();
+        var tokenId = ParseId(id, "id");
+        var token = await db.PersonalAccessTokens.FirstOrDefaultAsync(t => t.Id == tokenId, context.RequestAborted);
+        if (current.IsAdmin)
+        {
+            return token ?? throw ApiException.NotFound();
+        }
+
+        return token is not null && token.UserId == user.Id && !token.Impersonation ? token : throw ApiException.Unauthorized();
+    }
+
+    internal static long ParseId(string value, string name) =>
+        long.TryParse(value, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var id) && id > 0
+            ? id
+            : throw ApiException.InvalidParameter($"{name} is invalid");
+}

@@ -1,0 +1,46 @@
+using System.Text.Json;
+using System.Text.Json.Serialization;
+using Tokenward.Authentication;
+using Tokenward.Core.Tokens;
+using Tokenward.Storage;
+
+namespace Tokenward.PersonalAccessTokens;
+
+/// <summary>A personal access token as GitLab's API returns it, fields in GitLab's order.</summary>
+public sealed record TokenJson(
+    long Id,
+    string Name,
+    bool Revoked,
+    DateTime CreatedAt,
+    string? Description,
+    IReadOnlyList<string> Scopes,
+    long UserId,
+    DateTime? LastUsedAt,
+    bool Active,
+    DateOnly? ExpiresAt)
+{
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public bool? Impersonation { get; init; }
+
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public IReadOnlyList<string>? LastUsedIps { get; init; }
+
+    /// <summary>Only in the response that creates the token.</summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public string? Token { get; init; }
+
+    public static TokenJson From(PersonalAccessToken t, DateOnly today) => new(
+        t.Id,
+        t.Name,
+        t.Revoked,
+        t.CreatedAt,
+        t.Description,
+        JsonSerializer.Deserialize<string[]>(t.Scopes) ?? [],
+        t.UserId,
+        t.LastUsedAt,
+        TokenExpiry.IsActive(t.Revoked, t.ExpiresAt, today),
+        t.ExpiresAt);
+
+    public TokenJson WithLastUsedIps(PersonalAccessToken t) =>
+        this with { LastUsedIps = TokenAuthenticator.ParseIps(t.LastUsedIps).AsEnumerable().Reverse().ToList() };
+}

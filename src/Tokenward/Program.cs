@@ -1,0 +1,28 @@
+using System.CommandLine;
+using System.Data.Common;
+using Tokenward.Cli;
+using Tokenward.Hosting;
+using Tokenward.PersonalAccessTokens;
+using Tokenward.Storage.Migrations;
+
+var root = new RootCommand("Tokenward: GitLab-compatible access tokens, and the tools to troubleshoot them")
+{
+    GlobalOptions.DataDir,
+    GlobalOptions.Database,
+    GlobalOptions.LogDir,
+    ServeCommand.Create(),
+    UsersCommand.Create(),
+};
+
+try
+{
+    return await root.Parse(args).InvokeAsync(new InvocationConfiguration { EnableDefaultExceptionHandler = false });
+}
+catch (Exception e) when (e is SettingsException or SchemaException or TokenValidationException)
+{
+    return CliErrors.Fail(e.Message);
+}
+catch (DbException e)
+{
+    return CliErrors.Fail($"database error: {e.Message}");
+}

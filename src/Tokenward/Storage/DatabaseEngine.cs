@@ -1,0 +1,7 @@
+namespace Tokenward.Storage;
+
+public enum DatabaseEngine
+{
+    Sqlite,
+    Postgres,
+}

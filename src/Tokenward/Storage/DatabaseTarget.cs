@@ -1,0 +1,97 @@
+using Microsoft.Data.Sqlite;
+using Npgsql;
+
+namespace Tokenward.Storage;
+
+/// <summary>Which database to use: the embedded SQLite file, or a PostgreSQL server.</summary>
+public sealed record DatabaseTarget(DatabaseEngine Engine, string ConnectionString)
+{
+    public static DatabaseTarget SqliteIn(string dataDir) => new(
+        DatabaseEngine.Sqlite,
+        new SqliteConnectionStringBuilder
+        {
+            DataSource = Path.Combine(dataDir, "tokenward.sqlite3"),
+            Pooling = true,
+        }.ToString());
+
+    /// <summary>
+    /// Accepts a <c>postgres://user:pass@host:port/db?sslmode=...</c> URL or an Npgsql connection string.
+    /// </summary>
+    /// <exception cref="FormatException">when the value is neither.</exception>
+    public static DatabaseTarget Postgres(string value)
+    {
+        if (value.StartsWith("postgres://", StringComparison.OrdinalIgnoreCase)
+            || value.StartsWith("postgresql://", StringComparison.OrdinalIgnoreCase))
+        {
+            return new(DatabaseEngine.Postgres, FromUrl(value));
+        }
+
+        try
+        {
+            var builder = new NpgsqlConnectionStringBuilder(value);
+            if (string.IsNullOrEmpty(builder.Host))
+            {
+                throw new FormatException("The PostgreSQL connection string names no Host.");
+            }
+
+            return new(DatabaseEngine.Postgres, builder.ToString());
+        }
+        catch (ArgumentException e)
+        {
+            throw new FormatException($"Not a PostgreSQL URL or connection string: {e.Message}", e);
+        }
+    }
+
+    /// <summary>A description safe to print: no password.</summary>
+    public string Describe()
+    {
+        if (Engine == DatabaseEngine.Sqlite)
+        {
+            return "SQLite " + new SqliteConnectionStringBuilder(ConnectionString).DataSource;
+        }
+
+        var b = new NpgsqlConnectionStringBuilder(ConnectionString);
+        return $"PostgreSQL {b.Username}@{b.Host}:{b.Port}/{b.Database}";
+    }
+
+    private static string FromUrl(string url)
+    {
+        if (!Uri.TryCreate(url, UriKind.Absolute, out var uri) || string.IsNullOrEmpty(uri.Host))
+        {
+            throw new FormatException("The PostgreSQL URL is not valid; expected postgres://user:pass@host:port/db.");
+        }
+
+        var builder = new NpgsqlConnectionStringBuilder
+        {
+            Host = uri.Host,
+            Port = uri.IsDefaultPort || uri.Port <= 0 ? 5432 : uri.Port,
+            Database = Uri.UnescapeDataString(uri.AbsolutePath.TrimStart('/')),
+        };
+        if (uri.UserInfo.Length > 0)
+        {
+            var parts = uri.UserInfo.Split(':', 2);
+            builder.Username = Uri.UnescapeDataString(parts[0]);
+            if (parts.Length == 2)
+            {
+                builder.Password = Uri.UnescapeDataString(parts[1]);
+            }
+        }
+
+        foreach (var pair in uri.Query.TrimStart('?').Split('&', StringSplitOptions.RemoveEmptyEntries))
+        {
+            var kv = pair.Split('=', 2);
+            var key = Uri.UnescapeDataString(kv[0]);
+            var val = kv.Length == 2 ? Uri.UnescapeDataString(kv[1]) : string.Empty;
+            try
+            {
+                builder[key] = val;
+            }
+            catch (ArgumentException e)
+            {
+                throw new FormatException($"Unknown PostgreSQL URL parameter '{key}'.", e);
+            }
+        }
+
+        return builder.ToString();
+    }
+}

@@ -1,0 +1,37 @@
+namespace Tokenward.Storage;
+
+/// <summary>A row of <c>personal_access_tokens</c>. The token itself is never stored, only its keyed digest.</summary>
+public sealed class PersonalAccessToken
+{
+    public long Id { get; set; }
+
+    public long UserId { get; set; }
+
+    public User? User { get; set; }
+
+    public required string Name { get; set; }
+
+    public string? Description { get; set; }
+
+    public required string TokenDigest { get; set; }
+
+    /// <summary>Scopes as a JSON array, e.g. <c>["api","read_user"]</c>, the way GitLab's scripts print them.</summary>
+    public required string Scopes { get; set; }
+
+    public bool Revoked { get; set; }
+
+    public bool Impersonation { get; set; }
+
+    public DateOnly? ExpiresAt { get; set; }
+
+    public DateTime? LastUsedAt { get; set; }
+
+    /// <summary>Up to five client addresses, newest last, as a JSON array.</summary>
+    public string? LastUsedIps { get; set; }
+
+    public long? PreviousPersonalAccessTokenId { get; set; }
+
+    public DateTime CreatedAt { get; set; }
+
+    public DateTime UpdatedAt { get; set; }
+}

@@ -1,0 +1,51 @@
+using Microsoft.EntityFrameworkCore;
+using Microsoft.EntityFrameworkCore.Storage.ValueConversion;
+
+namespace Tokenward.Storage;
+
+/// <summary>
+/// EF Core view of the schema. The schema itself comes from <see cref="Migrations.Migrator"/>
+/// (hand-written, per engine), so table and column names match GitLab's exactly.
+/// </summary>
+public sealed class TokenwardDb(DbContextOptions<TokenwardDb> options) : DbContext(options)
+{
+    public DbSet<User> Users => Set<User>();
+
+    public DbSet<PersonalAccessToken> PersonalAccessTokens => Set<PersonalAccessToken>();
+
+    public static void Configure(DbContextOptionsBuilder options, DatabaseTarget target)
+    {
+        if (target.Engine == DatabaseEngine.Sqlite)
+        {
+            options.UseSqlite(target.ConnectionString);
+        }
+        else
+        {
+            options.UseNpgsql(target.ConnectionString);
+        }
+
+        options.UseSnakeCaseNamingConvention();
+        options.UseQueryTrackingBehavior(QueryTrackingBehavior.NoTracking);
+        options.AddInterceptors(DbTiming.Interceptor);
+    }
+
+    protected override void OnModelCreating(ModelBuilder modelBuilder)
+    {
+        modelBuilder.Entity<User>(e =>
+        {
+            e.ToTable("users");
+            e.HasMany(u => u.PersonalAccessTokens).WithOne(t => t.User).HasForeignKey(t => t.UserId);
+        });
+        modelBuilder.Entity<PersonalAccessToken>(e => e.ToTable("personal_access_tokens"));
+    }
+
+    protected override void ConfigureConventions(ModelConfigurationBuilder configurationBuilder)
+    {
+        // SQLite hands DateTime back as Unspecified; every time we store is UTC, so say so.
+        configurationBuilder.Properties<DateTime>().HaveConversion<UtcDateTimeConverter>();
+    }
+
+    private sealed class UtcDateTimeConverter() : ValueConverter<DateTime, DateTime>(
+        v => v.Kind == DateTimeKind.Utc ? v : DateTime.SpecifyKind(v, DateTimeKind.Utc),
+        v => DateTime.SpecifyKind(v, DateTimeKind.Utc));
+}

@@ -1,0 +1,24 @@
+namespace Tokenward.Storage;
+
+/// <summary>A row of <c>users</c>, named as GitLab names its columns.</summary>
+public sealed class User
+{
+    public long Id { get; set; }
+
+    public required string Username { get; set; }
+
+    public required string Email { get; set; }
+
+    public required string Name { get; set; }
+
+    /// <summary><c>active</c>, <c>blocked</c>, <c>banned</c> or <c>deactivated</c>.</summary>
+    public string State { get; set; } = Core.Authentication.UserStates.Active;
+
+    public bool Admin { get; set; }
+
+    public DateTime CreatedAt { get; set; }
+
+    public DateTime UpdatedAt { get; set; }
+
+    public List<PersonalAccessToken> PersonalAccessTokens { get; } = [];
+}

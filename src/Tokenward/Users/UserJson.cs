@@ -1,0 +1,47 @@
+using System.Text.Json.Serialization;
+using Tokenward.Storage;
+
+namespace Tokenward.Users;
+
+/// <summary>
+/// A user as GitLab's API shows it. Everyone sees the basic fields; the user themself and admins
+/// also see <c>created_at</c> and <c>email</c>; admins also <c>is_admin</c>.
+/// </summary>
+public sealed record UserJson(
+    long Id,
+    string Username,
+    string Name,
+    string State,
+    bool Locked,
+    string? AvatarUrl,
+    string WebUrl)
+{
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public DateTime? CreatedAt { get; init; }
+
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public bool? Bot { get; init; }
+
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public string? Email { get; init; }
+
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public bool? IsAdmin { get; init; }
+
+    public static UserJson From(User u, HttpRequest request, User? viewer)
+    {
+        var basic = new UserJson(u.Id, u.Username, u.Name, u.State, false, null, $"{request.Scheme}://{request.Host}/{Uri.EscapeDataString(u.Username)}");
+        if (viewer is null)
+        {
+            return basic;
+        }
+
+        var detailed = basic with { CreatedAt = u.CreatedAt, Bot = false };
+        if (viewer.Admin)
+        {
+            return detailed with { Email = u.Email, IsAdmin = u.Admin };
+        }
+
+        return viewer.Id == u.Id ? detailed with { Email = u.Email } : detailed;
+    }
+}
