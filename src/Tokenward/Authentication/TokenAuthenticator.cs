@@ -24,7 +24,9 @@ public sealed class TokenAuthenticator(TokenFormat format, TokenDigester digeste
 
     public const int LastUsedIpsKept = 5;
 
-    private static readonly Func<TokenwardDb, string, CancellationToken, Task<PersonalAccessToken?>> FindByDigest =
+    // Per instance, not static: a compiled query is bound to one EF model, and one process may
+    // host instances on different engines (the tests do).
+    private readonly Func<TokenwardDb, string, CancellationToken, Task<PersonalAccessToken?>> _findByDigest =
         EF.CompileAsyncQuery((TokenwardDb db, string digest, CancellationToken ct) =>
             db.PersonalAccessTokens.Include(t => t.User).FirstOrDefault(t => t.TokenDigest == digest));
 
@@ -39,7 +41,7 @@ public sealed class TokenAuthenticator(TokenFormat format, TokenDigester digeste
         }
 
         var digest = digester.Digest(value);
-        var token = await FindByDigest(db, digest, ct);
+        var token = await _findByDigest(db, digest, ct);
         return token is not null && TokenDigester.DigestsEqual(token.TokenDigest, digest) ? token : null;
     }
 
