@@ -51,7 +51,7 @@ public static class TokenwardApp
             api.UseMiddleware<ApiAuthenticationMiddleware>();
         });
 
-        app.MapOpenApi("/api/{documentName}/openapi.json");
+        app.MapOpenApi("/api/{documentName}/openapi.json").WithMetadata(new ApiAccess(ApiAccess.Read, Anonymous: true));
         app.MapGet("/-/health", () => TypedResults.Text("Tokenward OK")).ExcludeFromDescription();
         var v4 = app.MapGroup("/api/v4");
         UsersEndpoints.Map(v4);
