@@ -1,6 +1,6 @@
+using System.Text.Json.Nodes;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
-using System.Text.Json.Nodes;
 using Tokenward.Storage;
 using Tokenward.Tests.Infrastructure;
 

@@ -1,0 +1,125 @@
+using System.Net;
+using System.Net.Sockets;
+using System.Text.Json.Nodes;
+using Tokenward.Storage;
+using Tokenward.Tests.Infrastructure;
+
+namespace Tokenward.Tests.Cli;
+
+public sealed class CliTests : IDisposable
+{
+    private readonly string _dir = Directory.CreateTempSubdirectory("tokenward-cli-").FullName;
+
+    public void Dispose() => Directory.Delete(_dir, recursive: true);
+
+    [Theory]
+    [MemberData(nameof(Engines.Both), MemberType = typeof(Engines))]
+    public async Task Create_token_prints_a_token_that_authenticates(DatabaseEngine engine)
+    {
+        var database = engine == DatabaseEngine.Postgres ? ["--database", Engines.Fresh(engine, _dir).ConnectionString] : Array.Empty<string>();
+        // A first run on an empty database has no users yet: a clear error, not a crash.
+        var none = await TokenwardProcess.RunAsync(null, ["users", "create-token", "root", "--name", "n", "--scopes", "api", "--data-dir", _dir, .. database]);
+        Assert.Equal(1, none.ExitCode);
+        Assert.Contains("No user 'root'", none.Stderr, StringComparison.Ordinal);
+
+        await using var server = await StartOnAsync(engine, database);
+        // The child process runs on the real clock, so the date is relative to today.
+        var inAMonth = DateOnly.FromDateTime(TimeProvider.System.GetUtcNow().UtcDateTime).AddDays(30).ToString("yyyy-MM-dd", System.Globalization.CultureInfo.InvariantCulture);
+        var result = await TokenwardProcess.RunAsync(null, [
+            "users", "create-token", "root", "--name", "automation", "--scopes", "api,read_user", "--expires-at", inAMonth,
+            "--data-dir", _dir, .. database,
+        ]);
+        Assert.True(result.ExitCode == 0, result.Stderr);
+        var token = result.Stdout.Trim();
+        Assert.StartsWith("glpat-", token, StringComparison.Ordinal);
+        Assert.Contains("automation", result.Stderr, StringComparison.Ordinal);
+        // A date beyond the maximum lifetime is refused even from the CLI.
+        Assert.Contains("expires_at", (await TokenwardProcess.RunAsync(null, ["users", "create-token", "root", "--name", "n", "--scopes", "api", "--expires-at", "2099-01-01", "--data-dir", _dir, .. database])).Stderr, StringComparison.Ordinal);
+
+        using var client = new HttpClient();
+        client.DefaultRequestHeaders.Add("PRIVATE-TOKEN", token);
+        Assert.Equal(HttpStatusCode.OK, (await client.GetAsync(new Uri(server.Url, "/api/v4/user"))).StatusCode);
+    }
+
+    [Fact]
+    public async Task Create_token_takes_an_explicit_value_and_prints_json()
+    {
+        await using var server = await StartOnAsync(DatabaseEngine.Sqlite, []);
+        var value = "my-chosen-token-value-0001";
+        var result = await TokenwardProcess.RunAsync(null, ["users", "create-token", "root", "--name", "set", "--scopes", "read_api", "--value", value, "--format", "json", "--data-dir", _dir]);
+        Assert.True(result.ExitCode == 0, result.Stderr);
+        var json = JsonNode.Parse(result.Stdout)!;
+        Assert.Equal(value, (string?)json["token"]);
+        Assert.Equal("read_api", (string?)json["scopes"]![0]);
+
+        using var client = new HttpClient();
+        client.DefaultRequestHeaders.Add("PRIVATE-TOKEN", value);
+        Assert.Equal(HttpStatusCode.OK, (await client.GetAsync(new Uri(server.Url, "/api/v4/personal_access_tokens/self"))).StatusCode);
+
+        var duplicate = await TokenwardProcess.RunAsync(null, ["users", "create-token", "root", "--name", "again", "--scopes", "api", "--value", value, "--data-dir", _dir]);
+        Assert.Equal(1, duplicate.ExitCode);
+        Assert.Contains("already been taken", duplicate.Stderr, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("nobody", "--scopes", "api", "No user 'nobody'")]
+    [InlineData("root", "--scopes", "api,everything", "unknown scope 'everything'")]
+    [InlineData("root", "--expires-at", "31/12/2030", "--expires-at must be a date")]
+    [InlineData("root", "--value", "short", "too short")]
+    public async Task Bad_create_token_input_exits_non_zero_with_a_message(string user, string option, string value, string message)
+    {
+        await using var server = await StartOnAsync(DatabaseEngine.Sqlite, []);
+        string[] args = option == "--scopes"
+            ? ["users", "create-token", user, "--name", "n", "--scopes", value, "--data-dir", _dir]
+            : ["users", "create-token", user, "--name", "n", "--scopes", "api", option, value, "--data-dir", _dir];
+        var result = await TokenwardProcess.RunAsync(null, args);
+        Assert.Equal(1, result.ExitCode);
+        Assert.Contains(message, result.Stderr, StringComparison.Ordinal);
+        Assert.DoesNotContain("   at ", result.Stderr, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task A_bad_database_option_is_a_clear_error()
+    {
+        var result = await TokenwardProcess.RunAsync(null, ["users", "create-token", "root", "--name", "n", "--scopes", "api", "--database", "postgres://", "--data-dir", _dir]);
+        Assert.Equal(1, result.ExitCode);
+        Assert.Contains("--database", result.Stderr, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Serve_prints_the_generated_root_token_once()
+    {
+        var first = await ServeBrieflyAsync();
+        var token = first.Split('\n').Select(l => l.Trim()).Single(l => l.StartsWith("glpat-", StringComparison.Ordinal));
+        Assert.Contains("shown this once", first, StringComparison.Ordinal);
+        var second = await ServeBrieflyAsync();
+        Assert.DoesNotContain(token, second, StringComparison.Ordinal);
+        Assert.DoesNotContain("glpat-", second, StringComparison.Ordinal);
+    }
+
+    /// <summary>Starts <c>tokenward serve</c>, waits until it answers, and stops it; returns its standard output.</summary>
+    private async Task<string> ServeBrieflyAsync()
+    {
+        await using var server = await StartOnAsync(DatabaseEngine.Sqlite, [], initialRootToken: null);
+        return await server.StopAsync();
+    }
+
+    private async Task<ServeProcess> StartOnAsync(DatabaseEngine engine, string[] database, string? initialRootToken = TestServer.RootToken)
+    {
+        var port = FreePort();
+        var env = new Dictionary<string, string>();
+        if (initialRootToken is not null)
+        {
+            env["TOKENWARD_INITIAL_ROOT_TOKEN"] = initialRootToken;
+        }
+
+        return await ServeProcess.StartAsync(env, ["serve", "--urls", $"http://127.0.0.1:{port}", "--data-dir", _dir, .. database], new Uri($"http://127.0.0.1:{port}"));
+    }
+
+    private static int FreePort()
+    {
+        using var listener = new TcpListener(IPAddress.Loopback, 0);
+        listener.Start();
+        return ((IPEndPoint)listener.LocalEndpoint).Port;
+    }
+}

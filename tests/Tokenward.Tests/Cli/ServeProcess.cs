@@ -1,0 +1,100 @@
+using System.Diagnostics;
+using System.Text;
+
+namespace Tokenward.Tests.Cli;
+
+/// <summary><c>tokenward serve</c> running as a child process, stopped (SIGTERM) on dispose.</summary>
+public sealed class ServeProcess : IAsyncDisposable
+{
+    private readonly Process _process;
+    private readonly StringBuilder _stdout = new();
+    private readonly StringBuilder _stderr = new();
+
+    private ServeProcess(Process process, Uri url)
+    {
+        _process = process;
+        Url = url;
+    }
+
+    public Uri Url { get; }
+
+    public static async Task<ServeProcess> StartAsync(IReadOnlyDictionary<string, string> env, string[] args, Uri url)
+    {
+        var start = new ProcessStartInfo("dotnet")
+        {
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            UseShellExecute = false,
+        };
+        start.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "tokenward.dll"));
+        foreach (var a in args)
+        {
+            start.ArgumentList.Add(a);
+        }
+
+        foreach (var (k, v) in env)
+        {
+            start.Environment[k] = v;
+        }
+
+        var process = Process.Start(start)!;
+        var serve = new ServeProcess(process, url);
+        process.OutputDataReceived += (_, e) => { lock (serve._stdout) { serve._stdout.AppendLine(e.Data); } };
+        process.ErrorDataReceived += (_, e) => { lock (serve._stderr) { serve._stderr.AppendLine(e.Data); } };
+        process.BeginOutputReadLine();
+        process.BeginErrorReadLine();
+
+        using var client = new HttpClient();
+        var deadline = DateTime.UtcNow.AddSeconds(30);
+        while (true)
+        {
+            try
+            {
+                if ((await client.GetAsync(new Uri(url, "/-/health"))).IsSuccessStatusCode)
+                {
+                    return serve;
+                }
+            }
+            catch (HttpRequestException)
+            {
+            }
+
+            if (process.HasExited || DateTime.UtcNow > deadline)
+            {
+                await serve.DisposeAsync();
+                throw new InvalidOperationException($"tokenward serve did not start: {serve._stdout}{serve._stderr}");
+            }
+
+            await Task.Delay(100);
+        }
+    }
+
+    /// <summary>Stops the server gracefully and returns everything it printed on standard output.</summary>
+    public async Task<string> StopAsync()
+    {
+        if (!_process.HasExited)
+        {
+            Process.Start("kill", ["-TERM", _process.Id.ToString(System.Globalization.CultureInfo.InvariantCulture)])!.WaitForExit();
+            using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(20));
+            try
+            {
+                await _process.WaitForExitAsync(timeout.Token);
+            }
+            catch (OperationCanceledException)
+            {
+                _process.Kill(entireProcessTree: true);
+            }
+        }
+
+        lock (_stdout)
+        {
+            return _stdout.ToString();
+        }
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await StopAsync();
+        _process.Dispose();
+    }
+}

@@ -1,0 +1,113 @@
+using System.Data.Common;
+using Tokenward.Storage;
+using Tokenward.Storage.Migrations;
+using Tokenward.Tests.Infrastructure;
+
+namespace Tokenward.Tests.Storage;
+
+public sealed class MigrationTests : IDisposable
+{
+    private readonly string _dir = Directory.CreateTempSubdirectory("tokenward-migrations-").FullName;
+
+    public void Dispose() => Directory.Delete(_dir, recursive: true);
+
+    [Theory]
+    [MemberData(nameof(Engines.Both), MemberType = typeof(Engines))]
+    public async Task An_empty_database_gets_gitlabs_tables_and_a_second_run_changes_nothing(DatabaseEngine engine)
+    {
+        var target = Engines.Fresh(engine, _dir);
+        Assert.Equal(Schema.Migrations.Count, await Migrator.MigrateAsync(target, CancellationToken.None));
+        Assert.Equal(0, await Migrator.MigrateAsync(target, CancellationToken.None));
+
+        await using var connection = Migrator.Open(target);
+        await connection.OpenAsync();
+        var columns = await ScalarListAsync(connection, engine == DatabaseEngine.Sqlite
+            ? "SELECT name FROM pragma_table_info('personal_access_tokens')"
+            : "SELECT column_name FROM information_schema.columns WHERE table_name = 'personal_access_tokens'");
+        foreach (var column in new[] { "id", "user_id", "name", "description", "token_digest", "scopes", "revoked", "impersonation", "expires_at", "last_used_at", "created_at", "updated_at" })
+        {
+            Assert.Contains(column, columns);
+        }
+
+        Assert.Equal(Schema.Migrations.Select(m => m.Version), await ScalarListAsync(connection, "SELECT version FROM schema_migrations ORDER BY version"));
+    }
+
+    [Theory]
+    [MemberData(nameof(Engines.Both), MemberType = typeof(Engines))]
+    public async Task A_later_migration_keeps_the_rows_of_an_older_schema(DatabaseEngine engine)
+    {
+        var target = Engines.Fresh(engine, _dir);
+        await Migrator.MigrateAsync(target, CancellationToken.None);
+        await using (var connection = Migrator.Open(target))
+        {
+            await connection.OpenAsync();
+            await ExecuteAsync(connection, "INSERT INTO users (username, email, name, created_at, updated_at) VALUES ('old', 'old@example.com', 'Old', '2020-01-01 00:00:00', '2020-01-01 00:00:00')");
+        }
+
+        var next = Schema.Migrations.Append(new Migration(
+            "29991231000000",
+            "add a column",
+            "ALTER TABLE users ADD COLUMN note TEXT NULL;",
+            "ALTER TABLE users ADD COLUMN note text NULL;")).ToList();
+        Assert.Equal(1, await Migrator.MigrateAsync(target, next, CancellationToken.None));
+
+        await using var after = Migrator.Open(target);
+        await after.OpenAsync();
+        Assert.Equal(["old"], await ScalarListAsync(after, "SELECT username FROM users"));
+
+        // The older build refuses the newer schema instead of running on it.
+        var e = await Assert.ThrowsAsync<SchemaException>(() => Migrator.MigrateAsync(target, CancellationToken.None));
+        Assert.Contains("29991231000000", e.Message, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [MemberData(nameof(Engines.Both), MemberType = typeof(Engines))]
+    public async Task A_failing_migration_leaves_nothing_half_applied(DatabaseEngine engine)
+    {
+        var target = Engines.Fresh(engine, _dir);
+        var broken = Schema.Migrations.Append(new Migration(
+            "29991231000001",
+            "broken",
+            "CREATE TABLE half_done (id INTEGER); SELECT * FROM no_such_table;",
+            "CREATE TABLE half_done (id integer); SELECT * FROM no_such_table;")).ToList();
+        await Assert.ThrowsAnyAsync<DbException>(() => Migrator.MigrateAsync(target, broken, CancellationToken.None));
+
+        await using var connection = Migrator.Open(target);
+        await connection.OpenAsync();
+        var tables = await ScalarListAsync(connection, engine == DatabaseEngine.Sqlite
+            ? "SELECT name FROM sqlite_master WHERE type = 'table'"
+            : "SELECT table_name FROM information_schema.tables WHERE table_schema = 'public'");
+        Assert.DoesNotContain("half_done", tables);
+        Assert.Contains("users", tables);
+        Assert.DoesNotContain("29991231000001", await ScalarListAsync(connection, "SELECT version FROM schema_migrations"));
+    }
+
+    [Fact]
+    public async Task Concurrent_starts_migrate_once()
+    {
+        var target = Engines.Fresh(DatabaseEngine.Postgres, _dir);
+        var applied = await Task.WhenAll(Enumerable.Range(0, 4).Select(_ => Migrator.MigrateAsync(target, CancellationToken.None)));
+        Assert.Equal(Schema.Migrations.Count, applied.Sum());
+    }
+
+    private static async Task<List<string>> ScalarListAsync(DbConnection connection, string sql)
+    {
+        await using var cmd = connection.CreateCommand();
+        cmd.CommandText = sql;
+        await using var reader = await cmd.ExecuteReaderAsync();
+        var values = new List<string>();
+        while (await reader.ReadAsync())
+        {
+            values.Add(reader.GetString(0));
+        }
+
+        return values;
+    }
+
+    private static async Task ExecuteAsync(DbConnection connection, string sql)
+    {
+        await using var cmd = connection.CreateCommand();
+        cmd.CommandText = sql;
+        await cmd.ExecuteNonQueryAsync();
+    }
+}
