@@ -14,7 +14,7 @@ namespace Tokenward.Authentication;
 /// request; writes (<c>last_used_at</c>, <c>last_used_ips</c>) only when they are due, so the hot
 /// path stays read-only.
 /// </summary>
-public sealed class TokenAuthenticator(TokenFormat format, TokenDigester digester, TimeProvider clock, TokenwardSettings settings)
+public sealed class TokenAuthenticator(TokenFormat format, TokenDigester digester, AuthCache cache, TimeProvider clock, TokenwardSettings settings)
 {
     /// <summary>GitLab writes <c>last_used_at</c> at most this often.</summary>
     public static readonly TimeSpan LastUsedInterval = TimeSpan.FromMinutes(10);
@@ -41,8 +41,19 @@ public sealed class TokenAuthenticator(TokenFormat format, TokenDigester digeste
         }
 
         var digest = digester.Digest(value);
+        if (cache.Get(digest) is { } cached)
+        {
+            return cached;
+        }
+
         var token = await _findByDigest(db, digest, ct);
-        return token is not null && TokenDigester.DigestsEqual(token.TokenDigest, digest) ? token : null;
+        if (token is null || !TokenDigester.DigestsEqual(token.TokenDigest, digest))
+        {
+            return null;
+        }
+
+        cache.Add(digest, token);
+        return token;
     }
 
     public AuthFailReason? Check(PersonalAccessToken token, IReadOnlyList<string> scopes, IReadOnlyCollection<string> accepted) =>

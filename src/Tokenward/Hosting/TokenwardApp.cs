@@ -20,6 +20,7 @@ public static class TokenwardApp
         services.AddSingleton(new TokenFormat(settings.TokenPrefix));
         services.AddSingleton(new TokenDigester(InstanceSecret.Load(settings)));
         services.AddDbContextPool<TokenwardDb>(o => TokenwardDb.Configure(o, settings.Database));
+        services.AddSingleton<AuthCache>();
         services.AddScoped<PersonalAccessTokenService>();
         return services;
     }

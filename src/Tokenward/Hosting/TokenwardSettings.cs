@@ -26,6 +26,9 @@ public sealed record TokenwardSettings
 
     public bool ImpersonationEnabled { get; init; } = true;
 
+    /// <summary>How long a found token is remembered between lookups (0 turns the cache off); see <see cref="Authentication.AuthCache"/>.</summary>
+    public double AuthCacheSeconds { get; init; } = 5;
+
     /// <summary>
     /// Resolves settings: an explicit option wins over its <c>TOKENWARD_*</c> variable, which wins
     /// over the default.
@@ -73,6 +76,7 @@ public sealed record TokenwardSettings
             RequireTokenExpiry = ParseBool(Env("TOKENWARD_REQUIRE_TOKEN_EXPIRY"), true, "TOKENWARD_REQUIRE_TOKEN_EXPIRY"),
             MaxTokenLifetimeDays = ParseDays(Env("TOKENWARD_MAX_TOKEN_LIFETIME_DAYS")),
             ImpersonationEnabled = ParseBool(Env("TOKENWARD_IMPERSONATION_ENABLED"), true, "TOKENWARD_IMPERSONATION_ENABLED"),
+            AuthCacheSeconds = ParseSeconds(Env("TOKENWARD_AUTH_CACHE_SECONDS")),
         };
     }
 
@@ -83,6 +87,18 @@ public sealed record TokenwardSettings
         "0" or "false" or "no" or "off" => false,
         _ => throw new SettingsException($"{name} must be true or false, not '{value}'."),
     };
+
+    private static double ParseSeconds(string? value)
+    {
+        if (value is null)
+        {
+            return 5;
+        }
+
+        return double.TryParse(value, System.Globalization.NumberStyles.Float, System.Globalization.CultureInfo.InvariantCulture, out var s) && s is >= 0 and <= 300
+            ? s
+            : throw new SettingsException("TOKENWARD_AUTH_CACHE_SECONDS must be a number of seconds from 0 to 300.");
+    }
 
     private static int ParseDays(string? value)
     {

@@ -8,7 +8,7 @@ using Tokenward.Storage;
 namespace Tokenward.PersonalAccessTokens;
 
 /// <summary>Creating and revoking personal access tokens: the rules both the API and the CLI go through.</summary>
-public sealed class PersonalAccessTokenService(TokenwardDb db, TokenFormat format, TokenDigester digester, TimeProvider clock, TokenwardSettings settings)
+public sealed class PersonalAccessTokenService(TokenwardDb db, TokenFormat format, TokenDigester digester, AuthCache cache, TimeProvider clock, TokenwardSettings settings)
 {
     public const int MaxNameLength = 255;
 
@@ -85,6 +85,7 @@ public sealed class PersonalAccessTokenService(TokenwardDb db, TokenFormat forma
         var now = TokenAuthenticator.TruncateToMilliseconds(clock.GetUtcNow().UtcDateTime);
         await db.PersonalAccessTokens.Where(t => t.Id == tokenId && !t.Revoked)
             .ExecuteUpdateAsync(s => s.SetProperty(t => t.Revoked, true).SetProperty(t => t.UpdatedAt, now), ct);
+        cache.ForgetToken(tokenId);
     }
 
     /// <summary>

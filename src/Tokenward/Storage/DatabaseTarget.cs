@@ -34,7 +34,7 @@ public sealed record DatabaseTarget(DatabaseEngine Engine, string ConnectionStri
                 throw new FormatException("The PostgreSQL connection string names no Host.");
             }
 
-            return new(DatabaseEngine.Postgres, builder.ToString());
+            return new(DatabaseEngine.Postgres, WithDefaults(builder));
         }
         catch (ArgumentException e)
         {
@@ -52,6 +52,25 @@ public sealed record DatabaseTarget(DatabaseEngine Engine, string ConnectionStri
 
         var b = new NpgsqlConnectionStringBuilder(ConnectionString);
         return $"PostgreSQL {b.Username}@{b.Host}:{b.Port}/{b.Database}";
+    }
+
+    /// <summary>
+    /// Server-side prepared statements for the few hot queries, and no session reset on every
+    /// pooled connection return (Tokenward keeps no session state); explicit values win.
+    /// </summary>
+    private static string WithDefaults(NpgsqlConnectionStringBuilder builder)
+    {
+        if (!builder.ContainsKey("Max Auto Prepare"))
+        {
+            builder.MaxAutoPrepare = 20;
+        }
+
+        if (!builder.ContainsKey("No Reset On Close"))
+        {
+            builder.NoResetOnClose = true;
+        }
+
+        return builder.ToString();
     }
 
     private static string FromUrl(string url)
@@ -92,6 +111,6 @@ public sealed record DatabaseTarget(DatabaseEngine Engine, string ConnectionStri
             }
         }
 
-        return builder.ToString();
+        return WithDefaults(builder);
     }
 }

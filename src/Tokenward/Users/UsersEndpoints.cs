@@ -128,19 +128,20 @@ public static class UsersEndpoints
         return TypedResults.Created($"/api/v4/users/{user.Id}", UserJson.From(user, context.Request, CurrentRequest.Of(context).User));
     }
 
-    private static Task<IResult> Block(string id, HttpContext context, TokenwardDb db, TimeProvider clock) =>
-        SetStateAsync(id, UserStates.Blocked, context, db, clock);
+    private static Task<IResult> Block(string id, HttpContext context, TokenwardDb db, AuthCache cache, TimeProvider clock) =>
+        SetStateAsync(id, UserStates.Blocked, context, db, cache, clock);
 
-    private static Task<IResult> Unblock(string id, HttpContext context, TokenwardDb db, TimeProvider clock) =>
-        SetStateAsync(id, UserStates.Active, context, db, clock);
+    private static Task<IResult> Unblock(string id, HttpContext context, TokenwardDb db, AuthCache cache, TimeProvider clock) =>
+        SetStateAsync(id, UserStates.Active, context, db, cache, clock);
 
     /// <summary>GitLab answers both with <c>201 true</c>, also when the user already was in that state.</summary>
-    private static async Task<IResult> SetStateAsync(string id, string state, HttpContext context, TokenwardDb db, TimeProvider clock)
+    private static async Task<IResult> SetStateAsync(string id, string state, HttpContext context, TokenwardDb db, AuthCache cache, TimeProvider clock)
     {
         var user = await FindAsync(db, id, context.RequestAborted);
         var now = TokenAuthenticator.TruncateToMilliseconds(clock.GetUtcNow().UtcDateTime);
         await db.Users.Where(u => u.Id == user.Id)
             .ExecuteUpdateAsync(s => s.SetProperty(u => u.State, state).SetProperty(u => u.UpdatedAt, now), context.RequestAborted);
+        cache.ForgetUser(user.Id);
         return TypedResults.Json(true, statusCode: StatusCodes.Status201Created);
     }
 

@@ -1,0 +1,68 @@
+#!/usr/bin/env bash
+# Authentication overhead of Tokenward, measured in one run against one server:
+#   - GET /api/v4/users/1 anonymous       (baseline: the API pipeline, log line and one query)
+#   - GET /api/v4/users/1 with a token     (the same work plus authentication)
+#   - GET /api/v4/personal_access_tokens/self with a token (auth is the whole work)
+#   - GET /-/health                        (outside the API pipeline, for scale)
+# on SQLite and on a throwaway PostgreSQL. Prints a Markdown table of requests/s and ratios.
+#
+# Rerun: bash bench/auth-overhead/run.sh [seconds-per-endpoint (default 10)] [connections (default 32)]
+# Needs: wrk (apt-get install -y wrk), PostgreSQL server binaries (apt-get install -y postgresql).
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+DURATION=${1:-10}
+CONNECTIONS=${2:-32}
+TOKEN=bench-root-token-0123456789abcdef
+WORK=$(mktemp -d /tmp/tokenward-bench-XXXXXX)
+PGBIN=$(ls -d /usr/lib/postgresql/*/bin | sort -V | tail -1)
+SERVER_PID=""
+
+cleanup() {
+  [ -n "$SERVER_PID" ] && kill "$SERVER_PID" 2>/dev/null && wait "$SERVER_PID" 2>/dev/null || true
+  [ -d "$WORK/pg" ] && runuser -u postgres -- "$PGBIN/pg_ctl" -D "$WORK/pg" -m immediate stop >/dev/null 2>&1 || true
+  rm -rf "$WORK"
+}
+trap cleanup EXIT
+
+command -v wrk >/dev/null || { echo "wrk is needed: apt-get install -y wrk" >&2; exit 1; }
+dotnet publish src/Tokenward -c Release -o "$WORK/app" --nologo -v quiet >/dev/null
+
+rps() { # url [token]
+  local header=()
+  [ -n "${2:-}" ] && header=(-H "PRIVATE-TOKEN: $2")
+  wrk -t1 -c"$CONNECTIONS" -d"${DURATION}s" "${header[@]}" "$1" | awk '/Requests\/sec/ {print $2}'
+}
+
+bench_engine() { # name [database]
+  local name=$1 db=${2:-} port=5191
+  rm -rf "$WORK/data"
+  local args=(serve --urls "http://127.0.0.1:$port" --data-dir "$WORK/data")
+  [ -n "$db" ] && args+=(--database "$db")
+  TOKENWARD_INITIAL_ROOT_TOKEN=$TOKEN Logging__LogLevel__Default=Warning dotnet "$WORK/app/tokenward.dll" "${args[@]}" >"$WORK/serve-$name.log" 2>&1 &
+  SERVER_PID=$!
+  for _ in $(seq 100); do curl -sf "http://127.0.0.1:$port/-/health" >/dev/null && break; sleep 0.2; done
+  local base="http://127.0.0.1:$port"
+  # Warm up the JIT and the connection pools.
+  wrk -t1 -c"$CONNECTIONS" -d3s "$base/api/v4/users/1" >/dev/null
+  wrk -t1 -c"$CONNECTIONS" -d3s -H "PRIVATE-TOKEN: $TOKEN" "$base/api/v4/personal_access_tokens/self" >/dev/null
+  local anon auth self health
+  anon=$(rps "$base/api/v4/users/1")
+  auth=$(rps "$base/api/v4/users/1" "$TOKEN")
+  self=$(rps "$base/api/v4/personal_access_tokens/self" "$TOKEN")
+  health=$(rps "$base/-/health")
+  kill "$SERVER_PID"; wait "$SERVER_PID" 2>/dev/null || true; SERVER_PID=""
+  awk -v n="$name" -v a="$anon" -v u="$auth" -v s="$self" -v h="$health" 'BEGIN {
+    printf "| %s | %.0f | %.0f (%.2f) | %.0f (%.2f) | %.0f (%.2f) | %.1f%% |\n", n, a, u, u/a, s, s/a, h, h/a, (1 - u/a) * 100 }'
+}
+
+mkdir -p "$WORK/pg" && chown postgres "$WORK/pg" && chmod 755 "$WORK"
+runuser -u postgres -- "$PGBIN/initdb" -D "$WORK/pg" -A trust -U tokenward >/dev/null
+runuser -u postgres -- "$PGBIN/pg_ctl" -D "$WORK/pg" -w -l "$WORK/pg/log" \
+  -o "-p 55499 -k $WORK/pg -c listen_addresses=127.0.0.1" start >/dev/null
+
+echo "wrk: 1 thread, $CONNECTIONS connections, ${DURATION}s per endpoint; $(nproc) cores shared by server and wrk"
+echo
+echo "| engine | anonymous /users/1 req/s | authenticated /users/1 (ratio) | /personal_access_tokens/self (ratio) | /-/health (ratio) | auth cost |"
+echo "|---|---|---|---|---|---|"
+[ -z "${SKIP_SQLITE:-}" ] && bench_engine SQLite
+bench_engine PostgreSQL "${PG_URL:-postgres://tokenward@127.0.0.1:55499/postgres}"

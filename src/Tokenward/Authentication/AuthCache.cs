@@ -1,0 +1,71 @@
+using System.Collections.Concurrent;
+using Tokenward.Hosting;
+using Tokenward.Storage;
+
+namespace Tokenward.Authentication;
+
+/// <summary>
+/// Remembers found tokens (with their owners) for a few seconds, so a client's steady stream of
+/// requests costs one lookup per interval instead of one per request. Every change this process
+/// makes to a token or its owner forgets the entry at once; a change made elsewhere (another
+/// server on the same PostgreSQL, the CLI) shows after at most <see cref="TokenwardSettings.AuthCacheSeconds"/>.
+/// Expiry is still judged on every request against the current date. Unknown values are never cached.
+/// </summary>
+public sealed class AuthCache(TimeProvider clock, TokenwardSettings settings)
+{
+    /// <summary>Beyond this many entries the cache starts over rather than grow without bound.</summary>
+    public const int MaxEntries = 100_000;
+
+    private readonly ConcurrentDictionary<string, Entry> _byDigest = new(StringComparer.Ordinal);
+    private readonly long _ttlTicks = (long)(settings.AuthCacheSeconds * clock.TimestampFrequency);
+
+    public bool Enabled => _ttlTicks > 0;
+
+    public PersonalAccessToken? Get(string digest)
+    {
+        if (!Enabled || !_byDigest.TryGetValue(digest, out var entry))
+        {
+            return null;
+        }
+
+        if (clock.GetTimestamp() < entry.Until)
+        {
+            return entry.Token;
+        }
+
+        _byDigest.TryRemove(new KeyValuePair<string, Entry>(digest, entry));
+        return null;
+    }
+
+    public void Add(string digest, PersonalAccessToken token)
+    {
+        if (!Enabled)
+        {
+            return;
+        }
+
+        if (_byDigest.Count >= MaxEntries)
+        {
+            _byDigest.Clear();
+        }
+
+        _byDigest[digest] = new Entry(token, clock.GetTimestamp() + _ttlTicks);
+    }
+
+    public void ForgetToken(long tokenId) => ForgetWhere(t => t.Id == tokenId);
+
+    public void ForgetUser(long userId) => ForgetWhere(t => t.UserId == userId);
+
+    private void ForgetWhere(Func<PersonalAccessToken, bool> match)
+    {
+        foreach (var (digest, entry) in _byDigest)
+        {
+            if (match(entry.Token))
+            {
+                _byDigest.TryRemove(digest, out _);
+            }
+        }
+    }
+
+    private sealed record Entry(PersonalAccessToken Token, long Until);
+}
