@@ -35,6 +35,8 @@ public static class TokenwardApp
 
         // Per-command SQL logging would drown the service's own lines.
         builder.Logging.AddFilter("Microsoft.EntityFrameworkCore", LogLevel.Warning);
+        // Requests are logged once, in api_json.log; ASP.NET's own per-request lines would repeat them.
+        builder.Logging.AddFilter("Microsoft.AspNetCore", LogLevel.Warning);
         logging?.Invoke(builder.Logging);
         builder.Services.AddTokenwardCore(settings, clock);
         builder.Services.AddSingleton<TokenAuthenticator>();
