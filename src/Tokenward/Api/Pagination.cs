@@ -14,7 +14,8 @@ public static class Pagination
         var page = Math.Max(1, p.Int("page") ?? 1);
         var perPage = Math.Clamp(p.Int("per_page") ?? DefaultPerPage, 1, MaxPerPage);
         var total = await query.LongCountAsync(ct);
-        var items = await query.Skip((page - 1) * perPage).Take(perPage).ToListAsync(ct);
+        var offset = (long)(page - 1) * perPage;
+        var items = offset >= total ? [] : await query.Skip((int)offset).Take(perPage).ToListAsync(ct);
         WriteHeaders(context, page, perPage, total);
         return items;
     }
@@ -28,7 +29,7 @@ public static class Pagination
         headers["x-total"] = total.ToString(System.Globalization.CultureInfo.InvariantCulture);
         headers["x-total-pages"] = totalPages.ToString(System.Globalization.CultureInfo.InvariantCulture);
         headers["x-next-page"] = page < totalPages ? (page + 1).ToString(System.Globalization.CultureInfo.InvariantCulture) : string.Empty;
-        headers["x-prev-page"] = page > 1 && page <= totalPages + 1 ? (page - 1).ToString(System.Globalization.CultureInfo.InvariantCulture) : string.Empty;
+        headers["x-prev-page"] = page > 1 ? (page - 1).ToString(System.Globalization.CultureInfo.InvariantCulture) : string.Empty;
 
         var links = new List<string>();
         if (page > 1)

@@ -66,8 +66,8 @@ public static class PersonalAccessTokenFinder
 
         if (!string.IsNullOrWhiteSpace(f.Search))
         {
-            var pattern = "%" + EscapeLike(f.Search.Trim().ToLowerInvariant()) + "%";
-            tokens = tokens.Where(t => EF.Functions.Like(t.Name.ToLower(), pattern, "\\"));
+            var pattern = LikePattern.Containing(f.Search);
+            tokens = tokens.Where(t => EF.Functions.Like(t.Name.ToLower(), pattern, LikePattern.Escape));
         }
 
         return f.Sort switch
@@ -83,8 +83,4 @@ public static class PersonalAccessTokenFinder
             _ => tokens.OrderBy(t => t.Id),
         };
     }
-
-    private static string EscapeLike(string s) => s.Replace("\\", "\\\\", StringComparison.Ordinal)
-        .Replace("%", "\\%", StringComparison.Ordinal)
-        .Replace("_", "\\_", StringComparison.Ordinal);
 }

@@ -43,11 +43,10 @@ public static class UsersEndpoints
 
         if (p.String("search") is { Length: > 0 } search)
         {
-            var pattern = "%" + search.ToLowerInvariant().Replace("\\", "\\\\", StringComparison.Ordinal)
-                .Replace("%", "\\%", StringComparison.Ordinal).Replace("_", "\\_", StringComparison.Ordinal) + "%";
-            users = users.Where(u => EF.Functions.Like(u.Username.ToLower(), pattern, "\\")
-                || EF.Functions.Like(u.Name.ToLower(), pattern, "\\")
-                || (viewer.Admin && EF.Functions.Like(u.Email.ToLower(), pattern, "\\")));
+            var pattern = LikePattern.Containing(search);
+            users = users.Where(u => EF.Functions.Like(u.Username.ToLower(), pattern, LikePattern.Escape)
+                || EF.Functions.Like(u.Name.ToLower(), pattern, LikePattern.Escape)
+                || (viewer.Admin && EF.Functions.Like(u.Email.ToLower(), pattern, LikePattern.Escape)));
         }
 
         if (p.Bool("active") == true)

@@ -6,19 +6,15 @@ using Tokenward.Tests.Infrastructure;
 
 namespace Tokenward.Tests.Cli;
 
-public sealed class CliTests : IDisposable
+public sealed class CliTests : TempDir
 {
-    private readonly string _dir = Directory.CreateTempSubdirectory("tokenward-cli-").FullName;
-
-    public void Dispose() => Directory.Delete(_dir, recursive: true);
-
     [Theory]
     [MemberData(nameof(Engines.Both), MemberType = typeof(Engines))]
     public async Task Create_token_prints_a_token_that_authenticates(DatabaseEngine engine)
     {
-        var database = engine == DatabaseEngine.Postgres ? ["--database", Engines.Fresh(engine, _dir).ConnectionString] : Array.Empty<string>();
+        var database = engine == DatabaseEngine.Postgres ? ["--database", Engines.Fresh(engine, Dir).ConnectionString] : Array.Empty<string>();
         // A first run on an empty database has no users yet: a clear error, not a crash.
-        var none = await TokenwardProcess.RunAsync(null, ["users", "create-token", "root", "--name", "n", "--scopes", "api", "--data-dir", _dir, .. database]);
+        var none = await TokenwardProcess.RunAsync(null, ["users", "create-token", "root", "--name", "n", "--scopes", "api", "--data-dir", Dir, .. database]);
         Assert.Equal(1, none.ExitCode);
         Assert.Contains("No user 'root'", none.Stderr, StringComparison.Ordinal);
 
@@ -27,14 +23,14 @@ public sealed class CliTests : IDisposable
         var inAMonth = DateOnly.FromDateTime(TimeProvider.System.GetUtcNow().UtcDateTime).AddDays(30).ToString("yyyy-MM-dd", System.Globalization.CultureInfo.InvariantCulture);
         var result = await TokenwardProcess.RunAsync(null, [
             "users", "create-token", "root", "--name", "automation", "--scopes", "api,read_user", "--expires-at", inAMonth,
-            "--data-dir", _dir, .. database,
+            "--data-dir", Dir, .. database,
         ]);
         Assert.True(result.ExitCode == 0, result.Stderr);
         var token = result.Stdout.Trim();
         Assert.StartsWith("glpat-", token, StringComparison.Ordinal);
         Assert.Contains("automation", result.Stderr, StringComparison.Ordinal);
         // A date beyond the maximum lifetime is refused even from the CLI.
-        Assert.Contains("expires_at", (await TokenwardProcess.RunAsync(null, ["users", "create-token", "root", "--name", "n", "--scopes", "api", "--expires-at", "2099-01-01", "--data-dir", _dir, .. database])).Stderr, StringComparison.Ordinal);
+        Assert.Contains("expires_at", (await TokenwardProcess.RunAsync(null, ["users", "create-token", "root", "--name", "n", "--scopes", "api", "--expires-at", "2099-01-01", "--data-dir", Dir, .. database])).Stderr, StringComparison.Ordinal);
 
         using var client = new HttpClient();
         client.DefaultRequestHeaders.Add("PRIVATE-TOKEN", token);
@@ -46,7 +42,7 @@ public sealed class CliTests : IDisposable
     {
         await using var server = await StartOnAsync(DatabaseEngine.Sqlite, []);
         var value = "my-chosen-token-value-0001";
-        var result = await TokenwardProcess.RunAsync(null, ["users", "create-token", "root", "--name", "set", "--scopes", "read_api", "--value", value, "--format", "json", "--data-dir", _dir]);
+        var result = await TokenwardProcess.RunAsync(null, ["users", "create-token", "root", "--name", "set", "--scopes", "read_api", "--value", value, "--format", "json", "--data-dir", Dir]);
         Assert.True(result.ExitCode == 0, result.Stderr);
         var json = JsonNode.Parse(result.Stdout)!;
         Assert.Equal(value, (string?)json["token"]);
@@ -56,7 +52,7 @@ public sealed class CliTests : IDisposable
         client.DefaultRequestHeaders.Add("PRIVATE-TOKEN", value);
         Assert.Equal(HttpStatusCode.OK, (await client.GetAsync(new Uri(server.Url, "/api/v4/personal_access_tokens/self"))).StatusCode);
 
-        var duplicate = await TokenwardProcess.RunAsync(null, ["users", "create-token", "root", "--name", "again", "--scopes", "api", "--value", value, "--data-dir", _dir]);
+        var duplicate = await TokenwardProcess.RunAsync(null, ["users", "create-token", "root", "--name", "again", "--scopes", "api", "--value", value, "--data-dir", Dir]);
         Assert.Equal(1, duplicate.ExitCode);
         Assert.Contains("already been taken", duplicate.Stderr, StringComparison.Ordinal);
     }
@@ -70,8 +66,8 @@ public sealed class CliTests : IDisposable
     {
         await using var server = await StartOnAsync(DatabaseEngine.Sqlite, []);
         string[] args = option == "--scopes"
-            ? ["users", "create-token", user, "--name", "n", "--scopes", value, "--data-dir", _dir]
-            : ["users", "create-token", user, "--name", "n", "--scopes", "api", option, value, "--data-dir", _dir];
+            ? ["users", "create-token", user, "--name", "n", "--scopes", value, "--data-dir", Dir]
+            : ["users", "create-token", user, "--name", "n", "--scopes", "api", option, value, "--data-dir", Dir];
         var result = await TokenwardProcess.RunAsync(null, args);
         Assert.Equal(1, result.ExitCode);
         Assert.Contains(message, result.Stderr, StringComparison.Ordinal);
@@ -81,7 +77,7 @@ public sealed class CliTests : IDisposable
     [Fact]
     public async Task A_bad_database_option_is_a_clear_error()
     {
-        var result = await TokenwardProcess.RunAsync(null, ["users", "create-token", "root", "--name", "n", "--scopes", "api", "--database", "postgres://", "--data-dir", _dir]);
+        var result = await TokenwardProcess.RunAsync(null, ["users", "create-token", "root", "--name", "n", "--scopes", "api", "--database", "postgres://", "--data-dir", Dir]);
         Assert.Equal(1, result.ExitCode);
         Assert.Contains("--database", result.Stderr, StringComparison.Ordinal);
     }
@@ -113,7 +109,7 @@ public sealed class CliTests : IDisposable
             env["TOKENWARD_INITIAL_ROOT_TOKEN"] = initialRootToken;
         }
 
-        return await ServeProcess.StartAsync(env, ["serve", "--urls", $"http://127.0.0.1:{port}", "--data-dir", _dir, .. database], new Uri($"http://127.0.0.1:{port}"));
+        return await ServeProcess.StartAsync(env, ["serve", "--urls", $"http://127.0.0.1:{port}", "--data-dir", Dir, .. database], new Uri($"http://127.0.0.1:{port}"));
     }
 
     private static int FreePort()

@@ -20,24 +20,7 @@ public sealed class ServeProcess : IAsyncDisposable
 
     public static async Task<ServeProcess> StartAsync(IReadOnlyDictionary<string, string> env, string[] args, Uri url)
     {
-        var start = new ProcessStartInfo("dotnet")
-        {
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            UseShellExecute = false,
-        };
-        start.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "tokenward.dll"));
-        foreach (var a in args)
-        {
-            start.ArgumentList.Add(a);
-        }
-
-        foreach (var (k, v) in env)
-        {
-            start.Environment[k] = v;
-        }
-
-        var process = Process.Start(start)!;
+        var process = Process.Start(TokenwardProcess.StartInfo(env, args))!;
         var serve = new ServeProcess(process, url);
         process.OutputDataReceived += (_, e) => { lock (serve._stdout) { serve._stdout.AppendLine(e.Data); } };
         process.ErrorDataReceived += (_, e) => { lock (serve._stderr) { serve._stderr.AppendLine(e.Data); } };

@@ -9,6 +9,17 @@ public static class TokenwardProcess
 
     public static async Task<Result> RunAsync(IReadOnlyDictionary<string, string>? env, params string[] args)
     {
+        using var process = Process.Start(StartInfo(env, args))!;
+        var stdout = process.StandardOutput.ReadToEndAsync();
+        var stderr = process.StandardError.ReadToEndAsync();
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(60));
+        await process.WaitForExitAsync(timeout.Token);
+        return new Result(process.ExitCode, await stdout, await stderr);
+    }
+
+    /// <summary><c>dotnet tokenward.dll ARGS</c> with output redirected and the given environment added.</summary>
+    public static ProcessStartInfo StartInfo(IReadOnlyDictionary<string, string>? env, IEnumerable<string> args)
+    {
         var start = new ProcessStartInfo("dotnet")
         {
             RedirectStandardOutput = true,
@@ -26,11 +37,6 @@ public static class TokenwardProcess
             start.Environment[k] = v;
         }
 
-        using var process = Process.Start(start)!;
-        var stdout = process.StandardOutput.ReadToEndAsync();
-        var stderr = process.StandardError.ReadToEndAsync();
-        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(60));
-        await process.WaitForExitAsync(timeout.Token);
-        return new Result(process.ExitCode, await stdout, await stderr);
+        return start;
     }
 }

@@ -68,4 +68,29 @@ public class UsersApiTests
         await Expect.BodyAsync(await server.GetAsync("/api/v4/users/-1"), 400, """{"error":"id is invalid"}""");
         await Expect.BodyAsync(await server.GetAsync("/api/v4/nothing/here"), 404, """{"message":"404 Not found"}""");
     }
+
+    [Fact]
+    public async Task Other_users_see_each_other_without_email()
+    {
+        await using var server = await TestServer.StartAsync();
+        var a = await server.CreateUserAsync("anna");
+        var (_, token) = await server.CreateTokenAsync(a, ["read_api"]);
+        var root = await TestServer.Json(await server.GetAsync("/api/v4/users/1", token));
+        Assert.Equal("root", (string?)root["username"]);
+        Assert.NotNull(root["created_at"]);
+        Assert.Null(root["email"]);
+        Assert.Null(root["is_admin"]);
+        var asAdmin = await TestServer.Json(await server.GetAsync($"/api/v4/users/{a}"));
+        Assert.Equal("anna@example.com", (string?)asAdmin["email"]);
+        Assert.False((bool)asAdmin["is_admin"]!);
+    }
+
+    [Fact]
+    public async Task Pages_past_the_end_are_empty_not_errors()
+    {
+        await using var server = await TestServer.StartAsync();
+        var response = await server.GetAsync($"/api/v4/users?page={int.MaxValue}&per_page=100");
+        await Expect.BodyAsync(response, 200, "[]");
+        Assert.Equal((int.MaxValue - 1).ToString(System.Globalization.CultureInfo.InvariantCulture), string.Join(",", response.Headers.GetValues("x-prev-page")));
+    }
 }

@@ -6,17 +6,13 @@ using Tokenward.Tests.Infrastructure;
 
 namespace Tokenward.Tests.Storage;
 
-public sealed class BootstrapTests : IDisposable
+public sealed class BootstrapTests : TempDir
 {
-    private readonly string _dir = Directory.CreateTempSubdirectory("tokenward-bootstrap-").FullName;
-
-    public void Dispose() => Directory.Delete(_dir, recursive: true);
-
     [Theory]
     [MemberData(nameof(Engines.Both), MemberType = typeof(Engines))]
     public async Task The_first_start_creates_root_and_shows_its_token_once(DatabaseEngine engine)
     {
-        var settings = new TokenwardSettings { DataDir = _dir, Database = Engines.Fresh(engine, _dir), LogDir = Path.Combine(_dir, "log") };
+        var settings = new TokenwardSettings { DataDir = Dir, Database = Engines.Fresh(engine, Dir), LogDir = Path.Combine(Dir, "log") };
         var clock = new FakeTimeProvider(TestServer.Start);
         await using (var app = TokenwardApp.Build(settings, clock))
         {

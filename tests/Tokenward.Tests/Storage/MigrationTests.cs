@@ -5,17 +5,13 @@ using Tokenward.Tests.Infrastructure;
 
 namespace Tokenward.Tests.Storage;
 
-public sealed class MigrationTests : IDisposable
+public sealed class MigrationTests : TempDir
 {
-    private readonly string _dir = Directory.CreateTempSubdirectory("tokenward-migrations-").FullName;
-
-    public void Dispose() => Directory.Delete(_dir, recursive: true);
-
     [Theory]
     [MemberData(nameof(Engines.Both), MemberType = typeof(Engines))]
     public async Task An_empty_database_gets_gitlabs_tables_and_a_second_run_changes_nothing(DatabaseEngine engine)
     {
-        var target = Engines.Fresh(engine, _dir);
+        var target = Engines.Fresh(engine, Dir);
         Assert.Equal(Schema.Migrations.Count, await Migrator.MigrateAsync(target, CancellationToken.None));
         Assert.Equal(0, await Migrator.MigrateAsync(target, CancellationToken.None));
 
@@ -36,7 +32,7 @@ public sealed class MigrationTests : IDisposable
     [MemberData(nameof(Engines.Both), MemberType = typeof(Engines))]
     public async Task A_later_migration_keeps_the_rows_of_an_older_schema(DatabaseEngine engine)
     {
-        var target = Engines.Fresh(engine, _dir);
+        var target = Engines.Fresh(engine, Dir);
         await Migrator.MigrateAsync(target, CancellationToken.None);
         await using (var connection = Migrator.Open(target))
         {
@@ -64,7 +60,7 @@ public sealed class MigrationTests : IDisposable
     [MemberData(nameof(Engines.Both), MemberType = typeof(Engines))]
     public async Task A_failing_migration_leaves_nothing_half_applied(DatabaseEngine engine)
     {
-        var target = Engines.Fresh(engine, _dir);
+        var target = Engines.Fresh(engine, Dir);
         var broken = Schema.Migrations.Append(new Migration(
             "29991231000001",
             "broken",
@@ -85,7 +81,7 @@ public sealed class MigrationTests : IDisposable
     [Fact]
     public async Task Concurrent_starts_migrate_once()
     {
-        var target = Engines.Fresh(DatabaseEngine.Postgres, _dir);
+        var target = Engines.Fresh(DatabaseEngine.Postgres, Dir);
         var applied = await Task.WhenAll(Enumerable.Range(0, 4).Select(_ => Migrator.MigrateAsync(target, CancellationToken.None)));
         Assert.Equal(Schema.Migrations.Count, applied.Sum());
     }
