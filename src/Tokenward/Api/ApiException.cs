@@ -59,6 +59,9 @@ public sealed class ApiException(int status, object body, string logMessage) : E
     public static ApiException NotFound(string? what = null) => WithMessage(
         StatusCodes.Status404NotFound, what is null ? "404 Not found" : $"404 {what} Not Found");
 
+    public static ApiException MethodNotAllowed() =>
+        new(StatusCodes.Status405MethodNotAllowed, new Dictionary<string, object> { ["error"] = "405 Not Allowed" }, "405 Not Allowed");
+
     public static ApiException Conflict(string message) => WithMessage(StatusCodes.Status409Conflict, message);
 
     private static ApiException WithMessage(int status, string message) =>

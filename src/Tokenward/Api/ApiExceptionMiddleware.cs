@@ -17,6 +17,11 @@ public sealed partial class ApiExceptionMiddleware(RequestDelegate next, IOption
         try
         {
             await next(context);
+            if (context.GetEndpoint() is null && context.Response.StatusCode == StatusCodes.Status404NotFound && !context.Response.HasStarted)
+            {
+                // No route matched: GitLab's JSON 404 rather than an empty body.
+                await WriteAsync(context, ApiException.NotFound());
+            }
         }
         catch (ApiException e) when (!context.Response.HasStarted)
         {

@@ -25,6 +25,12 @@ public sealed class ApiAuthenticationMiddleware(RequestDelegate next)
             return;
         }
 
+        // Routing's stand-in for a known path with another method; GitLab answers it before authentication.
+        if (endpoint.DisplayName == "405 HTTP Method Not Supported")
+        {
+            throw ApiException.MethodNotAllowed();
+        }
+
         var access = endpoint.Metadata.GetMetadata<ApiAccess>() ?? ApiAccess.DefaultFor(context.Request.Method);
         var current = new CurrentRequest();
         context.Features.Set(current);

@@ -59,7 +59,6 @@ public static class TokenwardApp
         var v4 = app.MapGroup("/api/v4");
         UsersEndpoints.Map(v4);
         PersonalAccessTokensEndpoints.Map(v4);
-        app.MapFallback("/api/{**path}", () => { throw ApiException.NotFound(); }).ExcludeFromDescription();
         return app;
     }
 

@@ -93,6 +93,33 @@ public sealed class CliTests : TempDir
         Assert.DoesNotContain("glpat-", second, StringComparison.Ordinal);
     }
 
+    [Fact]
+    public async Task Sighup_reopens_a_moved_api_log()
+    {
+        await using var server = await StartOnAsync(DatabaseEngine.Sqlite, []);
+        using var client = new HttpClient();
+        var log = Path.Combine(Dir, "log", "api_json.log");
+        await client.GetAsync(new Uri(server.Url, "/api/v4/users/1"));
+        await WaitForAsync(() => File.Exists(log) && File.ReadAllText(log).Contains("/api/v4/users/1", StringComparison.Ordinal));
+
+        File.Move(log, log + ".1");
+        server.Signal("HUP");
+        await Task.Delay(200);
+        await client.GetAsync(new Uri(server.Url, "/api/v4/users/2"));
+        await WaitForAsync(() => File.Exists(log) && File.ReadAllText(log).Contains("/api/v4/users/2", StringComparison.Ordinal));
+        Assert.DoesNotContain("/api/v4/users/2", await File.ReadAllTextAsync(log + ".1"), StringComparison.Ordinal);
+    }
+
+    private static async Task WaitForAsync(Func<bool> condition)
+    {
+        var deadline = DateTime.UtcNow.AddSeconds(10);
+        while (!condition())
+        {
+            Assert.True(DateTime.UtcNow < deadline, "timed out waiting for the log");
+            await Task.Delay(50);
+        }
+    }
+
     /// <summary>Starts <c>tokenward serve</c>, waits until it answers, and stops it; returns its standard output.</summary>
     private async Task<string> ServeBrieflyAsync()
     {

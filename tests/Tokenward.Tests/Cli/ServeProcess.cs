@@ -52,12 +52,15 @@ public sealed class ServeProcess : IAsyncDisposable
         }
     }
 
+    public void Signal(string name) =>
+        Process.Start("kill", ["-" + name, _process.Id.ToString(System.Globalization.CultureInfo.InvariantCulture)])!.WaitForExit();
+
     /// <summary>Stops the server gracefully and returns everything it printed on standard output.</summary>
     public async Task<string> StopAsync()
     {
         if (!_process.HasExited)
         {
-            Process.Start("kill", ["-TERM", _process.Id.ToString(System.Globalization.CultureInfo.InvariantCulture)])!.WaitForExit();
+            Signal("TERM");
             using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(20));
             try
             {
