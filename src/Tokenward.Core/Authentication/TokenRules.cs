@@ -35,7 +35,13 @@ public static class TokenRules
             return AuthFailReason.ImpersonationDisabled;
         }
 
-        return UserStates.MayUseApi(token.OwnerState) ? null : AuthFailReason.UserBlocked;
+        return token.OwnerState switch
+        {
+            UserStates.Active => null,
+            UserStates.Banned => AuthFailReason.UserBanned,
+            UserStates.Deactivated => AuthFailReason.UserDeactivated,
+            _ => AuthFailReason.UserBlocked,
+        };
     }
 
     public static bool HasAnyScope(IReadOnlyList<string> granted, IReadOnlyCollection<string> accepted)

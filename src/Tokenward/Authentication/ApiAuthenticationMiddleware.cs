@@ -15,6 +15,7 @@ public sealed class ApiAuthenticationMiddleware(RequestDelegate next)
 {
     private const string TokenClass = "PersonalAccessToken";
     private const string BlockedMessage = "Your account has been blocked. Please contact your administrator if you think this is an error.";
+    private const string DeactivatedMessage = "Your account has been deactivated by your administrator. Please contact your administrator to reactivate it.";
 
     public async Task InvokeAsync(HttpContext context, TokenAuthenticator authenticator, TokenwardDb db)
     {
@@ -73,6 +74,7 @@ public sealed class ApiAuthenticationMiddleware(RequestDelegate next)
                 AuthFailReason.TokenRevoked => ApiException.InvalidToken("Token was revoked. You have to re-authorize from the user."),
                 AuthFailReason.ImpersonationDisabled => ApiException.InvalidToken("Token is an impersonation token but impersonation was disabled."),
                 AuthFailReason.InsufficientScope => ApiException.InsufficientScope(access.AcceptedScopes),
+                AuthFailReason.UserDeactivated => ApiException.Forbidden(DeactivatedMessage),
                 _ => ApiException.Forbidden(BlockedMessage),
             };
         }

@@ -59,6 +59,7 @@ public static class TokenwardApp
         var v4 = app.MapGroup("/api/v4");
         UsersEndpoints.Map(v4);
         PersonalAccessTokensEndpoints.Map(v4);
+        ImpersonationTokensEndpoints.Map(v4);
         return app;
     }
 

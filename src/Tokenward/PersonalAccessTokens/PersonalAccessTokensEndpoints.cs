@@ -131,7 +131,7 @@ public static class PersonalAccessTokensEndpoints
         return await CreateAsync(request, service, clock, context.RequestAborted);
     }
 
-    private static NewToken ReadNewToken(ApiParams p, long userId)
+    internal static NewToken ReadNewToken(ApiParams p, long userId)
     {
         var missing = RequiredForCreate.Where(n => p.String(n) is not { Length: > 0 }).ToList();
         if (missing.Count > 0)

@@ -22,6 +22,14 @@ public static class UsersEndpoints
         users.MapPost("/", Create).AdminOnly(ApiAccess.Write).WithSummary("Create a user (admin)");
         users.MapPost("/{id}/block", Block).AdminOnly(ApiAccess.Write).WithSummary("Block a user (admin); their tokens stop working");
         users.MapPost("/{id}/unblock", Unblock).AdminOnly(ApiAccess.Write).WithSummary("Unblock a user (admin)");
+        users.MapPost("/{id}/ban", (string id, HttpContext c, TokenwardDb db, AuthCache cache, TimeProvider clock) => SetStateAsync(id, UserStates.Banned, c, db, cache, clock))
+            .AdminOnly(ApiAccess.Write).WithSummary("Ban a user (admin); their tokens stop working");
+        users.MapPost("/{id}/unban", (string id, HttpContext c, TokenwardDb db, AuthCache cache, TimeProvider clock) => SetStateAsync(id, UserStates.Active, c, db, cache, clock))
+            .AdminOnly(ApiAccess.Write).WithSummary("Unban a user (admin)");
+        users.MapPost("/{id}/deactivate", (string id, HttpContext c, TokenwardDb db, AuthCache cache, TimeProvider clock) => SetStateAsync(id, UserStates.Deactivated, c, db, cache, clock))
+            .AdminOnly(ApiAccess.Write).WithSummary("Deactivate a user (admin); their tokens stop working");
+        users.MapPost("/{id}/activate", (string id, HttpContext c, TokenwardDb db, AuthCache cache, TimeProvider clock) => SetStateAsync(id, UserStates.Active, c, db, cache, clock))
+            .AdminOnly(ApiAccess.Write).WithSummary("Activate a deactivated user (admin)");
     }
 
     private static Ok<UserJson> CurrentUser(HttpContext context)

@@ -41,11 +41,11 @@ public class TokenRulesTests
     }
 
     [Theory]
-    [InlineData(UserStates.Blocked)]
-    [InlineData(UserStates.Banned)]
-    [InlineData(UserStates.Deactivated)]
-    public void Tokens_of_users_who_may_not_use_the_api_fail(string state) =>
-        Assert.Equal(AuthFailReason.UserBlocked, TokenRules.Check(Token(state: state), Today, ReadScopes, true));
+    [InlineData(UserStates.Blocked, AuthFailReason.UserBlocked)]
+    [InlineData(UserStates.Banned, AuthFailReason.UserBanned)]
+    [InlineData(UserStates.Deactivated, AuthFailReason.UserDeactivated)]
+    public void Tokens_of_users_who_may_not_use_the_api_fail_with_their_own_reason(string state, AuthFailReason reason) =>
+        Assert.Equal(reason, TokenRules.Check(Token(state: state), Today, ReadScopes, true));
 
     [Fact]
     public void Expiry_uses_utc_dates()

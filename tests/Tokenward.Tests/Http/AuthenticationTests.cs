@@ -185,6 +185,23 @@ public class AuthenticationTests
         await Expect.StatusAsync(await server.GetAsync("/api/v4/user", token), 200);
     }
 
+    [Theory]
+    [InlineData("ban", "unban", "user_banned", "blocked")]
+    [InlineData("deactivate", "activate", "user_deactivated", "deactivated")]
+    public async Task Banned_and_deactivated_users_tokens_fail_with_their_own_reason(string action, string undo, string reason, string message)
+    {
+        await using var server = await TestServer.StartAsync();
+        var userId = await server.CreateUserAsync("state-" + action);
+        var (_, token) = await server.CreateTokenAsync(userId, ["api"]);
+        await Expect.BodyAsync(await server.PostJsonAsync($"/api/v4/users/{userId}/{action}", new { }), 201, "true");
+        var response = await server.GetAsync("/api/v4/user", token);
+        await Expect.StatusAsync(response, 403);
+        Assert.Contains(message, (string?)(await TestServer.Json(response))["message"], StringComparison.Ordinal);
+        await server.LogLineAsync(l => (string?)l["meta.auth_fail_reason"] == reason);
+        await Expect.BodyAsync(await server.PostJsonAsync($"/api/v4/users/{userId}/{undo}", new { }), 201, "true");
+        await Expect.StatusAsync(await server.GetAsync("/api/v4/user", token), 200);
+    }
+
     [Fact]
     public async Task Non_admins_get_403_on_admin_endpoints()
     {
