@@ -1,7 +1,10 @@
 using System.Text.Json;
+using Microsoft.EntityFrameworkCore;
 using Tokenward.Api;
 using Tokenward.ApiLog;
 using Tokenward.Core.Authentication;
+using Tokenward.Core.Tokens;
+using Tokenward.Hosting;
 using Tokenward.Storage;
 
 namespace Tokenward.Authentication;
@@ -11,8 +14,10 @@ namespace Tokenward.Authentication;
 /// token, applies the rules with the endpoint's accepted scopes (<see cref="ApiAccess"/>), and
 /// records why a known token was refused for <c>api_json.log</c>.
 /// </summary>
-public sealed class ApiAuthenticationMiddleware(RequestDelegate next)
+public sealed class ApiAuthenticationMiddleware(RequestDelegate next, TokenwardSettings settings)
 {
+    private static readonly string[] SudoScopes = [Scopes.Sudo];
+
     private const string TokenClass = "PersonalAccessToken";
     private const string BlockedMessage = "Your account has been blocked. Please contact your administrator if you think this is an error.";
     private const string DeactivatedMessage = "Your account has been deactivated by your administrator. Please contact your administrator to reactivate it.";
@@ -62,12 +67,7 @@ public sealed class ApiAuthenticationMiddleware(RequestDelegate next)
         var failure = authenticator.Check(token, scopes, access.AcceptedScopes);
         if (failure is { } reason)
         {
-            log.AuthFailReason = reason.LogName();
-            log.AuthFailTokenId = $"{TokenClass}/{token.Id}";
-            log.AuthFailTokenType = TokenClass;
-            log.AuthFailHeaderType = presented.HeaderType;
-            log.AuthFailRequestedScopes = string.Join(' ', access.AcceptedScopes);
-            log.AuthFailUser = token.User!.Username;
+            RecordFailure(log, token, reason, access.AcceptedScopes, presented);
             throw reason switch
             {
                 AuthFailReason.TokenExpired => ApiException.InvalidToken("Token is expired. You can either do re-authorization or token refresh."),
@@ -79,18 +79,62 @@ public sealed class ApiAuthenticationMiddleware(RequestDelegate next)
             };
         }
 
-        current.User = token.User;
+        await authenticator.RecordUseAsync(db, token, context.Connection.RemoteIpAddress, ct);
+        var user = token.User!;
+        if (Sudo(context.Request) is { } sudo)
+        {
+            user = await SudoAsync(sudo, token, scopes, presented, log, db, ct);
+        }
+
+        current.User = user;
         current.Token = token;
         current.TokenScopes = scopes;
-        log.UserId = token.User!.Id;
-        log.Username = token.User.Username;
-        await authenticator.RecordUseAsync(db, token, context.Connection.RemoteIpAddress, ct);
+        // With admin mode on, an admin's token acts as an admin only if it carries admin_mode.
+        current.IsAdmin = user.Admin && (!settings.AdminMode || scopes.Contains(Scopes.AdminMode));
+        log.UserId = user.Id;
+        log.Username = user.Username;
 
-        if (access.AdminOnly && !token.User.Admin)
+        if (access.AdminOnly && !current.IsAdmin)
         {
             throw ApiException.Forbidden();
         }
 
         await next(context);
+    }
+
+    /// <summary>GitLab's <c>Sudo</c> header or <c>sudo</c> parameter: a user id or username.</summary>
+    private static string? Sudo(HttpRequest request) =>
+        request.Headers.TryGetValue("Sudo", out var h) && h.Count > 0 && !string.IsNullOrWhiteSpace(h[0]) ? h[0]!.Trim()
+        : request.Query.TryGetValue("sudo", out var q) && q.Count > 0 && !string.IsNullOrWhiteSpace(q[0]) ? q[0]!.Trim()
+        : null;
+
+    /// <summary>Acts as another user: only admins, only with a <c>sudo</c>-scoped token, as GitLab's <c>sudo!</c>.</summary>
+    private static async Task<User> SudoAsync(string identifier, PersonalAccessToken token, string[] scopes, PresentedToken presented, ApiLogFacts log, TokenwardDb db, CancellationToken ct)
+    {
+        if (!token.User!.Admin)
+        {
+            throw ApiException.Forbidden("Must be admin to use sudo");
+        }
+
+        if (!scopes.Contains(Scopes.Sudo))
+        {
+            RecordFailure(log, token, AuthFailReason.InsufficientScope, SudoScopes, presented);
+            throw ApiException.InsufficientScope(SudoScopes);
+        }
+
+        var target = long.TryParse(identifier, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var id)
+            ? await db.Users.FirstOrDefaultAsync(u => u.Id == id, ct)
+            : await db.Users.FirstOrDefaultAsync(u => u.Username.ToLower() == identifier.ToLowerInvariant(), ct);
+        return target ?? throw ApiException.NotFound($"User with ID or username '{identifier}'");
+    }
+
+    private static void RecordFailure(ApiLogFacts log, PersonalAccessToken token, AuthFailReason reason, IReadOnlyList<string> requested, PresentedToken presented)
+    {
+        log.AuthFailReason = reason.LogName();
+        log.AuthFailTokenId = $"{TokenClass}/{token.Id}";
+        log.AuthFailTokenType = TokenClass;
+        log.AuthFailHeaderType = presented.HeaderType;
+        log.AuthFailRequestedScopes = string.Join(' ', requested);
+        log.AuthFailUser = token.User!.Username;
     }
 }

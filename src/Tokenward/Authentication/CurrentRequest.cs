@@ -13,7 +13,8 @@ public sealed class CurrentRequest
 
     public User RequireUser() => User ?? throw Api.ApiException.Unauthorized();
 
-    public bool IsAdmin => User?.Admin == true;
+    /// <summary>Whether the caller acts as an admin now (an admin, and with admin mode on, through an <c>admin_mode</c> token).</summary>
+    public bool IsAdmin { get; set; }
 
     public static CurrentRequest Of(HttpContext context) =>
         context.Features.Get<CurrentRequest>() ?? throw new InvalidOperationException("Authentication has not run for this request.");

@@ -26,6 +26,9 @@ public sealed record TokenwardSettings
 
     public bool ImpersonationEnabled { get; init; } = true;
 
+    /// <summary>GitLab's admin mode: admin endpoints need a token with the <c>admin_mode</c> scope.</summary>
+    public bool AdminMode { get; init; }
+
     /// <summary>How long a found token is remembered between lookups (0 turns the cache off); see <see cref="Authentication.AuthCache"/>.</summary>
     public double AuthCacheSeconds { get; init; } = 5;
 
@@ -76,6 +79,7 @@ public sealed record TokenwardSettings
             RequireTokenExpiry = ParseBool(Env("TOKENWARD_REQUIRE_TOKEN_EXPIRY"), true, "TOKENWARD_REQUIRE_TOKEN_EXPIRY"),
             MaxTokenLifetimeDays = ParseDays(Env("TOKENWARD_MAX_TOKEN_LIFETIME_DAYS")),
             ImpersonationEnabled = ParseBool(Env("TOKENWARD_IMPERSONATION_ENABLED"), true, "TOKENWARD_IMPERSONATION_ENABLED"),
+            AdminMode = ParseBool(Env("TOKENWARD_ADMIN_MODE"), false, "TOKENWARD_ADMIN_MODE"),
             AuthCacheSeconds = ParseSeconds(Env("TOKENWARD_AUTH_CACHE_SECONDS")),
         };
     }

@@ -28,16 +28,16 @@ public sealed record UserJson(
     [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
     public bool? IsAdmin { get; init; }
 
-    public static UserJson From(User u, HttpRequest request, User? viewer)
+    public static UserJson From(User u, HttpRequest request, Authentication.CurrentRequest viewing)
     {
         var basic = new UserJson(u.Id, u.Username, u.Name, u.State, false, null, $"{request.Scheme}://{request.Host}/{Uri.EscapeDataString(u.Username)}");
-        if (viewer is null)
+        if (viewing.User is not { } viewer)
         {
             return basic;
         }
 
         var detailed = basic with { CreatedAt = u.CreatedAt, Bot = false };
-        if (viewer.Admin)
+        if (viewing.IsAdmin)
         {
             return detailed with { Email = u.Email, IsAdmin = u.Admin };
         }

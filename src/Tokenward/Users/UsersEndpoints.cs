@@ -34,13 +34,14 @@ public static class UsersEndpoints
 
     private static Ok<UserJson> CurrentUser(HttpContext context)
     {
-        var user = CurrentRequest.Of(context).RequireUser();
-        return TypedResults.Ok(UserJson.From(user, context.Request, user));
+        var current = CurrentRequest.Of(context);
+        return TypedResults.Ok(UserJson.From(current.RequireUser(), context.Request, current));
     }
 
     private static async Task<IResult> List(HttpContext context, TokenwardDb db)
     {
-        var viewer = CurrentRequest.Of(context).RequireUser();
+        var current = CurrentRequest.Of(context);
+        current.RequireUser();
         var p = await ApiParams.ReadAsync(context);
         IQueryable<User> users = db.Users;
         if (p.String("username") is { } username)
@@ -54,7 +55,7 @@ public static class UsersEndpoints
             var pattern = LikePattern.Containing(search);
             users = users.Where(u => EF.Functions.Like(u.Username.ToLower(), pattern, LikePattern.Escape)
                 || EF.Functions.Like(u.Name.ToLower(), pattern, LikePattern.Escape)
-                || (viewer.Admin && EF.Functions.Like(u.Email.ToLower(), pattern, LikePattern.Escape)));
+                || (current.IsAdmin && EF.Functions.Like(u.Email.ToLower(), pattern, LikePattern.Escape)));
         }
 
         if (p.Bool("active") == true)
@@ -68,13 +69,13 @@ public static class UsersEndpoints
         }
 
         var page = await Pagination.PageAsync(users.OrderBy(u => u.Id), p, context, context.RequestAborted);
-        return TypedResults.Ok(page.Select(u => UserJson.From(u, context.Request, viewer)));
+        return TypedResults.Ok(page.Select(u => UserJson.From(u, context.Request, current)));
     }
 
     private static async Task<IResult> Get(string id, HttpContext context, TokenwardDb db)
     {
         var user = await FindAsync(db, id, context.RequestAborted);
-        return TypedResults.Ok(UserJson.From(user, context.Request, CurrentRequest.Of(context).User));
+        return TypedResults.Ok(UserJson.From(user, context.Request, CurrentRequest.Of(context)));
     }
 
     private static async Task<IResult> Create(HttpContext context, TokenwardDb db, TimeProvider clock)
@@ -132,7 +133,7 @@ public static class UsersEndpoints
             throw ApiException.Conflict("Username or email has already been taken");
         }
 
-        return TypedResults.Created($"/api/v4/users/{user.Id}", UserJson.From(user, context.Request, CurrentRequest.Of(context).User));
+        return TypedResults.Created($"/api/v4/users/{user.Id}", UserJson.From(user, context.Request, CurrentRequest.Of(context)));
     }
 
     private static Task<IResult> Block(string id, HttpContext context, TokenwardDb db, AuthCache cache, TimeProvider clock) =>

@@ -28,3 +28,12 @@ public static class Expect
         Assert.True(JsonNode.DeepEquals(JsonNode.Parse(json), actual), $"Expected {json}\nGot      {actual?.ToJsonString()}");
     }
 }
+
+public static class RequestExtensions
+{
+    public static HttpRequestMessage WithHeader(this HttpRequestMessage request, string name, string value)
+    {
+        request.Headers.Add(name, value);
+        return request;
+    }
+}
