@@ -12,17 +12,22 @@ var root = new RootCommand("Tokenward: GitLab-compatible access tokens, and the 
     GlobalOptions.LogDir,
     ServeCommand.Create(),
     UsersCommand.Create(),
+    BansCommand.Create(),
 };
 
 try
 {
     return await root.Parse(args).InvokeAsync(new InvocationConfiguration { EnableDefaultExceptionHandler = false });
 }
-catch (Exception e) when (e is SettingsException or SchemaException or TokenValidationException)
+catch (Exception e) when (e is SettingsException or SchemaException or TokenValidationException or CliException)
 {
     return CliErrors.Fail(e.Message);
 }
 catch (DbException e)
 {
     return CliErrors.Fail($"database error: {e.Message}");
+}
+catch (HttpRequestException e)
+{
+    return CliErrors.Fail($"could not reach the server: {e.Message}");
 }

@@ -59,6 +59,10 @@ public sealed class ApiException(int status, object body, string logMessage) : E
     public static ApiException NotFound(string? what = null) => WithMessage(
         StatusCodes.Status404NotFound, what is null ? "404 Not found" : $"404 {what} Not Found");
 
+    /// <summary>403 in plain text, as GitLab's Rack::Attack refuses a banned address.</summary>
+    public static ApiException Banned() => new(
+        StatusCodes.Status403Forbidden, "Too many failed authentication attempts from this IP", "address banned");
+
     public static ApiException MethodNotAllowed() =>
         new(StatusCodes.Status405MethodNotAllowed, new Dictionary<string, object> { ["error"] = "405 Not Allowed" }, "405 Not Allowed");
 

@@ -58,6 +58,12 @@ public sealed partial class ApiExceptionMiddleware(RequestDelegate next, IOption
             context.Response.Headers[name] = value;
         }
 
+        if (e.Body is string text)
+        {
+            context.Response.ContentType = "text/plain; charset=utf-8";
+            return context.Response.WriteAsync(text, context.RequestAborted);
+        }
+
         return context.Response.WriteAsJsonAsync(e.Body, _json);
     }
 

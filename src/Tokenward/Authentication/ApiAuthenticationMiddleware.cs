@@ -2,6 +2,7 @@ using System.Text.Json;
 using Microsoft.EntityFrameworkCore;
 using Tokenward.Api;
 using Tokenward.ApiLog;
+using Tokenward.AuthBans;
 using Tokenward.Core.Authentication;
 using Tokenward.Core.Tokens;
 using Tokenward.Hosting;
@@ -19,11 +20,22 @@ public sealed class ApiAuthenticationMiddleware(RequestDelegate next, TokenwardS
     private static readonly string[] SudoScopes = [Scopes.Sudo];
 
     private const string TokenClass = "PersonalAccessToken";
+
+    /// <summary>Tokenward's <c>meta.auth_fail_reason</c> for a request refused because its address is banned.</summary>
+    private const string BannedReason = "ip_banned";
     private const string BlockedMessage = "Your account has been blocked. Please contact your administrator if you think this is an error.";
     private const string DeactivatedMessage = "Your account has been deactivated by your administrator. Please contact your administrator to reactivate it.";
 
-    public async Task InvokeAsync(HttpContext context, TokenAuthenticator authenticator, TokenwardDb db)
+    public async Task InvokeAsync(HttpContext context, TokenAuthenticator authenticator, FailedAuthBans bans, TokenwardDb db)
     {
+        var log = ApiLogFacts.Of(context);
+        var ip = context.Connection.RemoteIpAddress is { } remote && remote.IsIPv4MappedToIPv6 ? remote.MapToIPv4() : context.Connection.RemoteIpAddress;
+        if (ip is not null && bans.ActiveBan(ip) is not null)
+        {
+            log.AuthFailReason = BannedReason;
+            throw ApiException.Banned();
+        }
+
         var endpoint = context.GetEndpoint();
         if (endpoint is null)
         {
@@ -40,7 +52,6 @@ public sealed class ApiAuthenticationMiddleware(RequestDelegate next, TokenwardS
         var access = endpoint.Metadata.GetMetadata<ApiAccess>() ?? ApiAccess.DefaultFor(context.Request.Method);
         var current = new CurrentRequest();
         context.Features.Set(current);
-        var log = ApiLogFacts.Of(context);
 
         var presented = PresentedToken.From(context.Request);
         if (presented is null)
@@ -60,7 +71,7 @@ public sealed class ApiAuthenticationMiddleware(RequestDelegate next, TokenwardS
         {
             log.AuthFailTokenType = "unknown";
             log.AuthFailHeaderType = presented.HeaderType;
-            throw ApiException.Unauthorized();
+            throw Refuse(ApiException.Unauthorized(), ip, bans, log);
         }
 
         var scopes = JsonSerializer.Deserialize<string[]>(token.Scopes) ?? [];
@@ -68,7 +79,7 @@ public sealed class ApiAuthenticationMiddleware(RequestDelegate next, TokenwardS
         if (failure is { } reason)
         {
             RecordFailure(log, token, reason, access.AcceptedScopes, presented);
-            throw reason switch
+            var refusal = reason switch
             {
                 AuthFailReason.TokenExpired => ApiException.InvalidToken("Token is expired. You can either do re-authorization or token refresh."),
                 AuthFailReason.TokenRevoked => ApiException.InvalidToken("Token was revoked. You have to re-authorize from the user."),
@@ -77,6 +88,12 @@ public sealed class ApiAuthenticationMiddleware(RequestDelegate next, TokenwardS
                 AuthFailReason.UserDeactivated => ApiException.Forbidden(DeactivatedMessage),
                 _ => ApiException.Forbidden(BlockedMessage),
             };
+            throw refusal.Status == StatusCodes.Status401Unauthorized ? Refuse(refusal, ip, bans, log) : refusal;
+        }
+
+        if (ip is not null)
+        {
+            bans.RecordSuccess(ip);
         }
 
         await authenticator.RecordUseAsync(db, token, context.Connection.RemoteIpAddress, ct);
@@ -100,6 +117,21 @@ public sealed class ApiAuthenticationMiddleware(RequestDelegate next, TokenwardS
         }
 
         await next(context);
+    }
+
+    /// <summary>
+    /// A failed authentication counts towards the address's ban; once the address is banned
+    /// the answer is the ban's, even for a request that was already under way.
+    /// </summary>
+    private static ApiException Refuse(ApiException refusal, System.Net.IPAddress? ip, FailedAuthBans bans, ApiLogFacts log)
+    {
+        if (ip is null || bans.RecordFailure(ip) != FailureOutcome.AlreadyBanned)
+        {
+            return refusal;
+        }
+
+        log.AuthFailReason = BannedReason;
+        return ApiException.Banned();
     }
 
     /// <summary>GitLab's <c>Sudo</c> header or <c>sudo</c> parameter: a user id or username.</summary>

@@ -1,3 +1,4 @@
+using Microsoft.AspNetCore.HttpOverrides;
 using Tokenward.Api;
 using Tokenward.ApiLog;
 using Tokenward.Authentication;
@@ -40,12 +41,28 @@ public static class TokenwardApp
         logging?.Invoke(builder.Logging);
         builder.Services.AddTokenwardCore(settings, clock);
         builder.Services.AddSingleton<TokenAuthenticator>();
+        builder.Services.AddSingleton<AuthBans.FailedAuthBans>();
+        builder.Services.Configure<ForwardedHeadersOptions>(o =>
+        {
+            // Only the configured proxies may say who the client is; by default nobody may.
+            o.ForwardedHeaders = ForwardedHeaders.XForwardedFor;
+            o.KnownProxies.Clear();
+            o.KnownIPNetworks.Clear();
+            foreach (var network in settings.TrustedProxies)
+            {
+                o.KnownIPNetworks.Add(network);
+            }
+        });
         builder.Services.AddSingleton(sp => new ApiJsonLog(settings.LogDir, sp.GetRequiredService<ILogger<ApiJsonLog>>()));
         builder.Services.AddHostedService(sp => sp.GetRequiredService<ApiJsonLog>());
         builder.Services.ConfigureHttpJsonOptions(o => GitLabJson.Configure(o.SerializerOptions));
         builder.Services.AddOpenApi("v4");
 
         var app = builder.Build();
+        if (settings.TrustedProxies.Count > 0)
+        {
+            app.UseForwardedHeaders();
+        }
         app.UseWhen(c => c.Request.Path.StartsWithSegments("/api"), api =>
         {
             api.UseMiddleware<ApiLogMiddleware>();
@@ -60,6 +77,7 @@ public static class TokenwardApp
         UsersEndpoints.Map(v4);
         PersonalAccessTokensEndpoints.Map(v4);
         ImpersonationTokensEndpoints.Map(v4);
+        AuthBans.AuthBansEndpoints.Map(v4);
         return app;
     }
 

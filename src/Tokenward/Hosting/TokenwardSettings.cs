@@ -26,6 +26,12 @@ public sealed record TokenwardSettings
 
     public bool ImpersonationEnabled { get; init; } = true;
 
+    /// <summary>The failed-authentication ban (<c>TOKENWARD_AUTH_BAN_*</c>).</summary>
+    public AuthBans.BanPolicy BanPolicy { get; init; } = new();
+
+    /// <summary>Proxies whose <c>X-Forwarded-For</c> is believed (<c>TOKENWARD_TRUSTED_PROXIES</c>); nobody else's is.</summary>
+    public IReadOnlyList<System.Net.IPNetwork> TrustedProxies { get; init; } = [];
+
     /// <summary>GitLab's admin mode: admin endpoints need a token with the <c>admin_mode</c> scope.</summary>
     public bool AdminMode { get; init; }
 
@@ -79,6 +85,8 @@ public sealed record TokenwardSettings
             RequireTokenExpiry = ParseBool(Env("TOKENWARD_REQUIRE_TOKEN_EXPIRY"), true, "TOKENWARD_REQUIRE_TOKEN_EXPIRY"),
             MaxTokenLifetimeDays = ParseDays(Env("TOKENWARD_MAX_TOKEN_LIFETIME_DAYS")),
             ImpersonationEnabled = ParseBool(Env("TOKENWARD_IMPERSONATION_ENABLED"), true, "TOKENWARD_IMPERSONATION_ENABLED"),
+            BanPolicy = ParseBanPolicy(Env),
+            TrustedProxies = ParseNetworks(Env("TOKENWARD_TRUSTED_PROXIES") ?? string.Empty, "TOKENWARD_TRUSTED_PROXIES"),
             AdminMode = ParseBool(Env("TOKENWARD_ADMIN_MODE"), false, "TOKENWARD_ADMIN_MODE"),
             AuthCacheSeconds = ParseSeconds(Env("TOKENWARD_AUTH_CACHE_SECONDS")),
         };
@@ -91,6 +99,34 @@ public sealed record TokenwardSettings
         "0" or "false" or "no" or "off" => false,
         _ => throw new SettingsException($"{name} must be true or false, not '{value}'."),
     };
+
+    private static AuthBans.BanPolicy ParseBanPolicy(Func<string, string?> env)
+    {
+        var defaults = new AuthBans.BanPolicy();
+        int Whole(string name, int fallback, int max) => env(name) is not { } v ? fallback
+            : int.TryParse(v, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var n) && n >= 1 && n <= max ? n
+            : throw new SettingsException($"{name} must be a whole number from 1 to {max}.");
+        return new AuthBans.BanPolicy
+        {
+            Enabled = ParseBool(env("TOKENWARD_AUTH_BAN_ENABLED"), true, "TOKENWARD_AUTH_BAN_ENABLED"),
+            MaxFailures = Whole("TOKENWARD_AUTH_BAN_MAX_FAILURES", defaults.MaxFailures, 1_000_000),
+            FindTime = TimeSpan.FromSeconds(Whole("TOKENWARD_AUTH_BAN_FINDTIME_SECONDS", (int)defaults.FindTime.TotalSeconds, 86_400)),
+            BanTime = TimeSpan.FromSeconds(Whole("TOKENWARD_AUTH_BAN_BANTIME_SECONDS", (int)defaults.BanTime.TotalSeconds, 31_536_000)),
+            Allowlist = env("TOKENWARD_AUTH_BAN_ALLOWLIST") is { } list ? ParseNetworks(list, "TOKENWARD_AUTH_BAN_ALLOWLIST") : defaults.Allowlist,
+        };
+    }
+
+    private static IReadOnlyList<System.Net.IPNetwork> ParseNetworks(string list, string name)
+    {
+        try
+        {
+            return AuthBans.BanPolicy.ParseNetworks(list);
+        }
+        catch (FormatException e)
+        {
+            throw new SettingsException($"{name}: {e.Message}.");
+        }
+    }
 
     private static double ParseSeconds(string? value)
     {

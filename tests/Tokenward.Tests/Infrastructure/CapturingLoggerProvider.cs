@@ -3,7 +3,7 @@ using Microsoft.Extensions.Logging;
 
 namespace Tokenward.Tests.Infrastructure;
 
-/// <summary>Keeps the server's warnings and errors, so a test can show them and assert there were none.</summary>
+/// <summary>Keeps the server's warnings and errors, and Tokenward's own information lines, for tests to show and assert on.</summary>
 public sealed class CapturingLoggerProvider : ILoggerProvider
 {
     public ConcurrentQueue<string> Entries { get; } = new();
@@ -19,7 +19,8 @@ public sealed class CapturingLoggerProvider : ILoggerProvider
         public IDisposable? BeginScope<TState>(TState state)
             where TState : notnull => null;
 
-        public bool IsEnabled(LogLevel logLevel) => logLevel >= LogLevel.Warning;
+        public bool IsEnabled(LogLevel logLevel) =>
+            logLevel >= LogLevel.Warning || (logLevel == LogLevel.Information && category.StartsWith("Tokenward.", StringComparison.Ordinal));
 
         public void Log<TState>(LogLevel logLevel, EventId eventId, TState state, Exception? exception, Func<TState, Exception?, string> formatter)
         {
