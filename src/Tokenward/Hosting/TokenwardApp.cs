@@ -23,6 +23,8 @@ public static class TokenwardApp
         services.AddDbContextPool<TokenwardDb>(o => TokenwardDb.Configure(o, settings.Database));
         services.AddSingleton<AuthCache>();
         services.AddScoped<PersonalAccessTokenService>();
+        services.AddScoped<Members.Access>();
+        services.AddScoped<ResourceAccessTokens.ResourceAccessTokenService>();
         return services;
     }
 
@@ -78,6 +80,10 @@ public static class TokenwardApp
         PersonalAccessTokensEndpoints.Map(v4);
         ImpersonationTokensEndpoints.Map(v4);
         AuthBans.AuthBansEndpoints.Map(v4);
+        Groups.GroupsEndpoints.Map(v4);
+        Projects.ProjectsEndpoints.Map(v4);
+        Members.MembersEndpoints.Map(v4);
+        ResourceAccessTokens.ResourceAccessTokensEndpoints.Map(v4);
         return app;
     }
 

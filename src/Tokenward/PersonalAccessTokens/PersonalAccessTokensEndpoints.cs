@@ -131,7 +131,8 @@ public static class PersonalAccessTokensEndpoints
         return await CreateAsync(request, service, clock, context.RequestAborted);
     }
 
-    internal static NewToken ReadNewToken(ApiParams p, long userId)
+    /// <summary>Reads <c>name</c>, <c>scopes</c>, <c>expires_at</c> and <c>description</c>, with GitLab's 400s for missing or unknown values.</summary>
+    internal static NewToken ReadNewToken(ApiParams p, long userId, Func<string, bool>? scopeAllowed = null)
     {
         var missing = RequiredForCreate.Where(n => p.String(n) is not { Length: > 0 }).ToList();
         if (missing.Count > 0)
@@ -140,7 +141,7 @@ public static class PersonalAccessTokensEndpoints
         }
 
         var scopes = p.List("scopes")!;
-        if (scopes.Any(s => !Scopes.IsKnown(s)))
+        if (scopes.Any(s => !(scopeAllowed ?? Scopes.IsKnown)(s)))
         {
             throw ApiException.InvalidParameter("scopes does not have a valid value");
         }

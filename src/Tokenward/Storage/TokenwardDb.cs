@@ -13,6 +13,12 @@ public sealed class TokenwardDb(DbContextOptions<TokenwardDb> options) : DbConte
 
     public DbSet<PersonalAccessToken> PersonalAccessTokens => Set<PersonalAccessToken>();
 
+    public DbSet<Namespace> Namespaces => Set<Namespace>();
+
+    public DbSet<Project> Projects => Set<Project>();
+
+    public DbSet<Member> Members => Set<Member>();
+
     public static void Configure(DbContextOptionsBuilder options, DatabaseTarget target)
     {
         if (target.Engine == DatabaseEngine.Sqlite)
@@ -37,6 +43,10 @@ public sealed class TokenwardDb(DbContextOptions<TokenwardDb> options) : DbConte
             e.HasMany(u => u.PersonalAccessTokens).WithOne(t => t.User).HasForeignKey(t => t.UserId);
         });
         modelBuilder.Entity<PersonalAccessToken>(e => e.ToTable("personal_access_tokens"));
+        modelBuilder.Entity<User>().Ignore(u => u.IsBot);
+        modelBuilder.Entity<Namespace>(e => e.ToTable("namespaces"));
+        modelBuilder.Entity<Project>(e => e.ToTable("projects"));
+        modelBuilder.Entity<Member>(e => e.ToTable("members"));
     }
 
     protected override void ConfigureConventions(ModelConfigurationBuilder configurationBuilder)

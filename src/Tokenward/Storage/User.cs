@@ -16,6 +16,11 @@ public sealed class User
 
     public bool Admin { get; set; }
 
+    /// <summary>GitLab's <c>user_type</c>: 0 human, 6 project bot (project and group access tokens).</summary>
+    public short UserType { get; set; }
+
+    public bool IsBot => UserType == UserTypes.ProjectBot;
+
     public DateTime CreatedAt { get; set; }
 
     public DateTime UpdatedAt { get; set; }

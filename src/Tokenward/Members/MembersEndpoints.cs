@@ -1,0 +1,89 @@
+using Microsoft.EntityFrameworkCore;
+using Tokenward.Api;
+using Tokenward.Authentication;
+using Tokenward.Core.Authorization;
+using Tokenward.PersonalAccessTokens;
+using Tokenward.Storage;
+
+namespace Tokenward.Members;
+
+/// <summary>GitLab's <c>/groups/:id/members</c> and <c>/projects/:id/members</c> (direct members).</summary>
+public static class MembersEndpoints
+{
+    public static void Map(RouteGroupBuilder api)
+    {
+        foreach (var kind in new[] { "groups", "projects" })
+        {
+            var members = api.MapGroup($"/{kind}/{{id}}/members").WithTags("Members");
+            members.MapGet("/", (string id, HttpContext c, TokenwardDb db, Access a) => ListAsync(kind, id, c, db, a)).WithSummary($"Direct members of a {kind[..^1]}");
+            members.MapPost("/", (string id, HttpContext c, TokenwardDb db, Access a, TimeProvider clock) => AddAsync(kind, id, c, db, a, clock))
+                .WithSummary($"Add a member to a {kind[..^1]} (Maintainer of a project, Owner of a group)");
+            members.MapDelete("/{user_id}", (string id, string user_id, HttpContext c, TokenwardDb db, Access a) => RemoveAsync(kind, id, user_id, c, db, a))
+                .WithSummary($"Remove a member from a {kind[..^1]}");
+        }
+    }
+
+    private static async Task<IResult> ListAsync(string kind, string id, HttpContext context, TokenwardDb db, Access access)
+    {
+        var ct = context.RequestAborted;
+        var resource = await ResourceRef.ResolveAsync(kind, id, CurrentRequest.Of(context), access, ct);
+        var p = await ApiParams.ReadAsync(context);
+        var query = db.Members.Where(m => m.SourceType == resource.SourceType && m.SourceId == resource.Id)
+            .Join(db.Users, m => m.UserId, u => u.Id, (m, u) => new { m, u })
+            .OrderBy(x => x.m.Id);
+        var page = await Pagination.PageAsync(query, p, context, ct);
+        return TypedResults.Ok(page.Select(x => Json(x.m, x.u, context.Request)));
+    }
+
+    private static async Task<IResult> AddAsync(string kind, string id, HttpContext context, TokenwardDb db, Access access, TimeProvider clock)
+    {
+        var ct = context.RequestAborted;
+        var current = CurrentRequest.Of(context);
+        var resource = await ResourceRef.ResolveAsync(kind, id, current, access, ct);
+        var p = await ApiParams.ReadAsync(context);
+        var userId = p.Long("user_id") ?? throw ApiException.InvalidParameter("user_id is missing");
+        var level = p.Int("access_level") ?? throw ApiException.InvalidParameter("access_level is missing");
+        if (!AccessLevels.IsValid(level))
+        {
+            throw ApiException.InvalidParameter("access_level does not have a valid value");
+        }
+
+        if (resource.CallerLevel < resource.ManageLevel || (!current.IsAdmin && level > resource.CallerLevel))
+        {
+            throw ApiException.Forbidden();
+        }
+
+        var user = await db.Users.FirstOrDefaultAsync(u => u.Id == userId, ct) ?? throw ApiException.NotFound("User");
+        if (await db.Members.AnyAsync(m => m.SourceType == resource.SourceType && m.SourceId == resource.Id && m.UserId == userId, ct))
+        {
+            throw ApiException.Conflict("Member already exists");
+        }
+
+        var now = Authentication.TokenAuthenticator.TruncateToMilliseconds(clock.GetUtcNow().UtcDateTime);
+        var member = new Member { SourceType = resource.SourceType, SourceId = resource.Id, UserId = userId, AccessLevel = level, CreatedAt = now, UpdatedAt = now };
+        db.Members.Add(member);
+        await db.SaveChangesAsync(ct);
+        return TypedResults.Created($"/api/v4/{kind}/{resource.Id}/members/{userId}", Json(member, user, context.Request));
+    }
+
+    private static async Task<IResult> RemoveAsync(string kind, string id, string userValue, HttpContext context, TokenwardDb db, Access access)
+    {
+        var ct = context.RequestAborted;
+        var current = CurrentRequest.Of(context);
+        var resource = await ResourceRef.ResolveAsync(kind, id, current, access, ct);
+        var userId = PersonalAccessTokensEndpoints.ParseId(userValue, "user_id");
+        var member = await db.Members.FirstOrDefaultAsync(m => m.SourceType == resource.SourceType && m.SourceId == resource.Id && m.UserId == userId, ct)
+            ?? throw ApiException.NotFound("Member");
+        var self = member.UserId == current.User!.Id;
+        if (!self && (resource.CallerLevel < resource.ManageLevel || (!current.IsAdmin && member.AccessLevel > resource.CallerLevel)))
+        {
+            throw ApiException.Forbidden();
+        }
+
+        await db.Members.Where(m => m.Id == member.Id).ExecuteDeleteAsync(ct);
+        return TypedResults.NoContent();
+    }
+
+    private static MemberJson Json(Member m, User u, HttpRequest request) =>
+        new(u.Id, u.Username, u.Name, u.State, null, $"{request.Scheme}://{request.Host}/{u.Username}", m.AccessLevel, m.CreatedAt, null);
+}

@@ -1,0 +1,97 @@
+using System.Security.Cryptography;
+using Microsoft.EntityFrameworkCore;
+using Tokenward.Authentication;
+using Tokenward.Core.Authentication;
+using Tokenward.Core.Tokens;
+using Tokenward.Members;
+using Tokenward.PersonalAccessTokens;
+using Tokenward.Storage;
+
+namespace Tokenward.ResourceAccessTokens;
+
+/// <summary>
+/// Project and group access tokens, as GitLab makes them: a bot user (<c>user_type</c> 6) who is a
+/// member of the resource at the token's access level, and a personal access token of that bot.
+/// The token can do only what both its scopes and the bot's membership allow.
+/// </summary>
+public sealed class ResourceAccessTokenService(TokenwardDb db, PersonalAccessTokenService tokens, AuthCache cache, TimeProvider clock)
+{
+    /// <exception cref="TokenValidationException">when the request breaks a token rule.</exception>
+    public async Task<(PersonalAccessToken Token, string Plaintext)> CreateAsync(ResourceRef resource, NewToken request, int accessLevel, CancellationToken ct)
+    {
+        var now = TokenAuthenticator.TruncateToMilliseconds(clock.GetUtcNow().UtcDateTime);
+        var username = $"{resource.Kind}_{resource.Id}_bot_{RandomNumberGenerator.GetHexString(32, lowercase: true)}";
+        await using var tx = await db.Database.BeginTransactionAsync(ct);
+        var bot = new User
+        {
+            Username = username,
+            Email = $"{username}@noreply.tokenward.invalid",
+            Name = request.Name,
+            UserType = UserTypes.ProjectBot,
+            CreatedAt = now,
+            UpdatedAt = now,
+        };
+        db.Users.Add(bot);
+        await db.SaveChangesAsync(ct);
+        db.Members.Add(new Member { SourceType = resource.SourceType, SourceId = resource.Id, UserId = bot.Id, AccessLevel = accessLevel, CreatedAt = now, UpdatedAt = now });
+        await db.SaveChangesAsync(ct);
+        db.ChangeTracker.Clear();
+        var created = await tokens.CreateAsync(request with { UserId = bot.Id }, ct);
+        await tx.CommitAsync(ct);
+        return created;
+    }
+
+    /// <summary>The resource's tokens: those of bots that are members of it.</summary>
+    public IQueryable<TokenWithLevel> TokensOf(ResourceRef resource) =>
+        from m in db.Members
+        where m.SourceType == resource.SourceType && m.SourceId == resource.Id
+        join u in db.Users on m.UserId equals u.Id
+        where u.UserType == UserTypes.ProjectBot
+        join t in db.PersonalAccessTokens on u.Id equals t.UserId
+        select new TokenWithLevel { Token = t, AccessLevel = m.AccessLevel };
+
+    /// <summary>Revokes a resource token; a bot left without an active token is blocked, so nothing usable remains.</summary>
+    public async Task RevokeAsync(PersonalAccessToken token, CancellationToken ct)
+    {
+        await tokens.RevokeAsync(token.Id, ct);
+        await BlockBotsWithoutActiveTokensAsync([token.UserId], ct);
+    }
+
+    /// <summary>
+    /// For resources being deleted: revokes every token of their bots and blocks the bots. The
+    /// bot users stay, so their tokens still show up (inactive) in listings and log joins.
+    /// </summary>
+    public async Task RetireBotsAsync(string sourceType, IReadOnlyCollection<long> sourceIds, CancellationToken ct)
+    {
+        if (sourceIds.Count == 0)
+        {
+            return;
+        }
+
+        var bots = await db.Members.Where(m => m.SourceType == sourceType && sourceIds.Contains(m.SourceId))
+            .Join(db.Users.Where(u => u.UserType == UserTypes.ProjectBot), m => m.UserId, u => u.Id, (m, u) => u.Id)
+            .ToListAsync(ct);
+        var now = TokenAuthenticator.TruncateToMilliseconds(clock.GetUtcNow().UtcDateTime);
+        await db.PersonalAccessTokens.Where(t => bots.Contains(t.UserId) && !t.Revoked)
+            .ExecuteUpdateAsync(s => s.SetProperty(t => t.Revoked, true).SetProperty(t => t.UpdatedAt, now), ct);
+        await db.Users.Where(u => bots.Contains(u.Id))
+            .ExecuteUpdateAsync(s => s.SetProperty(u => u.State, UserStates.Blocked).SetProperty(u => u.UpdatedAt, now), ct);
+        foreach (var bot in bots)
+        {
+            cache.ForgetUser(bot);
+        }
+    }
+
+    private async Task BlockBotsWithoutActiveTokensAsync(IReadOnlyCollection<long> botIds, CancellationToken ct)
+    {
+        var today = TokenExpiry.Today(clock);
+        var now = TokenAuthenticator.TruncateToMilliseconds(clock.GetUtcNow().UtcDateTime);
+        await db.Users.Where(u => botIds.Contains(u.Id) && u.UserType == UserTypes.ProjectBot
+                && !db.PersonalAccessTokens.Any(t => t.UserId == u.Id && !t.Revoked && (t.ExpiresAt == null || t.ExpiresAt > today)))
+            .ExecuteUpdateAsync(s => s.SetProperty(u => u.State, UserStates.Blocked).SetProperty(u => u.UpdatedAt, now), ct);
+        foreach (var bot in botIds)
+        {
+            cache.ForgetUser(bot);
+        }
+    }
+}

@@ -1,0 +1,11 @@
+using Tokenward.Storage;
+
+namespace Tokenward.ResourceAccessTokens;
+
+/// <summary>A resource token with its bot's access level in the resource.</summary>
+public sealed class TokenWithLevel
+{
+    public required PersonalAccessToken Token { get; init; }
+
+    public int AccessLevel { get; init; }
+}
