@@ -41,7 +41,13 @@ public static class MembersEndpoints
         var current = CurrentRequest.Of(context);
         var resource = await ResourceRef.ResolveAsync(kind, id, current, access, ct);
         var p = await ApiParams.ReadAsync(context);
-        var userId = p.Long("user_id") ?? throw ApiException.InvalidParameter("user_id is missing");
+        var username = p.String("username");
+        var userId = p.Long("user_id");
+        if (userId is null && username is null)
+        {
+            throw ApiException.InvalidParameter("user_id, username are missing, exactly one parameter must be provided");
+        }
+
         var level = p.Int("access_level") ?? throw ApiException.InvalidParameter("access_level is missing");
         if (!AccessLevels.IsValid(level))
         {
@@ -53,17 +59,19 @@ public static class MembersEndpoints
             throw ApiException.Forbidden();
         }
 
-        var user = await db.Users.FirstOrDefaultAsync(u => u.Id == userId, ct) ?? throw ApiException.NotFound("User");
-        if (await db.Members.AnyAsync(m => m.SourceType == resource.SourceType && m.SourceId == resource.Id && m.UserId == userId, ct))
+        var lower = username?.ToLowerInvariant();
+        var user = await (userId is { } uid ? db.Users.FirstOrDefaultAsync(u => u.Id == uid, ct) : db.Users.FirstOrDefaultAsync(u => u.Username.ToLower() == lower, ct))
+            ?? throw ApiException.NotFound("User");
+        if (await db.Members.AnyAsync(m => m.SourceType == resource.SourceType && m.SourceId == resource.Id && m.UserId == user.Id, ct))
         {
             throw ApiException.Conflict("Member already exists");
         }
 
         var now = Authentication.TokenAuthenticator.TruncateToMilliseconds(clock.GetUtcNow().UtcDateTime);
-        var member = new Member { SourceType = resource.SourceType, SourceId = resource.Id, UserId = userId, AccessLevel = level, CreatedAt = now, UpdatedAt = now };
+        var member = new Member { SourceType = resource.SourceType, SourceId = resource.Id, UserId = user.Id, AccessLevel = level, CreatedAt = now, UpdatedAt = now };
         db.Members.Add(member);
         await db.SaveChangesAsync(ct);
-        return TypedResults.Created($"/api/v4/{kind}/{resource.Id}/members/{userId}", Json(member, user, context.Request));
+        return TypedResults.Created($"/api/v4/{kind}/{resource.Id}/members/{user.Id}", Json(member, user, context.Request));
     }
 
     private static async Task<IResult> RemoveAsync(string kind, string id, string userValue, HttpContext context, TokenwardDb db, Access access)
