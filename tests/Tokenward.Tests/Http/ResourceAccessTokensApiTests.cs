@@ -124,4 +124,21 @@ public class ResourceAccessTokensApiTests
         var bot = await TestServer.Json(await server.GetAsync($"/api/v4/users/{projectJson["user_id"]}"));
         Assert.Equal("blocked", (string?)bot["state"]);
     }
+
+    [Fact]
+    public async Task Deleting_a_project_revokes_its_tokens_and_needs_an_owner()
+    {
+        await using var server = await TestServer.StartAsync();
+        var group = await CreateGroupAsync(server, "team");
+        var project = await CreateProjectAsync(server, "svc", group);
+        var maint = await server.CreateUserAsync("maint");
+        var (_, maintToken) = await server.CreateTokenAsync(maint, ["api"]);
+        await AddMemberAsync(server, "groups", group, maint, 40);
+        var token = (string)(await TestServer.Json(await server.PostJsonAsync($"/api/v4/projects/{project}/access_tokens", new { name = "p", scopes = new[] { "api" } })))["token"]!;
+
+        await Expect.StatusAsync(await server.DeleteAsync($"/api/v4/projects/{project}", maintToken), 403);
+        await Expect.StatusAsync(await server.DeleteAsync($"/api/v4/projects/{project}"), 202);
+        await Expect.StatusAsync(await server.GetAsync("/api/v4/personal_access_tokens/self", token), 401);
+        await Expect.StatusAsync(await server.GetAsync($"/api/v4/projects/{project}/access_tokens"), 404);
+    }
 }

@@ -60,6 +60,31 @@ public class SettingsTests
     }
 
     [Fact]
+    public void Ban_policy_and_trusted_proxies_come_from_the_environment()
+    {
+        var s = TokenwardSettings.Resolve(null, null, null, Env(
+            ("TOKENWARD_AUTH_BAN_MAX_FAILURES", "10"),
+            ("TOKENWARD_AUTH_BAN_FINDTIME_SECONDS", "30"),
+            ("TOKENWARD_AUTH_BAN_BANTIME_SECONDS", "3600"),
+            ("TOKENWARD_AUTH_BAN_ALLOWLIST", "10.0.0.0/8, 192.0.2.7"),
+            ("TOKENWARD_TRUSTED_PROXIES", "127.0.0.1")));
+        Assert.Equal((10, TimeSpan.FromSeconds(30), TimeSpan.FromHours(1)), (s.BanPolicy.MaxFailures, s.BanPolicy.FindTime, s.BanPolicy.BanTime));
+        Assert.True(s.BanPolicy.IsAllowlisted(System.Net.IPAddress.Parse("10.1.2.3")));
+        Assert.True(s.BanPolicy.IsAllowlisted(System.Net.IPAddress.Parse("192.0.2.7")));
+        Assert.False(s.BanPolicy.IsAllowlisted(System.Net.IPAddress.Parse("192.0.2.8")));
+        Assert.Single(s.TrustedProxies);
+
+        var defaults = TokenwardSettings.Resolve(null, null, null, Env());
+        Assert.Equal((true, 300), (defaults.BanPolicy.Enabled, defaults.BanPolicy.MaxFailures));
+        Assert.True(defaults.BanPolicy.IsAllowlisted(System.Net.IPAddress.Loopback));
+        Assert.Empty(defaults.TrustedProxies);
+
+        Assert.Throws<SettingsException>(() => TokenwardSettings.Resolve(null, null, null, Env(("TOKENWARD_AUTH_BAN_ALLOWLIST", "10.0.0.0/99"))));
+        Assert.Throws<SettingsException>(() => TokenwardSettings.Resolve(null, null, null, Env(("TOKENWARD_TRUSTED_PROXIES", "proxy.local"))));
+        Assert.Throws<SettingsException>(() => TokenwardSettings.Resolve(null, null, null, Env(("TOKENWARD_AUTH_BAN_MAX_FAILURES", "0"))));
+    }
+
+    [Fact]
     public void The_instance_secret_is_generated_once_and_kept_private()
     {
         var dir = Directory.CreateTempSubdirectory("tokenward-secret-").FullName;
