@@ -31,6 +31,10 @@ public sealed partial class ApiExceptionMiddleware(RequestDelegate next, IOption
         {
             await WriteAsync(context, ApiException.Invalid(e.Field, e.Problem));
         }
+        catch (PersonalAccessTokens.TokenAlreadyRevokedException e) when (!context.Response.HasStarted)
+        {
+            await WriteAsync(context, ApiException.BadRequest(e.Message));
+        }
         catch (BadHttpRequestException e) when (!context.Response.HasStarted)
         {
             await WriteAsync(context, ApiException.BadRequest(e.Message));

@@ -2,10 +2,12 @@ using System.Text.Json;
 using Microsoft.EntityFrameworkCore;
 using Tokenward.Api;
 using Tokenward.ApiLog;
+using Tokenward.Audit;
 using Tokenward.AuthBans;
 using Tokenward.Core.Authentication;
 using Tokenward.Core.Tokens;
 using Tokenward.Hosting;
+using Tokenward.PersonalAccessTokens;
 using Tokenward.Storage;
 
 namespace Tokenward.Authentication;
@@ -26,7 +28,7 @@ public sealed class ApiAuthenticationMiddleware(RequestDelegate next, TokenwardS
     private const string BlockedMessage = "Your account has been blocked. Please contact your administrator if you think this is an error.";
     private const string DeactivatedMessage = "Your account has been deactivated by your administrator. Please contact your administrator to reactivate it.";
 
-    public async Task InvokeAsync(HttpContext context, TokenAuthenticator authenticator, FailedAuthBans bans, TokenwardDb db)
+    public async Task InvokeAsync(HttpContext context, TokenAuthenticator authenticator, FailedAuthBans bans, TokenwardDb db, ActorContext actor)
     {
         var log = ApiLogFacts.Of(context);
         var ip = context.Connection.RemoteIpAddress is { } remote && remote.IsIPv4MappedToIPv6 ? remote.MapToIPv4() : context.Connection.RemoteIpAddress;
@@ -79,6 +81,14 @@ public sealed class ApiAuthenticationMiddleware(RequestDelegate next, TokenwardS
         if (failure is { } reason)
         {
             RecordFailure(log, token, reason, access.AcceptedScopes, presented);
+            if (reason == AuthFailReason.TokenRevoked && endpoint.Metadata.GetMetadata<RotationEndpoint>() is not null)
+            {
+                // A revoked token presented to rotate: the family may be compromised.
+                actor.Current = new Actor(token.UserId, token.User!.Username, token.Id, ip?.ToString());
+                var family = context.RequestServices.GetRequiredService<PersonalAccessTokenService>();
+                await family.RevokeFamilyAsync(token, ct);
+            }
+
             var refusal = reason switch
             {
                 AuthFailReason.TokenExpired => ApiException.InvalidToken("Token is expired. You can either do re-authorization or token refresh."),
@@ -110,6 +120,7 @@ public sealed class ApiAuthenticationMiddleware(RequestDelegate next, TokenwardS
         current.IsAdmin = user.Admin && (!settings.AdminMode || scopes.Contains(Scopes.AdminMode));
         log.UserId = user.Id;
         log.Username = user.Username;
+        actor.Current = Actor.Of(context);
 
         if (access.AdminOnly && !current.IsAdmin)
         {

@@ -6,7 +6,6 @@ using Tokenward.Api;
 using Tokenward.Core.Tokens;
 using Tokenward.PersonalAccessTokens;
 using Tokenward.Storage;
-using Tokenward.Storage.Migrations;
 
 namespace Tokenward.Cli;
 
@@ -40,10 +39,8 @@ public static class UsersCommand
             }
 
             var settings = GlobalOptions.Settings(result);
-            await using var services = CliServices.Build(settings);
-            await Migrator.MigrateAsync(settings.Database, ct);
-            await using var scope = services.CreateAsyncScope();
-            var db = scope.ServiceProvider.GetRequiredService<TokenwardDb>();
+            await using var services = await CliServices.StartAsync(settings, ct);
+            var db = services.Get<TokenwardDb>();
             var login = result.GetValue(username)!;
             var user = await db.Users.FirstOrDefaultAsync(u => u.Username == login, ct);
             if (user is null)
@@ -51,7 +48,7 @@ public static class UsersCommand
                 return CliErrors.Fail($"No user '{login}'.");
             }
 
-            var service = scope.ServiceProvider.GetRequiredService<PersonalAccessTokenService>();
+            var service = services.Get<PersonalAccessTokenService>();
             var requested = new NewToken(
                 user.Id,
                 result.GetValue(name)!,
@@ -60,7 +57,7 @@ public static class UsersCommand
                 result.GetValue(description),
                 ExplicitValue: result.GetValue(value));
             var (token, plaintext) = await service.CreateAsync(requested, ct);
-            var clock = services.GetRequiredService<TimeProvider>();
+            var clock = services.Get<TimeProvider>();
             if (result.GetValue(GlobalOptions.Format) == "json")
             {
                 var options = new JsonSerializerOptions { WriteIndented = true };

@@ -117,7 +117,7 @@ public static class GroupsEndpoints
         return TypedResults.Created($"/api/v4/groups/{group.Id}", await JsonAsync(group, access, context.Request, ct));
     }
 
-    private static async Task<IResult> Delete(string id, HttpContext context, TokenwardDb db, Access access, ResourceAccessTokenService tokens)
+    private static async Task<IResult> Delete(string id, HttpContext context, TokenwardDb db, Access access, ResourceAccessTokenService tokens, Audit.AuditLog audit)
     {
         var ct = context.RequestAborted;
         var (group, level) = await VisibleAsync(id, CurrentRequest.Of(context), access, ct);
@@ -140,6 +140,7 @@ public static class GroupsEndpoints
         }
 
         await tx.CommitAsync(ct);
+        audit.Publish();
         return TypedResults.Json(new Dictionary<string, string> { ["message"] = "202 Accepted" }, statusCode: StatusCodes.Status202Accepted);
     }
 }

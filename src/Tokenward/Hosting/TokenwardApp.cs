@@ -23,6 +23,9 @@ public static class TokenwardApp
         services.AddDbContextPool<TokenwardDb>(o => TokenwardDb.Configure(o, settings.Database));
         services.AddSingleton<AuthCache>();
         services.AddScoped<PersonalAccessTokenService>();
+        services.AddScoped<Audit.AuditLog>();
+        services.AddScoped<Audit.ActorContext>();
+        services.AddSingleton(sp => new AuditJsonLog(settings.LogDir, sp.GetRequiredService<ILogger<AuditJsonLog>>()));
         services.AddScoped<Members.Access>();
         services.AddScoped<ResourceAccessTokens.ResourceAccessTokenService>();
         return services;
@@ -57,6 +60,7 @@ public static class TokenwardApp
         });
         builder.Services.AddSingleton(sp => new ApiJsonLog(settings.LogDir, sp.GetRequiredService<ILogger<ApiJsonLog>>()));
         builder.Services.AddHostedService(sp => sp.GetRequiredService<ApiJsonLog>());
+        builder.Services.AddHostedService(sp => sp.GetRequiredService<AuditJsonLog>());
         builder.Services.ConfigureHttpJsonOptions(o => GitLabJson.Configure(o.SerializerOptions));
         builder.Services.AddOpenApi("v4");
 
@@ -95,6 +99,7 @@ public static class TokenwardApp
         await Migrator.MigrateAsync(settings.Database, ct);
         await using var scope = services.CreateAsyncScope();
         var db = scope.ServiceProvider.GetRequiredService<TokenwardDb>();
+        scope.ServiceProvider.GetRequiredService<Audit.ActorContext>().Current = Audit.Actor.System("bootstrap");
         return await Bootstrap.EnsureRootAsync(db, scope.ServiceProvider.GetRequiredService<PersonalAccessTokenService>(), settings, services.GetRequiredService<TimeProvider>(), ct);
     }
 }

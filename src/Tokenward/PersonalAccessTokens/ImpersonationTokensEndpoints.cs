@@ -17,6 +17,8 @@ public static class ImpersonationTokensEndpoints
         tokens.MapGet("/", List).AdminOnly(ApiAccess.Read).WithSummary("A user's impersonation tokens (admin)");
         tokens.MapPost("/", Create).AdminOnly(ApiAccess.Write).WithSummary("Create an impersonation token (admin)");
         tokens.MapGet("/{impersonation_token_id}", Get).AdminOnly(ApiAccess.Read).WithSummary("One impersonation token (admin)");
+        tokens.MapPost("/{impersonation_token_id}/rotate", Rotate).AdminOnly(ApiAccess.Write).WithMetadata(RotationEndpoint.Instance)
+            .WithSummary("Rotate an impersonation token (admin)");
         tokens.MapDelete("/{impersonation_token_id}", Revoke).AdminOnly(ApiAccess.Write).WithSummary("Revoke an impersonation token (admin)");
     }
 
@@ -53,6 +55,15 @@ public static class ImpersonationTokensEndpoints
         var token = await FindAsync(user_id, impersonation_token_id, db, context.RequestAborted);
         await service.RevokeAsync(token.Id, context.RequestAborted);
         return TypedResults.NoContent();
+    }
+
+    private static async Task<IResult> Rotate(string user_id, string impersonation_token_id, HttpContext context, TokenwardDb db, PersonalAccessTokenService service, TimeProvider clock)
+    {
+        var p = await ApiParams.ReadAsync(context);
+        var expiresAt = p.Date("expires_at");
+        var token = await FindAsync(user_id, impersonation_token_id, db, context.RequestAborted);
+        var (rotated, plaintext) = await service.RotateAsync(token.Id, expiresAt, context.RequestAborted);
+        return TypedResults.Ok(TokenJson.From(rotated, TokenExpiry.Today(clock)) with { Impersonation = true, Token = plaintext });
     }
 
     private static async Task<long> UserIdAsync(string value, TokenwardDb db, CancellationToken ct)

@@ -8,4 +8,5 @@ public sealed record NewToken(
     DateOnly? ExpiresAt = null,
     string? Description = null,
     bool Impersonation = false,
-    string? ExplicitValue = null);
+    string? ExplicitValue = null,
+    long? PreviousId = null);

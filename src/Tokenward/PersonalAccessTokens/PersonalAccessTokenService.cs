@@ -1,5 +1,6 @@
 using System.Text.Json;
 using Microsoft.EntityFrameworkCore;
+using Tokenward.Audit;
 using Tokenward.Authentication;
 using Tokenward.Core.Tokens;
 using Tokenward.Hosting;
@@ -7,14 +8,18 @@ using Tokenward.Storage;
 
 namespace Tokenward.PersonalAccessTokens;
 
-/// <summary>Creating and revoking personal access tokens: the rules both the API and the CLI go through.</summary>
-public sealed class PersonalAccessTokenService(TokenwardDb db, TokenFormat format, TokenDigester digester, AuthCache cache, TimeProvider clock, TokenwardSettings settings)
+/// <summary>Creating, revoking and rotating personal access tokens: the rules both the API and the CLI go through, each change audited.</summary>
+public sealed class PersonalAccessTokenService(
+    TokenwardDb db, TokenFormat format, TokenDigester digester, AuthCache cache, AuditLog audit, ActorContext actor, TimeProvider clock, TokenwardSettings settings)
 {
+    /// <summary>GitLab gives a rotated token one week when no expiry is asked for.</summary>
+    public const int DefaultRotationDays = 7;
+
     public const int MaxNameLength = 255;
 
     /// <returns>The stored token and its plaintext, which is shown once and never kept.</returns>
     /// <exception cref="TokenValidationException">when the request breaks a rule.</exception>
-    public async Task<(PersonalAccessToken Token, string Plaintext)> CreateAsync(NewToken request, CancellationToken ct)
+    public async Task<(PersonalAccessToken Token, string Plaintext)> CreateAsync(NewToken request, CancellationToken ct, AuditSubject? subject = null)
     {
         var name = request.Name.Trim();
         if (name.Length == 0)
@@ -70,23 +75,127 @@ public sealed class PersonalAccessTokenService(TokenwardDb db, TokenFormat forma
             Scopes = JsonSerializer.Serialize(scopes),
             Impersonation = request.Impersonation,
             ExpiresAt = expiresAt,
+            PreviousPersonalAccessTokenId = request.PreviousId,
             CreatedAt = now,
             UpdatedAt = now,
         };
         db.PersonalAccessTokens.Add(token);
         await db.SaveChangesAsync(ct);
         db.Entry(token).State = EntityState.Detached;
+        subject ??= AuditSubject.ForUser(token.UserId, token.Impersonation);
+        await audit.RecordAsync(actor.Current, subject.EntityType, subject.EntityId, $"{subject.TokenKind}_created", "PersonalAccessToken", token.Id,
+            new { token_id = token.Id, token_name = token.Name, user_id = token.UserId, scopes, expires_at = token.ExpiresAt }, ct);
         return (token, plaintext);
     }
 
     /// <summary>Marks the token revoked. Revoking an already revoked token changes nothing.</summary>
-    public async Task RevokeAsync(long tokenId, CancellationToken ct)
+    /// <returns>Whether this call revoked it.</returns>
+    public async Task<bool> RevokeAsync(long tokenId, CancellationToken ct, AuditSubject? subject = null)
     {
         var now = TokenAuthenticator.TruncateToMilliseconds(clock.GetUtcNow().UtcDateTime);
-        await db.PersonalAccessTokens.Where(t => t.Id == tokenId && !t.Revoked)
+        var changed = await db.PersonalAccessTokens.Where(t => t.Id == tokenId && !t.Revoked)
             .ExecuteUpdateAsync(s => s.SetProperty(t => t.Revoked, true).SetProperty(t => t.UpdatedAt, now), ct);
         cache.ForgetToken(tokenId);
+        if (changed == 0)
+        {
+            return false;
+        }
+
+        var token = await db.PersonalAccessTokens.FirstAsync(t => t.Id == tokenId, ct);
+        subject ??= AuditSubject.ForUser(token.UserId, token.Impersonation);
+        await audit.RecordAsync(actor.Current, subject.EntityType, subject.EntityId, $"{subject.TokenKind}_revoked", "PersonalAccessToken", tokenId,
+            new { token_id = tokenId, token_name = token.Name, user_id = token.UserId, before = new { revoked = false }, after = new { revoked = true } }, ct);
+        return true;
     }
+
+    /// <summary>
+    /// Revokes the token and issues its successor (same name, description, scopes, owner and
+    /// impersonation; <c>previous_personal_access_token_id</c> pointing back) in one transaction.
+    /// Of concurrent rotations of one token exactly one wins; the others find it revoked.
+    /// </summary>
+    /// <param name="expiresAt">The new expiry; without it, one week (GitLab's default), within the lifetime policy.</param>
+    /// <exception cref="TokenAlreadyRevokedException">when the token is already revoked (or another rotation won).</exception>
+    /// <exception cref="TokenValidationException">when the new expiry breaks the policy.</exception>
+    public async Task<(PersonalAccessToken Token, string Plaintext)> RotateAsync(long tokenId, DateOnly? expiresAt, CancellationToken ct, AuditSubject? subject = null)
+    {
+        var today = TokenExpiry.Today(clock);
+        var newExpiry = ExpiryFor(expiresAt ?? Min(today.AddDays(DefaultRotationDays), today.AddDays(settings.MaxTokenLifetimeDays)));
+        await using var tx = await db.Database.BeginTransactionAsync(ct);
+        try
+        {
+            var now = TokenAuthenticator.TruncateToMilliseconds(clock.GetUtcNow().UtcDateTime);
+            // The conditional update is the lock: only one transaction can flip revoked for this row.
+            var won = await db.PersonalAccessTokens.Where(t => t.Id == tokenId && !t.Revoked)
+                .ExecuteUpdateAsync(s => s.SetProperty(t => t.Revoked, true).SetProperty(t => t.UpdatedAt, now), ct);
+            if (won == 0)
+            {
+                throw new TokenAlreadyRevokedException();
+            }
+
+            var old = await db.PersonalAccessTokens.FirstAsync(t => t.Id == tokenId, ct);
+            subject ??= AuditSubject.ForUser(old.UserId, old.Impersonation);
+            var scopes = JsonSerializer.Deserialize<string[]>(old.Scopes) ?? [];
+            var created = await CreateAsync(new NewToken(old.UserId, old.Name, scopes, newExpiry, old.Description, old.Impersonation, PreviousId: old.Id), ct, subject);
+            await audit.RecordAsync(actor.Current, subject.EntityType, subject.EntityId, $"{subject.TokenKind}_rotated", "PersonalAccessToken", created.Token.Id,
+                new { token_id = created.Token.Id, previous_token_id = old.Id, token_name = old.Name, before = new { expires_at = old.ExpiresAt }, after = new { expires_at = newExpiry } }, ct);
+            await tx.CommitAsync(ct);
+            audit.Publish();
+            cache.ForgetToken(tokenId);
+            return created;
+        }
+        catch
+        {
+            audit.Discard();
+            throw;
+        }
+    }
+
+    /// <summary>
+    /// Reuse of a rotated token: revokes every active token of its family (its predecessors and
+    /// every successor), as GitLab does when a revoked token is used to rotate.
+    /// </summary>
+    /// <returns>How many tokens this revoked.</returns>
+    public async Task<int> RevokeFamilyAsync(PersonalAccessToken reused, CancellationToken ct)
+    {
+        var family = new HashSet<long> { reused.Id };
+        var up = reused.PreviousPersonalAccessTokenId;
+        while (up is { } id && family.Add(id))
+        {
+            up = await db.PersonalAccessTokens.Where(t => t.Id == id).Select(t => t.PreviousPersonalAccessTokenId).FirstOrDefaultAsync(ct);
+        }
+
+        var frontier = family.ToList();
+        while (frontier.Count > 0)
+        {
+            var parents = frontier;
+            frontier = (await db.PersonalAccessTokens.Where(t => t.PreviousPersonalAccessTokenId != null && parents.Contains(t.PreviousPersonalAccessTokenId.Value))
+                .Select(t => t.Id).ToListAsync(ct)).Where(family.Add).ToList();
+        }
+
+        var now = TokenAuthenticator.TruncateToMilliseconds(clock.GetUtcNow().UtcDateTime);
+        var active = await db.PersonalAccessTokens.Where(t => family.Contains(t.Id) && !t.Revoked).Select(t => t.Id).ToListAsync(ct);
+        if (active.Count == 0)
+        {
+            return 0;
+        }
+
+        await using var tx = await db.Database.BeginTransactionAsync(ct);
+        var revoked = await db.PersonalAccessTokens.Where(t => active.Contains(t.Id) && !t.Revoked)
+            .ExecuteUpdateAsync(s => s.SetProperty(t => t.Revoked, true).SetProperty(t => t.UpdatedAt, now), ct);
+        var subject = AuditSubject.ForUser(reused.UserId, reused.Impersonation);
+        await audit.RecordAsync(actor.Current, subject.EntityType, subject.EntityId, "token_family_revoked", "PersonalAccessToken", reused.Id,
+            new { reused_token_id = reused.Id, family = family.Order().ToArray(), revoked = active.Order().ToArray() }, ct);
+        await tx.CommitAsync(ct);
+        audit.Publish();
+        foreach (var id in active)
+        {
+            cache.ForgetToken(id);
+        }
+
+        return revoked;
+    }
+
+    private static DateOnly Min(DateOnly a, DateOnly b) => a < b ? a : b;
 
     /// <summary>
     /// Applies the lifetime policy: no date means the maximum lifetime when expiry is required;

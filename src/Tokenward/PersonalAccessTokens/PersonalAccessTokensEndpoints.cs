@@ -21,6 +21,9 @@ public static class PersonalAccessTokensEndpoints
         tokens.MapGet("/", List).WithSummary("List personal access tokens (admins: all, others: their own)");
         tokens.MapGet("/self", GetSelf).Accepts(ApiAccess.AnyScope).WithSummary("The token used for this request");
         tokens.MapDelete("/self", RevokeSelf).Accepts(ApiAccess.AnyScope).WithSummary("Revoke the token used for this request");
+        tokens.MapPost("/self/rotate", RotateSelf).Accepts([Scopes.Api, Scopes.SelfRotate]).WithMetadata(RotationEndpoint.Instance)
+            .WithSummary("Rotate the token used for this request (api or self_rotate)");
+        tokens.MapPost("/{id}/rotate", Rotate).WithMetadata(RotationEndpoint.Instance).WithSummary("Rotate a personal access token (owner or admin)");
         tokens.MapGet("/{id}", Get).WithSummary("One personal access token");
         tokens.MapDelete("/{id}", Revoke).WithSummary("Revoke a personal access token");
 
@@ -79,6 +82,30 @@ public static class PersonalAccessTokensEndpoints
     {
         await service.RevokeAsync(CurrentRequest.Of(context).Token!.Id, context.RequestAborted);
         return TypedResults.NoContent();
+    }
+
+    private static async Task<IResult> RotateSelf(HttpContext context, PersonalAccessTokenService service, TimeProvider clock)
+    {
+        var p = await ApiParams.ReadAsync(context);
+        var (token, plaintext) = await service.RotateAsync(CurrentRequest.Of(context).Token!.Id, p.Date("expires_at"), context.RequestAborted);
+        return TypedResults.Ok(TokenJson.From(token, TokenExpiry.Today(clock)) with { Token = plaintext });
+    }
+
+    private static async Task<IResult> Rotate(string id, HttpContext context, TokenwardDb db, PersonalAccessTokenService service, TimeProvider clock)
+    {
+        var p = await ApiParams.ReadAsync(context);
+        var expiresAt = p.Date("expires_at");
+        var current = CurrentRequest.Of(context);
+        var user = current.RequireUser();
+        var tokenId = ParseId(id, "id");
+        var token = await db.PersonalAccessTokens.FirstOrDefaultAsync(t => t.Id == tokenId, context.RequestAborted);
+        if (token is null || (!current.IsAdmin && (token.UserId != user.Id || token.Impersonation)))
+        {
+            throw ApiException.NotFound();
+        }
+
+        var (rotated, plaintext) = await service.RotateAsync(token.Id, expiresAt, context.RequestAborted);
+        return TypedResults.Ok(TokenJson.From(rotated, TokenExpiry.Today(clock)) with { Token = plaintext });
     }
 
     private static async Task<IResult> Get(string id, HttpContext context, TokenwardDb db, TimeProvider clock)

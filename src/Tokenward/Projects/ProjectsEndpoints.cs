@@ -127,7 +127,7 @@ public static class ProjectsEndpoints
         return TypedResults.Created($"/api/v4/projects/{project.Id}", await JsonAsync(project, access, context.Request, ct));
     }
 
-    private static async Task<IResult> Delete(string id, HttpContext context, TokenwardDb db, Access access, ResourceAccessTokenService tokens)
+    private static async Task<IResult> Delete(string id, HttpContext context, TokenwardDb db, Access access, ResourceAccessTokenService tokens, Audit.AuditLog audit)
     {
         var ct = context.RequestAborted;
         var (project, level) = await VisibleAsync(id, CurrentRequest.Of(context), access, ct);
@@ -141,6 +141,7 @@ public static class ProjectsEndpoints
         await db.Members.Where(m => m.SourceType == Member.ProjectSource && m.SourceId == project.Id).ExecuteDeleteAsync(ct);
         await db.Projects.Where(pr => pr.Id == project.Id).ExecuteDeleteAsync(ct);
         await tx.CommitAsync(ct);
+        audit.Publish();
         return TypedResults.Json(new Dictionary<string, string> { ["message"] = "202 Accepted" }, statusCode: StatusCodes.Status202Accepted);
     }
 

@@ -1,5 +1,6 @@
 using System.Security.Cryptography;
 using Microsoft.EntityFrameworkCore;
+using Tokenward.Audit;
 using Tokenward.Authentication;
 using Tokenward.Core.Authentication;
 using Tokenward.Core.Tokens;
@@ -14,7 +15,7 @@ namespace Tokenward.ResourceAccessTokens;
 /// member of the resource at the token's access level, and a personal access token of that bot.
 /// The token can do only what both its scopes and the bot's membership allow.
 /// </summary>
-public sealed class ResourceAccessTokenService(TokenwardDb db, PersonalAccessTokenService tokens, AuthCache cache, TimeProvider clock)
+public sealed class ResourceAccessTokenService(TokenwardDb db, PersonalAccessTokenService tokens, AuthCache cache, AuditLog audit, ActorContext actor, TimeProvider clock)
 {
     /// <exception cref="TokenValidationException">when the request breaks a token rule.</exception>
     public async Task<(PersonalAccessToken Token, string Plaintext)> CreateAsync(ResourceRef resource, NewToken request, int accessLevel, CancellationToken ct)
@@ -36,8 +37,9 @@ public sealed class ResourceAccessTokenService(TokenwardDb db, PersonalAccessTok
         db.Members.Add(new Member { SourceType = resource.SourceType, SourceId = resource.Id, UserId = bot.Id, AccessLevel = accessLevel, CreatedAt = now, UpdatedAt = now });
         await db.SaveChangesAsync(ct);
         db.ChangeTracker.Clear();
-        var created = await tokens.CreateAsync(request with { UserId = bot.Id }, ct);
+        var created = await tokens.CreateAsync(request with { UserId = bot.Id }, ct, Subject(resource));
         await tx.CommitAsync(ct);
+        audit.Publish();
         return created;
     }
 
@@ -51,11 +53,18 @@ public sealed class ResourceAccessTokenService(TokenwardDb db, PersonalAccessTok
         select new TokenWithLevel { Token = t, AccessLevel = m.AccessLevel };
 
     /// <summary>Revokes a resource token; a bot left without an active token is blocked, so nothing usable remains.</summary>
-    public async Task RevokeAsync(PersonalAccessToken token, CancellationToken ct)
+    public async Task RevokeAsync(ResourceRef resource, PersonalAccessToken token, CancellationToken ct)
     {
-        await tokens.RevokeAsync(token.Id, ct);
+        await tokens.RevokeAsync(token.Id, ct, Subject(resource));
         await BlockBotsWithoutActiveTokensAsync([token.UserId], ct);
     }
+
+    /// <summary>Rotates a resource token: the same bot gets the new token, so its membership carries over.</summary>
+    public Task<(PersonalAccessToken Token, string Plaintext)> RotateAsync(ResourceRef resource, PersonalAccessToken token, DateOnly? expiresAt, CancellationToken ct) =>
+        tokens.RotateAsync(token.Id, expiresAt, ct, Subject(resource));
+
+    private static AuditSubject Subject(ResourceRef resource) =>
+        new(resource.Kind == "project" ? "Project" : "Group", resource.Id, $"{resource.Kind}_access_token");
 
     /// <summary>
     /// For resources being deleted: revokes every token of their bots and blocks the bots. The
@@ -79,6 +88,8 @@ public sealed class ResourceAccessTokenService(TokenwardDb db, PersonalAccessTok
         foreach (var bot in bots)
         {
             cache.ForgetUser(bot);
+            await audit.RecordAsync(actor.Current, "User", bot, "bot_user_removed", "User", bot,
+                new { reason = $"{sourceType} deleted", before = new { state = UserStates.Active }, after = new { state = UserStates.Blocked }, tokens_revoked = true }, ct);
         }
     }
 

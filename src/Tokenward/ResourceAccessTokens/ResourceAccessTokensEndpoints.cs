@@ -22,6 +22,8 @@ public static class ResourceAccessTokensEndpoints
                 .WithSummary($"Create a {kind[..^1]} access token (a bot member with a token)");
             tokens.MapGet("/{token_id}", (string id, string token_id, HttpContext c, Access a, ResourceAccessTokenService s, TimeProvider clock) => GetAsync(kind, id, token_id, c, a, s, clock))
                 .WithSummary($"One {kind[..^1]} access token");
+            tokens.MapPost("/{token_id}/rotate", (string id, string token_id, HttpContext c, Access a, ResourceAccessTokenService s, TimeProvider clock) => RotateAsync(kind, id, token_id, c, a, s, clock))
+                .WithMetadata(RotationEndpoint.Instance).WithSummary($"Rotate a {kind[..^1]} access token");
             tokens.MapDelete("/{token_id}", (string id, string token_id, HttpContext c, Access a, ResourceAccessTokenService s, TimeProvider clock) => RevokeAsync(kind, id, token_id, c, a, s, clock))
                 .WithSummary($"Revoke a {kind[..^1]} access token");
         }
@@ -86,8 +88,18 @@ public static class ResourceAccessTokensEndpoints
     {
         var resource = await ManagedAsync(kind, id, context, access);
         var found = await FindAsync(resource, tokenId, service, context.RequestAborted);
-        await service.RevokeAsync(found.Token, context.RequestAborted);
+        await service.RevokeAsync(resource, found.Token, context.RequestAborted);
         return TypedResults.NoContent();
+    }
+
+    private static async Task<IResult> RotateAsync(string kind, string id, string tokenId, HttpContext context, Access access, ResourceAccessTokenService service, TimeProvider clock)
+    {
+        var resource = await ManagedAsync(kind, id, context, access);
+        var p = await ApiParams.ReadAsync(context);
+        var expiresAt = p.Date("expires_at");
+        var found = await FindAsync(resource, tokenId, service, context.RequestAborted);
+        var (token, plaintext) = await service.RotateAsync(resource, found.Token, expiresAt, context.RequestAborted);
+        return TypedResults.Ok(Json(new TokenWithLevel { Token = token, AccessLevel = found.AccessLevel }, resource, TokenExpiry.Today(clock)) with { Token = plaintext });
     }
 
     private static async Task<TokenWithLevel> FindAsync(ResourceRef resource, string tokenValue, ResourceAccessTokenService service, CancellationToken ct)

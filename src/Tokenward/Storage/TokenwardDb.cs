@@ -19,6 +19,10 @@ public sealed class TokenwardDb(DbContextOptions<TokenwardDb> options) : DbConte
 
     public DbSet<Member> Members => Set<Member>();
 
+    public DbSet<AuditEvent> AuditEvents => Set<AuditEvent>();
+
+    public DbSet<TokenExpiryBackfill> TokenExpiryBackfills => Set<TokenExpiryBackfill>();
+
     public static void Configure(DbContextOptionsBuilder options, DatabaseTarget target)
     {
         if (target.Engine == DatabaseEngine.Sqlite)
@@ -47,6 +51,13 @@ public sealed class TokenwardDb(DbContextOptions<TokenwardDb> options) : DbConte
         modelBuilder.Entity<Namespace>(e => e.ToTable("namespaces"));
         modelBuilder.Entity<Project>(e => e.ToTable("projects"));
         modelBuilder.Entity<Member>(e => e.ToTable("members"));
+        modelBuilder.Entity<AuditEvent>(e => e.ToTable("audit_events"));
+        modelBuilder.Entity<TokenExpiryBackfill>(e =>
+        {
+            e.ToTable("token_expiry_backfills");
+            e.HasKey(b => b.PersonalAccessTokenId);
+            e.Property(b => b.PersonalAccessTokenId).ValueGeneratedNever();
+        });
     }
 
     protected override void ConfigureConventions(ModelConfigurationBuilder configurationBuilder)

@@ -4,26 +4,24 @@ using System.Threading.Channels;
 namespace Tokenward.ApiLog;
 
 /// <summary>
-/// Appends lines to <c>api_json.log</c> from one background writer, so a request only queues its
+/// Appends lines to a JSON-lines log (<c>api_json.log</c>, <c>audit_json.log</c>) from one background writer, so a request only queues its
 /// line and never waits on the disk. The queue is unbounded: under a burst lines wait in memory
 /// rather than being dropped. The file is reopened on SIGHUP (after logrotate moved it) and a
 /// <c>copytruncate</c> is noticed before each write, so no line lands past the truncated end.
 /// </summary>
-public sealed partial class ApiJsonLog : IHostedService, IAsyncDisposable
+public partial class JsonLinesFile : IHostedService, IAsyncDisposable
 {
-    public const string FileName = "api_json.log";
-
     private readonly Channel<byte[]> _lines = Channel.CreateUnbounded<byte[]>(new UnboundedChannelOptions { SingleReader = true });
-    private readonly ILogger<ApiJsonLog> _logger;
+    private readonly ILogger _logger;
     private PosixSignalRegistration? _hangup;
     private Task? _writer;
     private volatile bool _reopen;
     private FileStream? _file;
 
-    public ApiJsonLog(string logDir, ILogger<ApiJsonLog> logger)
+    protected JsonLinesFile(string path, ILogger logger)
     {
         _logger = logger;
-        Path = System.IO.Path.Combine(logDir, FileName);
+        Path = path;
     }
 
     public string Path { get; }
@@ -62,6 +60,7 @@ public sealed partial class ApiJsonLog : IHostedService, IAsyncDisposable
 
     public async ValueTask DisposeAsync()
     {
+        GC.SuppressFinalize(this);
         _lines.Writer.TryComplete();
         if (_writer is not null)
         {
@@ -131,4 +130,16 @@ public sealed partial class ApiJsonLog : IHostedService, IAsyncDisposable
 
     [LoggerMessage(EventId = 2000, Level = LogLevel.Error, Message = "Could not write to {Path}")]
     private static partial void LogWriteFailed(ILogger logger, Exception e, string path);
+}
+
+/// <summary>The API request log, <c>api_json.log</c>.</summary>
+public sealed class ApiJsonLog(string logDir, ILogger<ApiJsonLog> logger) : JsonLinesFile(System.IO.Path.Combine(logDir, FileName), logger)
+{
+    public const string FileName = "api_json.log";
+}
+
+/// <summary>The audit log, <c>audit_json.log</c>: one line per audit event.</summary>
+public sealed class AuditJsonLog(string logDir, ILogger<AuditJsonLog> logger) : JsonLinesFile(System.IO.Path.Combine(logDir, FileName), logger)
+{
+    public const string FileName = "audit_json.log";
 }

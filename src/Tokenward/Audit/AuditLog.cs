@@ -1,0 +1,92 @@
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using Tokenward.Api;
+using Tokenward.ApiLog;
+using Tokenward.Authentication;
+using Tokenward.Storage;
+
+namespace Tokenward.Audit;
+
+/// <summary>
+/// Records audit events in <c>audit_events</c> and as lines of <c>audit_json.log</c>. The row is
+/// written in the caller's transaction; the line is written once that transaction commits
+/// (<see cref="Publish"/>), so the file never shows an event the database rolled back.
+/// </summary>
+public sealed class AuditLog(TokenwardDb db, AuditJsonLog file, TimeProvider clock)
+{
+    private readonly List<AuditEvent> _pending = [];
+
+    /// <param name="details">Anything JSON-serialisable: before/after values, the token, the change.</param>
+    public async Task RecordAsync(Actor actor, string entityType, long entityId, string eventName, string? targetType, long? targetId, object details, CancellationToken ct)
+    {
+        var detailJson = JsonSerializer.SerializeToNode(details) as JsonObject ?? [];
+        detailJson["author_name"] = actor.Name;
+        if (actor.TokenId is { } tokenId)
+        {
+            detailJson["author_token_id"] = tokenId;
+        }
+
+        var e = new AuditEvent
+        {
+            AuthorId = actor.UserId,
+            AuthorName = actor.Name,
+            EntityType = entityType,
+            EntityId = entityId,
+            EventName = eventName,
+            TargetType = targetType,
+            TargetId = targetId,
+            IpAddress = actor.IpAddress,
+            Details = detailJson.ToJsonString(),
+            CreatedAt = TokenAuthenticator.TruncateToMilliseconds(clock.GetUtcNow().UtcDateTime),
+        };
+        db.AuditEvents.Add(e);
+        await db.SaveChangesAsync(ct);
+        db.Entry(e).State = Microsoft.EntityFrameworkCore.EntityState.Detached;
+        _pending.Add(e);
+        if (db.Database.CurrentTransaction is null)
+        {
+            Publish();
+        }
+    }
+
+    /// <summary>Writes the lines of events whose transaction has committed.</summary>
+    public void Publish()
+    {
+        foreach (var e in _pending)
+        {
+            file.Write(Line(e));
+        }
+
+        _pending.Clear();
+    }
+
+    /// <summary>Forgets events of a transaction that rolled back.</summary>
+    public void Discard() => _pending.Clear();
+
+    public static JsonObject Json(AuditEvent e) => new()
+    {
+        ["id"] = e.Id,
+        ["author_id"] = e.AuthorId,
+        ["entity_id"] = e.EntityId,
+        ["entity_type"] = e.EntityType,
+        ["event_name"] = e.EventName,
+        ["target_type"] = e.TargetType,
+        ["target_id"] = e.TargetId,
+        ["ip_address"] = e.IpAddress,
+        ["details"] = JsonNode.Parse(e.Details),
+        ["created_at"] = GitLabJson.FormatTime(e.CreatedAt),
+    };
+
+    private static byte[] Line(AuditEvent e)
+    {
+        var json = Json(e);
+        json.Remove("created_at");
+        var line = new JsonObject { ["time"] = GitLabJson.FormatTime(e.CreatedAt), ["severity"] = "INFO" };
+        foreach (var (key, value) in json)
+        {
+            line[key] = value?.DeepClone();
+        }
+
+        return System.Text.Encoding.UTF8.GetBytes(line.ToJsonString() + "\n");
+    }
+}
