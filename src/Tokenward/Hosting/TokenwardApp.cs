@@ -85,6 +85,7 @@ public static class TokenwardApp
         ImpersonationTokensEndpoints.Map(v4);
         AuthBans.AuthBansEndpoints.Map(v4);
         Groups.GroupsEndpoints.Map(v4);
+        Audit.AuditEventsEndpoints.Map(v4);
         Projects.ProjectsEndpoints.Map(v4);
         Members.MembersEndpoints.Map(v4);
         ResourceAccessTokens.ResourceAccessTokensEndpoints.Map(v4);

@@ -1,0 +1,146 @@
+using System.Collections.Concurrent;
+using System.Net;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.DependencyInjection;
+using Tokenward.Storage;
+using Tokenward.Tests.Infrastructure;
+using static Tokenward.Tests.Http.GroupsAndProjectsApiTests;
+
+namespace Tokenward.Tests.Http;
+
+public class RotationTests
+{
+    private static async Task<PersonalAccessToken> StoredAsync(TestServer server, long id)
+    {
+        await using var scope = server.Services.CreateAsyncScope();
+        return await scope.ServiceProvider.GetRequiredService<TokenwardDb>().PersonalAccessTokens.SingleAsync(t => t.Id == id);
+    }
+
+    [Theory]
+    [MemberData(nameof(Engines.Both), MemberType = typeof(Engines))]
+    public async Task Rotation_revokes_the_old_token_and_links_a_new_one(DatabaseEngine engine)
+    {
+        await using var server = await TestServer.StartAsync(engine);
+        var alice = await server.CreateUserAsync("alice");
+        var (oldId, oldToken) = await server.CreateTokenAsync(alice, ["api", "read_user"], "2026-12-01", name: "ci");
+
+        var response = await server.PostJsonAsync($"/api/v4/personal_access_tokens/{oldId}/rotate", new { }, oldToken);
+        await Expect.StatusAsync(response, 200);
+        var json = await TestServer.Json(response);
+        var newId = (long)json["id"]!;
+        var newToken = (string)json["token"]!;
+        Assert.Equal("ci", (string?)json["name"]);
+        Assert.Equal(new[] { "api", "read_user" }, json["scopes"]!.AsArray().Select(s => (string)s!));
+        Assert.Equal(alice, (long)json["user_id"]!);
+        Assert.Equal("2026-06-08", (string?)json["expires_at"]); // GitLab's one week by default
+        Assert.Equal(oldId, (await StoredAsync(server, newId)).PreviousPersonalAccessTokenId);
+        Assert.True((await StoredAsync(server, oldId)).Revoked);
+
+        await Expect.StatusAsync(await server.GetAsync("/api/v4/user", oldToken), 401);
+        await Expect.StatusAsync(await server.GetAsync("/api/v4/user", newToken), 200);
+
+        var chosen = await server.PostJsonAsync($"/api/v4/personal_access_tokens/{newId}/rotate", new { expires_at = "2026-09-01" });
+        Assert.Equal("2026-09-01", (string?)(await TestServer.Json(chosen))["expires_at"]);
+    }
+
+    [Fact]
+    public async Task Rotation_follows_the_rules_for_who_and_what()
+    {
+        await using var server = await TestServer.StartAsync();
+        var alice = await server.CreateUserAsync("alice");
+        var bob = await server.CreateUserAsync("bob");
+        var (aliceId, aliceToken) = await server.CreateTokenAsync(alice, ["api"]);
+        var (bobId, _) = await server.CreateTokenAsync(bob, ["api"]);
+
+        await Expect.BodyAsync(await server.PostJsonAsync($"/api/v4/personal_access_tokens/{bobId}/rotate", new { }, aliceToken), 404, """{"message":"404 Not found"}""");
+        await Expect.BodyAsync(
+            await server.PostJsonAsync($"/api/v4/personal_access_tokens/{aliceId}/rotate", new { expires_at = "2028-01-01" }),
+            400,
+            """{"message":{"expires_at":["must be on or before 2027-06-01 (the maximum lifetime is 365 days)"]}}""");
+        await Expect.StatusAsync(await server.DeleteAsync($"/api/v4/personal_access_tokens/{bobId}"), 204);
+        await Expect.BodyAsync(await server.PostJsonAsync($"/api/v4/personal_access_tokens/{bobId}/rotate", new { }), 400, """{"message":"400 Bad request - Token already revoked"}""");
+    }
+
+    [Fact]
+    public async Task Self_rotation_needs_api_or_self_rotate()
+    {
+        await using var server = await TestServer.StartAsync();
+        var alice = await server.CreateUserAsync("alice");
+        var (_, selfRotate) = await server.CreateTokenAsync(alice, ["self_rotate"]);
+        var (_, readOnly) = await server.CreateTokenAsync(alice, ["read_api"]);
+
+        var rotated = await server.PostJsonAsync("/api/v4/personal_access_tokens/self/rotate", new { }, selfRotate);
+        await Expect.StatusAsync(rotated, 200);
+        var next = (string)(await TestServer.Json(rotated))["token"]!;
+        // A self_rotate token can do nothing else.
+        await Expect.StatusAsync(await server.GetAsync("/api/v4/user", next), 403);
+        var refused = await server.PostJsonAsync("/api/v4/personal_access_tokens/self/rotate", new { }, readOnly);
+        await Expect.StatusAsync(refused, 403);
+        Assert.Equal("api self_rotate", (string?)(await TestServer.Json(refused))["scope"]);
+    }
+
+    [Theory]
+    [MemberData(nameof(Engines.Both), MemberType = typeof(Engines))]
+    public async Task Rotating_with_an_already_rotated_token_revokes_the_family(DatabaseEngine engine)
+    {
+        await using var server = await TestServer.StartAsync(engine);
+        var alice = await server.CreateUserAsync("alice");
+        var (_, first) = await server.CreateTokenAsync(alice, ["api"]);
+        var second = (string)(await TestServer.Json(await server.PostJsonAsync("/api/v4/personal_access_tokens/self/rotate", new { }, first)))["token"]!;
+        var third = (string)(await TestServer.Json(await server.PostJsonAsync("/api/v4/personal_access_tokens/self/rotate", new { }, second)))["token"]!;
+
+        // Plain use of a rotated token is only a 401; the family lives on.
+        await Expect.StatusAsync(await server.GetAsync("/api/v4/user", first), 401);
+        await Expect.StatusAsync(await server.GetAsync("/api/v4/user", third), 200);
+
+        // Rotating with it again means it leaked: every token of the family goes.
+        await Expect.StatusAsync(await server.PostJsonAsync("/api/v4/personal_access_tokens/self/rotate", new { }, first), 401);
+        await Expect.StatusAsync(await server.GetAsync("/api/v4/user", third), 401);
+        var events = await TestServer.Json(await server.GetAsync($"/api/v4/audit_events?entity_type=User&entity_id={alice}"));
+        var family = Assert.Single(events.AsArray(), e => (string?)e!["event_name"] == "token_family_revoked")!;
+        Assert.Equal(3, family["details"]!["family"]!.AsArray().Count);
+        Assert.Single(family["details"]!["revoked"]!.AsArray());
+    }
+
+    [Theory]
+    [MemberData(nameof(Engines.Both), MemberType = typeof(Engines))]
+    public async Task Of_concurrent_rotations_exactly_one_wins(DatabaseEngine engine)
+    {
+        await using var server = await TestServer.StartAsync(engine);
+        var alice = await server.CreateUserAsync("alice");
+        var (id, _) = await server.CreateTokenAsync(alice, ["api"]);
+        var answers = new ConcurrentBag<HttpStatusCode>();
+        await Parallel.ForEachAsync(Enumerable.Range(0, 8), new ParallelOptions { MaxDegreeOfParallelism = 8 }, async (_, ct) =>
+        {
+            using var response = await server.Client.SendAsync(TestServer.Request(HttpMethod.Post, $"/api/v4/personal_access_tokens/{id}/rotate"), ct);
+            answers.Add(response.StatusCode);
+        });
+
+        Assert.Equal(1, answers.Count(s => s == HttpStatusCode.OK));
+        Assert.Equal(7, answers.Count(s => s == HttpStatusCode.BadRequest));
+        var active = await TestServer.Json(await server.GetAsync($"/api/v4/personal_access_tokens?user_id={alice}&state=active"));
+        Assert.Single(active.AsArray());
+    }
+
+    [Fact]
+    public async Task Resource_and_impersonation_tokens_rotate_too()
+    {
+        await using var server = await TestServer.StartAsync();
+        var project = await CreateProjectAsync(server, "svc");
+        var created = await TestServer.Json(await server.PostJsonAsync($"/api/v4/projects/{project}/access_tokens", new { name = "deploy", scopes = new[] { "api" }, access_level = 30 }));
+        var rotated = await server.PostJsonAsync($"/api/v4/projects/{project}/access_tokens/{created["id"]}/rotate", new { expires_at = "2026-07-01" });
+        await Expect.StatusAsync(rotated, 200);
+        var json = await TestServer.Json(rotated);
+        Assert.Equal((long)created["user_id"]!, (long)json["user_id"]!);
+        Assert.Equal(30, (int)json["access_level"]!);
+        Assert.Equal("2026-07-01", (string?)json["expires_at"]);
+        await Expect.StatusAsync(await server.GetAsync($"/api/v4/projects/{project}", (string)json["token"]!), 200);
+        await Expect.StatusAsync(await server.GetAsync($"/api/v4/projects/{project}", (string)created["token"]!), 401);
+
+        var alice = await server.CreateUserAsync("alice");
+        var imp = await TestServer.Json(await server.PostJsonAsync($"/api/v4/users/{alice}/impersonation_tokens", new { name = "support", scopes = new[] { "api" } }));
+        var impRotated = await TestServer.Json(await server.PostJsonAsync($"/api/v4/users/{alice}/impersonation_tokens/{imp["id"]}/rotate", new { }));
+        Assert.True((bool)impRotated["impersonation"]!);
+        Assert.Equal("alice", (string?)(await TestServer.Json(await server.GetAsync("/api/v4/user", (string)impRotated["token"]!)))["username"]);
+    }
+}
