@@ -13,6 +13,7 @@ var root = new RootCommand("Tokenward: GitLab-compatible access tokens, and the 
     ServeCommand.Create(),
     UsersCommand.Create(),
     BansCommand.Create(),
+    TokensCommand.Create(),
 };
 
 try

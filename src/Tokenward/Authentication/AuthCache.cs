@@ -52,6 +52,9 @@ public sealed class AuthCache(TimeProvider clock, TokenwardSettings settings)
         _byDigest[digest] = new Entry(token, clock.GetTimestamp() + _ttlTicks);
     }
 
+    /// <summary>Forgets everything, after a bulk change.</summary>
+    public void Clear() => _byDigest.Clear();
+
     public void ForgetToken(long tokenId) => ForgetWhere(t => t.Id == tokenId);
 
     public void ForgetUser(long userId) => ForgetWhere(t => t.UserId == userId);

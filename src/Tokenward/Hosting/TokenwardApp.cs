@@ -25,6 +25,7 @@ public static class TokenwardApp
         services.AddScoped<PersonalAccessTokenService>();
         services.AddScoped<Audit.AuditLog>();
         services.AddScoped<Audit.ActorContext>();
+        services.AddScoped<Lifecycle.ExpiryBackfill>();
         services.AddSingleton(sp => new AuditJsonLog(settings.LogDir, sp.GetRequiredService<ILogger<AuditJsonLog>>()));
         services.AddScoped<Members.Access>();
         services.AddScoped<ResourceAccessTokens.ResourceAccessTokenService>();

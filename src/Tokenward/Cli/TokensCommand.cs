@@ -1,0 +1,79 @@
+using System.CommandLine;
+using System.Globalization;
+using System.Text.Json;
+using Tokenward.Core.Tokens;
+using Tokenward.Lifecycle;
+
+namespace Tokenward.Cli;
+
+/// <summary><c>tokenward tokens ...</c>: bulk token changes straight on the database.</summary>
+public static class TokensCommand
+{
+    public static Command Create()
+    {
+        var dryRun = new Option<bool>("--dry-run") { Description = "Count what would change and change nothing" };
+        var date = new Option<string?>("--date") { Description = "Expiries are set one year after this date, YYYY-MM-DD (default: today)" };
+
+        var backfill = new Command("backfill-expiry", "Give every active token without an expiry one, a year after --date (GitLab 16.0's migration)") { date, dryRun, GlobalOptions.Format };
+        backfill.SetAction(async (result, ct) =>
+        {
+            await using var services = await CliServices.StartAsync(GlobalOptions.Settings(result), ct);
+            DateOnly from;
+            if (result.GetValue(date) is { } text)
+            {
+                if (!DateOnly.TryParseExact(text, "yyyy-MM-dd", CultureInfo.InvariantCulture, DateTimeStyles.None, out from))
+                {
+                    throw new CliException($"--date must be a date as YYYY-MM-DD, not '{text}'.");
+                }
+            }
+            else
+            {
+                from = TokenExpiry.Today(services.Get<TimeProvider>());
+            }
+
+            var outcome = await services.Get<ExpiryBackfill>().BackfillAsync(from, result.GetValue(dryRun), ct);
+            await PrintAsync(outcome, result.GetValue(GlobalOptions.Format) == "json", outcome.DryRun ? "would get" : "got", $"expiry {outcome.ExpiresAt:yyyy-MM-dd}");
+            return 0;
+        });
+
+        var revert = new Command("revert-backfill", "Clear the expiries the backfill set and nobody changed since (GitLab 17.3)") { dryRun, GlobalOptions.Format };
+        revert.SetAction(async (result, ct) =>
+        {
+            await using var services = await CliServices.StartAsync(GlobalOptions.Settings(result), ct);
+            var outcome = await services.Get<ExpiryBackfill>().RevertAsync(result.GetValue(dryRun), ct);
+            await PrintAsync(outcome, result.GetValue(GlobalOptions.Format) == "json", outcome.DryRun ? "would lose" : "lost", "their backfilled expiry");
+            return 0;
+        });
+
+        return new Command("tokens", "Bulk token changes on the database (transactional, audited)") { backfill, revert };
+    }
+
+    private static async Task PrintAsync(BackfillResult outcome, bool json, string verb, string what)
+    {
+        if (json)
+        {
+            await Console.Out.WriteLineAsync(JsonSerializer.Serialize(new
+            {
+                dry_run = outcome.DryRun,
+                expires_at = outcome.ExpiresAt?.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture),
+                total = outcome.Total,
+                per_kind = outcome.Changed,
+                skipped = outcome.Skipped,
+                skipped_reason = outcome.SkippedReason,
+            }));
+            return;
+        }
+
+        await Console.Out.WriteLineAsync($"{"KIND",-15} TOKENS");
+        foreach (var (kind, count) in outcome.Changed)
+        {
+            await Console.Out.WriteLineAsync(string.Create(CultureInfo.InvariantCulture, $"{kind,-15} {count}"));
+        }
+
+        await Console.Out.WriteLineAsync(string.Create(CultureInfo.InvariantCulture, $"{outcome.Total} tokens {verb} {what}{(outcome.DryRun ? " (dry run: nothing changed)" : string.Empty)}."));
+        if (outcome.Skipped > 0)
+        {
+            await Console.Out.WriteLineAsync(string.Create(CultureInfo.InvariantCulture, $"Skipped {outcome.Skipped}: {outcome.SkippedReason}."));
+        }
+    }
+}
