@@ -14,6 +14,7 @@ var root = new RootCommand("Tokenward: GitLab-compatible access tokens, and the 
     UsersCommand.Create(),
     BansCommand.Create(),
     TokensCommand.Create(),
+    SettingsCommand.Create(),
 };
 
 try

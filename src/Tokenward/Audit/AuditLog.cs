@@ -14,12 +14,21 @@ namespace Tokenward.Audit;
 /// </summary>
 public sealed class AuditLog(TokenwardDb db, AuditJsonLog file, TimeProvider clock)
 {
+    private static readonly JsonSerializerOptions DetailOptions = CreateDetailOptions();
+
     private readonly List<AuditEvent> _pending = [];
+
+    private static JsonSerializerOptions CreateDetailOptions()
+    {
+        var options = new JsonSerializerOptions();
+        GitLabJson.Configure(options);
+        return options;
+    }
 
     /// <param name="details">Anything JSON-serialisable: before/after values, the token, the change.</param>
     public async Task RecordAsync(Actor actor, string entityType, long entityId, string eventName, string? targetType, long? targetId, object details, CancellationToken ct)
     {
-        var detailJson = JsonSerializer.SerializeToNode(details) as JsonObject ?? [];
+        var detailJson = JsonSerializer.SerializeToNode(details, DetailOptions) as JsonObject ?? [];
         detailJson["author_name"] = actor.Name;
         if (actor.TokenId is { } tokenId)
         {

@@ -26,6 +26,7 @@ public static class TokenwardApp
         services.AddScoped<Audit.AuditLog>();
         services.AddScoped<Audit.ActorContext>();
         services.AddScoped<Lifecycle.ExpiryBackfill>();
+        services.AddScoped<Settings.ApplicationSettings>();
         services.AddSingleton(sp => new AuditJsonLog(settings.LogDir, sp.GetRequiredService<ILogger<AuditJsonLog>>()));
         services.AddScoped<Members.Access>();
         services.AddScoped<ResourceAccessTokens.ResourceAccessTokenService>();
@@ -87,6 +88,7 @@ public static class TokenwardApp
         AuthBans.AuthBansEndpoints.Map(v4);
         Groups.GroupsEndpoints.Map(v4);
         Audit.AuditEventsEndpoints.Map(v4);
+        Settings.ApplicationSettingsEndpoints.Map(v4);
         Projects.ProjectsEndpoints.Map(v4);
         Members.MembersEndpoints.Map(v4);
         ResourceAccessTokens.ResourceAccessTokensEndpoints.Map(v4);

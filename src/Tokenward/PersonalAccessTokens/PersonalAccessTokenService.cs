@@ -3,14 +3,13 @@ using Microsoft.EntityFrameworkCore;
 using Tokenward.Audit;
 using Tokenward.Authentication;
 using Tokenward.Core.Tokens;
-using Tokenward.Hosting;
 using Tokenward.Storage;
 
 namespace Tokenward.PersonalAccessTokens;
 
 /// <summary>Creating, revoking and rotating personal access tokens: the rules both the API and the CLI go through, each change audited.</summary>
 public sealed class PersonalAccessTokenService(
-    TokenwardDb db, TokenFormat format, TokenDigester digester, AuthCache cache, AuditLog audit, ActorContext actor, TimeProvider clock, TokenwardSettings settings)
+    TokenwardDb db, TokenFormat format, TokenDigester digester, AuthCache cache, AuditLog audit, ActorContext actor, TimeProvider clock, Settings.ApplicationSettings settings)
 {
     /// <summary>GitLab gives a rotated token one week when no expiry is asked for.</summary>
     public const int DefaultRotationDays = 7;
@@ -43,7 +42,7 @@ public sealed class PersonalAccessTokenService(
             throw new TokenValidationException("scopes", $"contains an unknown scope '{unknown}'; known scopes are {string.Join(", ", Scopes.All)}");
         }
 
-        var expiresAt = ExpiryFor(request.ExpiresAt);
+        var expiresAt = ExpiryFor(request.ExpiresAt, await settings.PolicyAsync(ct));
         string plaintext;
         if (request.ExplicitValue is { } value)
         {
@@ -119,7 +118,8 @@ public sealed class PersonalAccessTokenService(
     public async Task<(PersonalAccessToken Token, string Plaintext)> RotateAsync(long tokenId, DateOnly? expiresAt, CancellationToken ct, AuditSubject? subject = null)
     {
         var today = TokenExpiry.Today(clock);
-        var newExpiry = ExpiryFor(expiresAt ?? Min(today.AddDays(DefaultRotationDays), today.AddDays(settings.MaxTokenLifetimeDays)));
+        var policy = await settings.PolicyAsync(ct);
+        var newExpiry = ExpiryFor(expiresAt ?? Min(today.AddDays(DefaultRotationDays), today.AddDays(policy.MaxPersonalAccessTokenLifetime)), policy);
         await using var tx = await db.Database.BeginTransactionAsync(ct);
         try
         {
@@ -201,13 +201,13 @@ public sealed class PersonalAccessTokenService(
     /// Applies the lifetime policy: no date means the maximum lifetime when expiry is required;
     /// a date must be in the future and within the maximum lifetime.
     /// </summary>
-    public DateOnly? ExpiryFor(DateOnly? requested)
+    public DateOnly? ExpiryFor(DateOnly? requested, Settings.TokenPolicy policy)
     {
         var today = TokenExpiry.Today(clock);
-        var latest = today.AddDays(settings.MaxTokenLifetimeDays);
+        var latest = today.AddDays(policy.MaxPersonalAccessTokenLifetime);
         if (requested is not { } date)
         {
-            return settings.RequireTokenExpiry ? latest : null;
+            return policy.RequirePersonalAccessTokenExpiry ? latest : null;
         }
 
         if (date <= today)
@@ -217,7 +217,7 @@ public sealed class PersonalAccessTokenService(
 
         if (date > latest)
         {
-            throw new TokenValidationException("expires_at", $"must be on or before {latest:yyyy-MM-dd} (the maximum lifetime is {settings.MaxTokenLifetimeDays} days)");
+            throw new TokenValidationException("expires_at", $"must be on or before {latest:yyyy-MM-dd} (the maximum lifetime is {policy.MaxPersonalAccessTokenLifetime} days)");
         }
 
         return date;

@@ -21,6 +21,8 @@ public sealed class TokenwardDb(DbContextOptions<TokenwardDb> options) : DbConte
 
     public DbSet<AuditEvent> AuditEvents => Set<AuditEvent>();
 
+    public DbSet<ApplicationSetting> ApplicationSettings => Set<ApplicationSetting>();
+
     public DbSet<TokenExpiryBackfill> TokenExpiryBackfills => Set<TokenExpiryBackfill>();
 
     public static void Configure(DbContextOptionsBuilder options, DatabaseTarget target)
@@ -52,6 +54,11 @@ public sealed class TokenwardDb(DbContextOptions<TokenwardDb> options) : DbConte
         modelBuilder.Entity<Project>(e => e.ToTable("projects"));
         modelBuilder.Entity<Member>(e => e.ToTable("members"));
         modelBuilder.Entity<AuditEvent>(e => e.ToTable("audit_events"));
+        modelBuilder.Entity<ApplicationSetting>(e =>
+        {
+            e.ToTable("application_settings");
+            e.Property(s => s.Id).ValueGeneratedNever();
+        });
         modelBuilder.Entity<TokenExpiryBackfill>(e =>
         {
             e.ToTable("token_expiry_backfills");

@@ -201,5 +201,24 @@ public static class Schema
                 );
                 CREATE INDEX index_personal_access_tokens_on_previous_id ON personal_access_tokens (previous_personal_access_token_id);
                 """),
+        new(
+            "20261129000004",
+            "application settings",
+            Sqlite: """
+                CREATE TABLE application_settings (
+                    id INTEGER PRIMARY KEY,
+                    require_personal_access_token_expiry INTEGER NOT NULL,
+                    max_personal_access_token_lifetime INTEGER NOT NULL,
+                    updated_at TEXT NOT NULL
+                );
+                """,
+            Postgres: """
+                CREATE TABLE application_settings (
+                    id bigint PRIMARY KEY,
+                    require_personal_access_token_expiry boolean NOT NULL,
+                    max_personal_access_token_lifetime integer NOT NULL,
+                    updated_at timestamptz NOT NULL
+                );
+                """),
     ];
 }
