@@ -15,6 +15,7 @@ var root = new RootCommand("Tokenward: GitLab-compatible access tokens, and the 
     BansCommand.Create(),
     TokensCommand.Create(),
     SettingsCommand.Create(),
+    NotifyCommand.Create(),
 };
 
 try

@@ -25,7 +25,7 @@ public sealed class CliServices : IAsyncDisposable
     public static async Task<CliServices> StartAsync(TokenwardSettings settings, CancellationToken ct)
     {
         var root = new ServiceCollection()
-            .AddLogging()
+            .AddLogging(l => l.AddSimpleConsole().SetMinimumLevel(LogLevel.Warning))
             .AddTokenwardCore(settings, TimeProvider.System)
             .BuildServiceProvider(new ServiceProviderOptions { ValidateScopes = true });
         await Storage.Migrations.Migrator.MigrateAsync(settings.Database, ct);

@@ -27,8 +27,10 @@ public static class TokenwardApp
         services.AddScoped<Audit.ActorContext>();
         services.AddScoped<Lifecycle.ExpiryBackfill>();
         services.AddScoped<Settings.ApplicationSettings>();
-        services.AddSingleton(sp => new AuditJsonLog(settings.LogDir, sp.GetRequiredService<ILogger<AuditJsonLog>>()));
         services.AddScoped<Members.Access>();
+        services.AddScoped<Notifications.ExpiryNotifier>();
+        services.AddHttpClient("webhooks", c => c.Timeout = TimeSpan.FromSeconds(10));
+        services.AddSingleton(sp => new AuditJsonLog(settings.LogDir, sp.GetRequiredService<ILogger<AuditJsonLog>>()));
         services.AddScoped<ResourceAccessTokens.ResourceAccessTokenService>();
         return services;
     }
@@ -63,6 +65,10 @@ public static class TokenwardApp
         builder.Services.AddSingleton(sp => new ApiJsonLog(settings.LogDir, sp.GetRequiredService<ILogger<ApiJsonLog>>()));
         builder.Services.AddHostedService(sp => sp.GetRequiredService<ApiJsonLog>());
         builder.Services.AddHostedService(sp => sp.GetRequiredService<AuditJsonLog>());
+        if (settings.Notifications.AnyChannel && settings.Notifications.Interval > TimeSpan.Zero)
+        {
+            builder.Services.AddHostedService<Notifications.ExpiryNotificationService>();
+        }
         builder.Services.ConfigureHttpJsonOptions(o => GitLabJson.Configure(o.SerializerOptions));
         builder.Services.AddOpenApi("v4");
 

@@ -32,6 +32,9 @@ public sealed record TokenwardSettings
     /// <summary>Proxies whose <c>X-Forwarded-For</c> is believed (<c>TOKENWARD_TRUSTED_PROXIES</c>); nobody else's is.</summary>
     public IReadOnlyList<System.Net.IPNetwork> TrustedProxies { get; init; } = [];
 
+    /// <summary>Expiry notices: SMTP and webhooks (<c>TOKENWARD_SMTP_*</c>, <c>TOKENWARD_WEBHOOK_*</c>).</summary>
+    public Notifications.NotificationSettings Notifications { get; init; } = new();
+
     /// <summary>GitLab's admin mode: admin endpoints need a token with the <c>admin_mode</c> scope.</summary>
     public bool AdminMode { get; init; }
 
@@ -86,6 +89,7 @@ public sealed record TokenwardSettings
             MaxTokenLifetimeDays = ParseDays(Env("TOKENWARD_MAX_TOKEN_LIFETIME_DAYS")),
             ImpersonationEnabled = ParseBool(Env("TOKENWARD_IMPERSONATION_ENABLED"), true, "TOKENWARD_IMPERSONATION_ENABLED"),
             BanPolicy = ParseBanPolicy(Env),
+            Notifications = ParseNotifications(Env),
             TrustedProxies = ParseNetworks(Env("TOKENWARD_TRUSTED_PROXIES") ?? string.Empty, "TOKENWARD_TRUSTED_PROXIES"),
             AdminMode = ParseBool(Env("TOKENWARD_ADMIN_MODE"), false, "TOKENWARD_ADMIN_MODE"),
             AuthCacheSeconds = ParseSeconds(Env("TOKENWARD_AUTH_CACHE_SECONDS")),
@@ -113,6 +117,41 @@ public sealed record TokenwardSettings
             FindTime = TimeSpan.FromSeconds(Whole("TOKENWARD_AUTH_BAN_FINDTIME_SECONDS", (int)defaults.FindTime.TotalSeconds, 86_400)),
             BanTime = TimeSpan.FromSeconds(Whole("TOKENWARD_AUTH_BAN_BANTIME_SECONDS", (int)defaults.BanTime.TotalSeconds, 31_536_000)),
             Allowlist = env("TOKENWARD_AUTH_BAN_ALLOWLIST") is { } list ? ParseNetworks(list, "TOKENWARD_AUTH_BAN_ALLOWLIST") : defaults.Allowlist,
+        };
+    }
+
+    private static Notifications.NotificationSettings ParseNotifications(Func<string, string?> env)
+    {
+        var defaults = new Notifications.NotificationSettings();
+        var port = env("TOKENWARD_SMTP_PORT") is not { } p ? defaults.SmtpPort
+            : int.TryParse(p, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var n) && n is >= 1 and <= 65535 ? n
+            : throw new SettingsException("TOKENWARD_SMTP_PORT must be a port number.");
+        var security = env("TOKENWARD_SMTP_SECURITY")?.ToLowerInvariant() switch
+        {
+            null or "auto" => MailKit.Security.SecureSocketOptions.StartTlsWhenAvailable,
+            "none" => MailKit.Security.SecureSocketOptions.None,
+            "starttls" => MailKit.Security.SecureSocketOptions.StartTls,
+            "ssl" or "tls" => MailKit.Security.SecureSocketOptions.SslOnConnect,
+            var other => throw new SettingsException($"TOKENWARD_SMTP_SECURITY must be auto, none, starttls or ssl, not '{other}'."),
+        };
+        var hooks = (env("TOKENWARD_WEBHOOK_URLS") ?? string.Empty)
+            .Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)
+            .Select(u => Uri.TryCreate(u, UriKind.Absolute, out var uri) && uri.Scheme is "http" or "https" ? uri : throw new SettingsException($"TOKENWARD_WEBHOOK_URLS: '{u}' is not an http(s) URL."))
+            .ToList();
+        var minutes = env("TOKENWARD_NOTIFY_INTERVAL_MINUTES") is not { } m ? defaults.Interval
+            : int.TryParse(m, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var mins) ? TimeSpan.FromMinutes(mins)
+            : throw new SettingsException("TOKENWARD_NOTIFY_INTERVAL_MINUTES must be a whole number of minutes (0 turns the job off).");
+        return defaults with
+        {
+            SmtpHost = env("TOKENWARD_SMTP_HOST"),
+            SmtpPort = port,
+            SmtpSecurity = security,
+            SmtpUsername = env("TOKENWARD_SMTP_USERNAME"),
+            SmtpPassword = env("TOKENWARD_SMTP_PASSWORD"),
+            From = env("TOKENWARD_SMTP_FROM") ?? defaults.From,
+            WebhookUrls = hooks,
+            WebhookSecret = env("TOKENWARD_WEBHOOK_SECRET"),
+            Interval = minutes,
         };
     }
 

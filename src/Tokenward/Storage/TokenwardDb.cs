@@ -23,6 +23,8 @@ public sealed class TokenwardDb(DbContextOptions<TokenwardDb> options) : DbConte
 
     public DbSet<ApplicationSetting> ApplicationSettings => Set<ApplicationSetting>();
 
+    public DbSet<TokenExpiryNotification> TokenExpiryNotifications => Set<TokenExpiryNotification>();
+
     public DbSet<TokenExpiryBackfill> TokenExpiryBackfills => Set<TokenExpiryBackfill>();
 
     public static void Configure(DbContextOptionsBuilder options, DatabaseTarget target)
@@ -54,6 +56,11 @@ public sealed class TokenwardDb(DbContextOptions<TokenwardDb> options) : DbConte
         modelBuilder.Entity<Project>(e => e.ToTable("projects"));
         modelBuilder.Entity<Member>(e => e.ToTable("members"));
         modelBuilder.Entity<AuditEvent>(e => e.ToTable("audit_events"));
+        modelBuilder.Entity<TokenExpiryNotification>(e =>
+        {
+            e.ToTable("token_expiry_notifications");
+            e.HasKey(n => new { n.PersonalAccessTokenId, n.Notice, n.ExpiresAt });
+        });
         modelBuilder.Entity<ApplicationSetting>(e =>
         {
             e.ToTable("application_settings");

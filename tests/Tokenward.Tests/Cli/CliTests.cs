@@ -94,6 +94,34 @@ public sealed class CliTests : TempDir
     }
 
     [Fact]
+    public async Task Notify_sends_due_notices_once()
+    {
+        await using var smtp = new SmtpSink();
+        await using (await StartOnAsync(DatabaseEngine.Sqlite, []))
+        {
+        }
+
+        var inFive = DateOnly.FromDateTime(TimeProvider.System.GetUtcNow().UtcDateTime).AddDays(5).ToString("yyyy-MM-dd", System.Globalization.CultureInfo.InvariantCulture);
+        Assert.Equal(0, (await TokenwardProcess.RunAsync(null, ["users", "create-token", "root", "--name", "soon", "--scopes", "api", "--expires-at", inFive, "--data-dir", Dir])).ExitCode);
+        var env = new Dictionary<string, string>
+        {
+            ["TOKENWARD_SMTP_HOST"] = "127.0.0.1",
+            ["TOKENWARD_SMTP_PORT"] = smtp.Port.ToString(System.Globalization.CultureInfo.InvariantCulture),
+            ["TOKENWARD_SMTP_SECURITY"] = "none",
+        };
+        var first = await TokenwardProcess.RunAsync(env, "notify", "--format", "json", "--data-dir", Dir);
+        Assert.True(first.ExitCode == 0, first.Stderr);
+        Assert.Equal(1, (int)JsonNode.Parse(first.Stdout)!["7d"]!);
+        var second = await TokenwardProcess.RunAsync(env, "notify", "--data-dir", Dir);
+        Assert.Contains("7d: 0", second.Stdout, StringComparison.Ordinal);
+        Assert.Equal(["admin@example.com"], Assert.Single(smtp.Messages).To);
+
+        var none = await TokenwardProcess.RunAsync(null, "notify", "--data-dir", Dir);
+        Assert.Equal(1, none.ExitCode);
+        Assert.Contains("no channel is configured", none.Stderr, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task Sighup_reopens_a_moved_api_log()
     {
         await using var server = await StartOnAsync(DatabaseEngine.Sqlite, []);

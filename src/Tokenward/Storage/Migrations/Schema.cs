@@ -220,5 +220,26 @@ public static class Schema
                     updated_at timestamptz NOT NULL
                 );
                 """),
+        new(
+            "20261129000005",
+            "expiry notifications sent",
+            Sqlite: """
+                CREATE TABLE token_expiry_notifications (
+                    personal_access_token_id INTEGER NOT NULL,
+                    notice TEXT NOT NULL,
+                    expires_at TEXT NOT NULL,
+                    sent_at TEXT NOT NULL,
+                    PRIMARY KEY (personal_access_token_id, notice, expires_at)
+                );
+                """,
+            Postgres: """
+                CREATE TABLE token_expiry_notifications (
+                    personal_access_token_id bigint NOT NULL,
+                    notice text NOT NULL,
+                    expires_at date NOT NULL,
+                    sent_at timestamptz NOT NULL,
+                    PRIMARY KEY (personal_access_token_id, notice, expires_at)
+                );
+                """),
     ];
 }

@@ -1,0 +1,28 @@
+using Tokenward.Hosting;
+
+namespace Tokenward.Notifications;
+
+/// <summary>Runs <see cref="ExpiryNotifier"/> in <c>tokenward serve</c> at the configured interval.</summary>
+public sealed partial class ExpiryNotificationService(IServiceScopeFactory scopes, TimeProvider clock, TokenwardSettings settings, ILogger<ExpiryNotificationService> logger) : BackgroundService
+{
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        while (!stoppingToken.IsCancellationRequested)
+        {
+            try
+            {
+                await using var scope = scopes.CreateAsyncScope();
+                await scope.ServiceProvider.GetRequiredService<ExpiryNotifier>().RunOnceAsync(stoppingToken);
+            }
+            catch (Exception e) when (e is not OperationCanceledException)
+            {
+                LogRunFailed(logger, e);
+            }
+
+            await Task.Delay(settings.Notifications.Interval, clock, stoppingToken);
+        }
+    }
+
+    [LoggerMessage(EventId = 4010, Level = LogLevel.Error, Message = "The expiry notification run failed; the next run tries again")]
+    private static partial void LogRunFailed(ILogger logger, Exception e);
+}
