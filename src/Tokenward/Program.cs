@@ -16,6 +16,7 @@ var root = new RootCommand("Tokenward: GitLab-compatible access tokens, and the 
     TokensCommand.Create(),
     SettingsCommand.Create(),
     NotifyCommand.Create(),
+    AuditCommand.Create(),
 };
 
 try

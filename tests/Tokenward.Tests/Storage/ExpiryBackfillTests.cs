@@ -132,6 +132,13 @@ public class ExpiryBackfillTests
             Assert.Contains("\"expiry_backfill\"", audit, StringComparison.Ordinal);
             Assert.Contains("CLI on ", audit, StringComparison.Ordinal);
 
+            var listed = await TokenwardProcess.RunAsync(env, "audit", "list", "--entity-type", "Instance", "--data-dir", dir);
+            Assert.True(listed.ExitCode == 0, listed.Stderr);
+            Assert.Contains("expiry_backfill_reverted", listed.Stdout, StringComparison.Ordinal);
+            var listedJson = System.Text.Json.Nodes.JsonNode.Parse((await TokenwardProcess.RunAsync(env, "audit", "list", "--format", "json", "--limit", "2", "--data-dir", dir)).Stdout)!;
+            Assert.Equal(2, listedJson.AsArray().Count);
+            Assert.Equal("expiry_backfill_reverted", (string?)listedJson[0]!["event_name"]);
+
             var bad = await TokenwardProcess.RunAsync(env, "tokens", "backfill-expiry", "--date", "tomorrow", "--data-dir", dir);
             Assert.Equal(1, bad.ExitCode);
             Assert.Contains("--date must be a date", bad.Stderr, StringComparison.Ordinal);

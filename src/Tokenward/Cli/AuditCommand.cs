@@ -1,0 +1,49 @@
+using System.CommandLine;
+using System.Globalization;
+using Microsoft.EntityFrameworkCore;
+using Tokenward.Audit;
+using Tokenward.Storage;
+
+namespace Tokenward.Cli;
+
+/// <summary><c>tokenward audit list</c>: audit events from the database, newest first, with GitLab's filters.</summary>
+public static class AuditCommand
+{
+    public static Command Create()
+    {
+        var after = new Option<DateTime?>("--created-after") { Description = "Only events at or after this time (UTC)" };
+        var before = new Option<DateTime?>("--created-before") { Description = "Only events at or before this time (UTC)" };
+        var entityType = new Option<string?>("--entity-type") { Description = "User, Project, Group or Instance" };
+        entityType.AcceptOnlyFromAmong("User", "Project", "Group", "Instance");
+        var entityId = new Option<long?>("--entity-id") { Description = "The entity's id" };
+        var limit = new Option<int>("--limit") { Description = "At most this many events", DefaultValueFactory = _ => 50 };
+        var list = new Command("list", "List audit events, newest first") { after, before, entityType, entityId, limit, GlobalOptions.Format };
+        list.SetAction(async (result, ct) =>
+        {
+            await using var services = await CliServices.StartAsync(GlobalOptions.Settings(result), ct);
+            var filter = new AuditFilter(
+                result.GetValue(after) is { } a ? DateTime.SpecifyKind(a, DateTimeKind.Utc) : null,
+                result.GetValue(before) is { } b ? DateTime.SpecifyKind(b, DateTimeKind.Utc) : null,
+                result.GetValue(entityType),
+                result.GetValue(entityId));
+            var events = await AuditEventsEndpoints.Filter(services.Get<TokenwardDb>().AuditEvents, filter)
+                .Take(Math.Clamp(result.GetValue(limit), 1, 10_000)).ToListAsync(ct);
+            if (result.GetValue(GlobalOptions.Format) == "json")
+            {
+                await Console.Out.WriteLineAsync(new System.Text.Json.Nodes.JsonArray(events.Select(e => (System.Text.Json.Nodes.JsonNode)AuditLog.Json(e)).ToArray()).ToJsonString());
+                return 0;
+            }
+
+            await Console.Out.WriteLineAsync($"{"TIME (UTC)",-20} {"EVENT",-32} {"ENTITY",-16} {"TARGET",-26} AUTHOR");
+            foreach (var e in events)
+            {
+                var target = e.TargetType is null ? "-" : $"{e.TargetType}/{e.TargetId}";
+                await Console.Out.WriteLineAsync(string.Create(CultureInfo.InvariantCulture,
+                    $"{e.CreatedAt:yyyy-MM-dd HH:mm:ss}  {e.EventName,-32} {e.EntityType + "/" + e.EntityId,-16} {target,-26} {e.AuthorName}"));
+            }
+
+            return 0;
+        });
+        return new Command("audit", "Audit events") { list };
+    }
+}
