@@ -11,4 +11,5 @@ public sealed record GroupJson(
     string FullPath,
     long? ParentId,
     string WebUrl,
-    DateTime CreatedAt);
+    DateTime CreatedAt,
+    int? MaxPersonalAccessTokenLifetime);

@@ -17,6 +17,7 @@ public static class GroupsEndpoints
         groups.MapGet("/", List).WithSummary("Groups you are a member of (admins: all)");
         groups.MapPost("/", Create).WithSummary("Create a group or subgroup; you become its Owner");
         groups.MapGet("/{id}", Get).WithSummary("One group, by id or URL-encoded full path");
+        groups.MapPut("/{id}", Update).WithSummary("Change a group (Owner): name, max_personal_access_token_lifetime");
         groups.MapDelete("/{id}", Delete).WithSummary("Delete a group with its subgroups and projects (Owner); their access tokens are revoked");
     }
 
@@ -24,7 +25,7 @@ public static class GroupsEndpoints
     {
         var fullPath = await access.FullPathAsync(g.Id, ct);
         return new GroupJson(g.Id, g.Name, g.Path, string.Empty, "private", await access.FullNameAsync(g.Id, ct), fullPath, g.ParentId,
-            $"{request.Scheme}://{request.Host}/groups/{fullPath}", g.CreatedAt);
+            $"{request.Scheme}://{request.Host}/groups/{fullPath}", g.CreatedAt, g.MaxPersonalAccessTokenLifetime);
     }
 
     /// <summary>The group if the caller may see it (any membership, or admin); 404 otherwise, as GitLab hides private groups.</summary>
@@ -115,6 +116,38 @@ public static class GroupsEndpoints
         await tx.CommitAsync(ct);
         db.ChangeTracker.Clear();
         return TypedResults.Created($"/api/v4/groups/{group.Id}", await JsonAsync(group, access, context.Request, ct));
+    }
+
+    private static async Task<IResult> Update(string id, HttpContext context, TokenwardDb db, Access access, Settings.ApplicationSettings settings, Audit.AuditLog audit, Audit.ActorContext actor)
+    {
+        var ct = context.RequestAborted;
+        var (group, level) = await VisibleAsync(id, CurrentRequest.Of(context), access, ct);
+        if (level < AccessLevels.Owner)
+        {
+            throw ApiException.Forbidden();
+        }
+
+        var p = await ApiParams.ReadAsync(context);
+        var name = p.String("name")?.Trim();
+        int? limit = group.MaxPersonalAccessTokenLifetime;
+        if (p.Has("max_personal_access_token_lifetime"))
+        {
+            limit = p.String("max_personal_access_token_lifetime") is { Length: > 0 } ? p.Int("max_personal_access_token_lifetime") : null;
+            var instance = (await settings.PolicyAsync(ct)).MaxPersonalAccessTokenLifetime;
+            if (limit is { } days && (days < 1 || days > instance))
+            {
+                throw ApiException.Invalid("max_personal_access_token_lifetime", $"must be between 1 and the instance's {instance} days");
+            }
+        }
+
+        var before = new { group.Name, max_personal_access_token_lifetime = group.MaxPersonalAccessTokenLifetime };
+        group.Name = string.IsNullOrEmpty(name) ? group.Name : name;
+        group.MaxPersonalAccessTokenLifetime = limit;
+        await db.Namespaces.Where(n => n.Id == group.Id)
+            .ExecuteUpdateAsync(s => s.SetProperty(n => n.Name, group.Name).SetProperty(n => n.MaxPersonalAccessTokenLifetime, limit), ct);
+        await audit.RecordAsync(actor.Current, "Group", group.Id, "group_setting_updated", "Group", group.Id,
+            new { before, after = new { group.Name, max_personal_access_token_lifetime = limit } }, ct);
+        return TypedResults.Ok(await JsonAsync(group, access, context.Request, ct));
     }
 
     private static async Task<IResult> Delete(string id, HttpContext context, TokenwardDb db, Access access, ResourceAccessTokenService tokens, Audit.AuditLog audit)

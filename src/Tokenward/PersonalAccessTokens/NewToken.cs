@@ -9,4 +9,5 @@ public sealed record NewToken(
     string? Description = null,
     bool Impersonation = false,
     string? ExplicitValue = null,
-    long? PreviousId = null);
+    long? PreviousId = null,
+    int? MaxLifetimeDays = null);

@@ -42,7 +42,7 @@ public sealed class PersonalAccessTokenService(
             throw new TokenValidationException("scopes", $"contains an unknown scope '{unknown}'; known scopes are {string.Join(", ", Scopes.All)}");
         }
 
-        var expiresAt = ExpiryFor(request.ExpiresAt, await settings.PolicyAsync(ct));
+        var expiresAt = ExpiryFor(request.ExpiresAt, Narrowed(await settings.PolicyAsync(ct), request.MaxLifetimeDays));
         string plaintext;
         if (request.ExplicitValue is { } value)
         {
@@ -115,10 +115,11 @@ public sealed class PersonalAccessTokenService(
     /// <param name="expiresAt">The new expiry; without it, one week (GitLab's default), within the lifetime policy.</param>
     /// <exception cref="TokenAlreadyRevokedException">when the token is already revoked (or another rotation won).</exception>
     /// <exception cref="TokenValidationException">when the new expiry breaks the policy.</exception>
-    public async Task<(PersonalAccessToken Token, string Plaintext)> RotateAsync(long tokenId, DateOnly? expiresAt, CancellationToken ct, AuditSubject? subject = null)
+    public async Task<(PersonalAccessToken Token, string Plaintext)> RotateAsync(
+        long tokenId, DateOnly? expiresAt, CancellationToken ct, AuditSubject? subject = null, int? maxLifetimeDays = null)
     {
         var today = TokenExpiry.Today(clock);
-        var policy = await settings.PolicyAsync(ct);
+        var policy = Narrowed(await settings.PolicyAsync(ct), maxLifetimeDays);
         var newExpiry = ExpiryFor(expiresAt ?? Min(today.AddDays(DefaultRotationDays), today.AddDays(policy.MaxPersonalAccessTokenLifetime)), policy);
         await using var tx = await db.Database.BeginTransactionAsync(ct);
         try
@@ -135,7 +136,7 @@ public sealed class PersonalAccessTokenService(
             var old = await db.PersonalAccessTokens.FirstAsync(t => t.Id == tokenId, ct);
             subject ??= AuditSubject.ForUser(old.UserId, old.Impersonation);
             var scopes = JsonSerializer.Deserialize<string[]>(old.Scopes) ?? [];
-            var created = await CreateAsync(new NewToken(old.UserId, old.Name, scopes, newExpiry, old.Description, old.Impersonation, PreviousId: old.Id), ct, subject);
+            var created = await CreateAsync(new NewToken(old.UserId, old.Name, scopes, newExpiry, old.Description, old.Impersonation, PreviousId: old.Id, MaxLifetimeDays: maxLifetimeDays), ct, subject);
             await audit.RecordAsync(actor.Current, subject.EntityType, subject.EntityId, $"{subject.TokenKind}_rotated", "PersonalAccessToken", created.Token.Id,
                 new { token_id = created.Token.Id, previous_token_id = old.Id, token_name = old.Name, before = new { expires_at = old.ExpiresAt }, after = new { expires_at = newExpiry } }, ct);
             await tx.CommitAsync(ct);
@@ -196,6 +197,10 @@ public sealed class PersonalAccessTokenService(
     }
 
     private static DateOnly Min(DateOnly a, DateOnly b) => a < b ? a : b;
+
+    /// <summary>A group's own limit can only shorten the instance's.</summary>
+    private static Settings.TokenPolicy Narrowed(Settings.TokenPolicy policy, int? maxLifetimeDays) =>
+        maxLifetimeDays is { } days && days < policy.MaxPersonalAccessTokenLifetime ? policy with { MaxPersonalAccessTokenLifetime = days } : policy;
 
     /// <summary>
     /// Applies the lifetime policy: no date means the maximum lifetime when expiry is required;

@@ -15,7 +15,8 @@ namespace Tokenward.ResourceAccessTokens;
 /// member of the resource at the token's access level, and a personal access token of that bot.
 /// The token can do only what both its scopes and the bot's membership allow.
 /// </summary>
-public sealed class ResourceAccessTokenService(TokenwardDb db, PersonalAccessTokenService tokens, AuthCache cache, AuditLog audit, ActorContext actor, TimeProvider clock)
+public sealed class ResourceAccessTokenService(
+    TokenwardDb db, PersonalAccessTokenService tokens, Access access, AuthCache cache, AuditLog audit, ActorContext actor, TimeProvider clock)
 {
     /// <exception cref="TokenValidationException">when the request breaks a token rule.</exception>
     public async Task<(PersonalAccessToken Token, string Plaintext)> CreateAsync(ResourceRef resource, NewToken request, int accessLevel, CancellationToken ct)
@@ -37,7 +38,7 @@ public sealed class ResourceAccessTokenService(TokenwardDb db, PersonalAccessTok
         db.Members.Add(new Member { SourceType = resource.SourceType, SourceId = resource.Id, UserId = bot.Id, AccessLevel = accessLevel, CreatedAt = now, UpdatedAt = now });
         await db.SaveChangesAsync(ct);
         db.ChangeTracker.Clear();
-        var created = await tokens.CreateAsync(request with { UserId = bot.Id }, ct, Subject(resource));
+        var created = await tokens.CreateAsync(request with { UserId = bot.Id, MaxLifetimeDays = await GroupLimitAsync(resource, ct) }, ct, Subject(resource));
         await tx.CommitAsync(ct);
         audit.Publish();
         return created;
@@ -60,8 +61,17 @@ public sealed class ResourceAccessTokenService(TokenwardDb db, PersonalAccessTok
     }
 
     /// <summary>Rotates a resource token: the same bot gets the new token, so its membership carries over.</summary>
-    public Task<(PersonalAccessToken Token, string Plaintext)> RotateAsync(ResourceRef resource, PersonalAccessToken token, DateOnly? expiresAt, CancellationToken ct) =>
-        tokens.RotateAsync(token.Id, expiresAt, ct, Subject(resource));
+    public async Task<(PersonalAccessToken Token, string Plaintext)> RotateAsync(ResourceRef resource, PersonalAccessToken token, DateOnly? expiresAt, CancellationToken ct) =>
+        await tokens.RotateAsync(token.Id, expiresAt, ct, Subject(resource), await GroupLimitAsync(resource, ct));
+
+    /// <summary>The lifetime limit of the nearest group above (or at) the resource that sets one.</summary>
+    private async Task<int?> GroupLimitAsync(ResourceRef resource, CancellationToken ct)
+    {
+        var namespaceId = resource.SourceType == Member.ProjectSource
+            ? await db.Projects.Where(p => p.Id == resource.Id).Select(p => p.NamespaceId).FirstAsync(ct)
+            : resource.Id;
+        return (await access.ChainAsync(namespaceId, ct)).Select(n => n.MaxPersonalAccessTokenLifetime).FirstOrDefault(l => l is not null);
+    }
 
     private static AuditSubject Subject(ResourceRef resource) =>
         new(resource.Kind == "project" ? "Project" : "Group", resource.Id, $"{resource.Kind}_access_token");

@@ -19,6 +19,9 @@ public sealed class Namespace
     /// <summary>For a user namespace, its user.</summary>
     public long? OwnerId { get; set; }
 
+    /// <summary>A group's own maximum lifetime for its project and group access tokens, in days (at most the instance's).</summary>
+    public int? MaxPersonalAccessTokenLifetime { get; set; }
+
     public DateTime CreatedAt { get; set; }
 
     public DateTime UpdatedAt { get; set; }

@@ -68,4 +68,37 @@ public class ApplicationSettingsTests
 
     private static StringContent JsonContent(object body) =>
         new(System.Text.Json.JsonSerializer.Serialize(body), System.Text.Encoding.UTF8, "application/json");
+
+    [Theory]
+    [MemberData(nameof(Engines.Both), MemberType = typeof(Engines))]
+    public async Task A_group_limit_shortens_the_lifetime_of_tokens_below_it(DatabaseEngine engine)
+    {
+        await using var server = await TestServer.StartAsync(engine);
+        var group = await GroupsAndProjectsApiTests.CreateGroupAsync(server, "team");
+        var sub = await GroupsAndProjectsApiTests.CreateGroupAsync(server, "sub", group);
+        var project = await GroupsAndProjectsApiTests.CreateProjectAsync(server, "svc", sub);
+        var put = await server.Client.SendAsync(TestServer.Request(HttpMethod.Put, $"/api/v4/groups/{group}", content: JsonContent(new { max_personal_access_token_lifetime = 30 })));
+        await Expect.StatusAsync(put, 200);
+        Assert.Equal(30, (int)(await TestServer.Json(put))["max_personal_access_token_lifetime"]!);
+
+        // Without a date: the group's 30 days, not the instance's 365.
+        var created = await TestServer.Json(await server.PostJsonAsync($"/api/v4/projects/{project}/access_tokens", new { name = "p", scopes = new[] { "api" } }));
+        Assert.Equal("2026-07-01", (string?)created["expires_at"]);
+        await Expect.BodyAsync(
+            await server.PostJsonAsync($"/api/v4/groups/{sub}/access_tokens", new { name = "g", scopes = new[] { "api" }, expires_at = "2026-08-01" }),
+            400,
+            """{"message":{"expires_at":["must be on or before 2026-07-01 (the maximum lifetime is 30 days)"]}}""");
+        await Expect.StatusAsync(await server.PostJsonAsync($"/api/v4/projects/{project}/access_tokens/{created["id"]}/rotate", new { expires_at = "2026-08-01" }), 400);
+        // Personal tokens keep the instance policy.
+        Assert.Equal("2027-06-01", (string?)(await TestServer.Json(await server.PostJsonAsync("/api/v4/users/1/personal_access_tokens", new { name = "n", scopes = new[] { "api" } })))["expires_at"]);
+
+        await Expect.BodyAsync(
+            await server.Client.SendAsync(TestServer.Request(HttpMethod.Put, $"/api/v4/groups/{group}", content: JsonContent(new { max_personal_access_token_lifetime = 500 }))),
+            400,
+            """{"message":{"max_personal_access_token_lifetime":["must be between 1 and the instance's 365 days"]}}""");
+        var alice = await server.CreateUserAsync("alice");
+        var (_, token) = await server.CreateTokenAsync(alice, ["api"]);
+        await GroupsAndProjectsApiTests.AddMemberAsync(server, "groups", group, alice, 40);
+        await Expect.StatusAsync(await server.Client.SendAsync(TestServer.Request(HttpMethod.Put, $"/api/v4/groups/{group}", token, JsonContent(new { max_personal_access_token_lifetime = 10 }))), 403);
+    }
 }

@@ -241,5 +241,10 @@ public static class Schema
                     PRIMARY KEY (personal_access_token_id, notice, expires_at)
                 );
                 """),
+        new(
+            "20261129000006",
+            "group-level maximum token lifetime",
+            Sqlite: "ALTER TABLE namespaces ADD COLUMN max_personal_access_token_lifetime INTEGER NULL;",
+            Postgres: "ALTER TABLE namespaces ADD COLUMN max_personal_access_token_lifetime integer NULL;"),
     ];
 }
