@@ -58,6 +58,34 @@ public sealed class AuditLog(TokenwardDb db, AuditJsonLog file, TimeProvider clo
         }
     }
 
+    /// <summary>
+    /// Runs <paramref name="work"/> in one database transaction; the audit lines it records are
+    /// written after the commit, and forgotten if it fails.
+    /// </summary>
+    public async Task<T> InTransactionAsync<T>(Func<Task<T>> work, CancellationToken ct)
+    {
+        await using var tx = await db.Database.BeginTransactionAsync(ct);
+        try
+        {
+            var result = await work();
+            await tx.CommitAsync(ct);
+            Publish();
+            return result;
+        }
+        catch
+        {
+            Discard();
+            throw;
+        }
+    }
+
+    public Task InTransactionAsync(Func<Task> work, CancellationToken ct) =>
+        InTransactionAsync(async () =>
+        {
+            await work();
+            return true;
+        }, ct);
+
     /// <summary>Writes the lines of events whose transaction has committed.</summary>
     public void Publish()
     {

@@ -161,19 +161,19 @@ public static class GroupsEndpoints
 
         var groupIds = await access.SubtreeAsync(group.Id, ct);
         var projectIds = await db.Projects.Where(p => groupIds.Contains(p.NamespaceId)).Select(p => p.Id).ToListAsync(ct);
-        await using var tx = await db.Database.BeginTransactionAsync(ct);
-        await tokens.RetireBotsAsync(Member.NamespaceSource, groupIds, ct);
-        await tokens.RetireBotsAsync(Member.ProjectSource, projectIds, ct);
-        await db.Members.Where(m => (m.SourceType == Member.NamespaceSource && groupIds.Contains(m.SourceId)) || (m.SourceType == Member.ProjectSource && projectIds.Contains(m.SourceId))).ExecuteDeleteAsync(ct);
-        await db.Projects.Where(p => projectIds.Contains(p.Id)).ExecuteDeleteAsync(ct);
-        // Children before parents, for the parent_id foreign key.
-        foreach (var gid in groupIds.AsEnumerable().Reverse())
+        await audit.InTransactionAsync(async () =>
         {
-            await db.Namespaces.Where(n => n.Id == gid).ExecuteDeleteAsync(ct);
-        }
+            await tokens.RetireBotsAsync(Member.NamespaceSource, groupIds, ct);
+            await tokens.RetireBotsAsync(Member.ProjectSource, projectIds, ct);
+            await db.Members.Where(m => (m.SourceType == Member.NamespaceSource && groupIds.Contains(m.SourceId)) || (m.SourceType == Member.ProjectSource && projectIds.Contains(m.SourceId))).ExecuteDeleteAsync(ct);
+            await db.Projects.Where(p => projectIds.Contains(p.Id)).ExecuteDeleteAsync(ct);
+            // Children before parents, for the parent_id foreign key.
+            foreach (var gid in groupIds.AsEnumerable().Reverse())
+            {
+                await db.Namespaces.Where(n => n.Id == gid).ExecuteDeleteAsync(ct);
+            }
 
-        await tx.CommitAsync(ct);
-        audit.Publish();
+        }, ct);
         return TypedResults.Json(new Dictionary<string, string> { ["message"] = "202 Accepted" }, statusCode: StatusCodes.Status202Accepted);
     }
 }

@@ -27,8 +27,7 @@ public sealed class ExpiryBackfill(TokenwardDb db, AuthCache cache, AuditLog aud
         }
 
         var now = TokenAuthenticator.TruncateToMilliseconds(clock.GetUtcNow().UtcDateTime);
-        await using var tx = await db.Database.BeginTransactionAsync(ct);
-        try
+        await audit.InTransactionAsync(async () =>
         {
             // A record left from an earlier backfill of a token whose expiry was later removed is replaced.
             await db.TokenExpiryBackfills
@@ -41,14 +40,7 @@ public sealed class ExpiryBackfill(TokenwardDb db, AuthCache cache, AuditLog aud
                 .ExecuteUpdateAsync(s => s.SetProperty(t => t.ExpiresAt, expiresAt).SetProperty(t => t.UpdatedAt, now), ct);
             await audit.RecordAsync(actor.Current, "Instance", 0, "expiry_backfill", null, null,
                 new { from, expires_at = expiresAt, tokens = updated, per_kind = counts, before = new { expires_at = (DateOnly?)null }, after = new { expires_at = expiresAt } }, ct);
-            await tx.CommitAsync(ct);
-            audit.Publish();
-        }
-        catch
-        {
-            audit.Discard();
-            throw;
-        }
+        }, ct);
 
         cache.Clear();
         return result;
@@ -68,8 +60,7 @@ public sealed class ExpiryBackfill(TokenwardDb db, AuthCache cache, AuditLog aud
         }
 
         var now = TokenAuthenticator.TruncateToMilliseconds(clock.GetUtcNow().UtcDateTime);
-        await using var tx = await db.Database.BeginTransactionAsync(ct);
-        try
+        await audit.InTransactionAsync(async () =>
         {
             var ids = db.PersonalAccessTokens
                 .Where(t => t.ExpiresAt > today && db.TokenExpiryBackfills.Any(b => b.PersonalAccessTokenId == t.Id && b.ExpiresAt == t.ExpiresAt))
@@ -80,14 +71,7 @@ public sealed class ExpiryBackfill(TokenwardDb db, AuthCache cache, AuditLog aud
                 .ExecuteDeleteAsync(ct);
             await audit.RecordAsync(actor.Current, "Instance", 0, "expiry_backfill_reverted", null, null,
                 new { tokens = reverted, per_kind = counts, skipped_expired = skipped, after = new { expires_at = (DateOnly?)null } }, ct);
-            await tx.CommitAsync(ct);
-            audit.Publish();
-        }
-        catch
-        {
-            audit.Discard();
-            throw;
-        }
+        }, ct);
 
         cache.Clear();
         return result;

@@ -8,8 +8,16 @@ using Tokenward.Storage;
 namespace Tokenward.PersonalAccessTokens;
 
 /// <summary>Creating, revoking and rotating personal access tokens: the rules both the API and the CLI go through, each change audited.</summary>
-public sealed class PersonalAccessTokenService(
-    TokenwardDb db, TokenFormat format, TokenDigester digester, AuthCache cache, AuditLog audit, ActorContext actor, TimeProvider clock, Settings.ApplicationSettings settings)
+public sealed partial class PersonalAccessTokenService(
+    TokenwardDb db,
+    TokenFormat format,
+    TokenDigester digester,
+    AuthCache cache,
+    AuditLog audit,
+    ActorContext actor,
+    TimeProvider clock,
+    Settings.ApplicationSettings settings,
+    ILogger<PersonalAccessTokenService> logger)
 {
     /// <summary>GitLab gives a rotated token one week when no expiry is asked for.</summary>
     public const int DefaultRotationDays = 7;
@@ -121,8 +129,7 @@ public sealed class PersonalAccessTokenService(
         var today = TokenExpiry.Today(clock);
         var policy = Narrowed(await settings.PolicyAsync(ct), maxLifetimeDays);
         var newExpiry = ExpiryFor(expiresAt ?? Min(today.AddDays(DefaultRotationDays), today.AddDays(policy.MaxPersonalAccessTokenLifetime)), policy);
-        await using var tx = await db.Database.BeginTransactionAsync(ct);
-        try
+        var created = await audit.InTransactionAsync(async () =>
         {
             var now = TokenAuthenticator.TruncateToMilliseconds(clock.GetUtcNow().UtcDateTime);
             // The conditional update is the lock: only one transaction can flip revoked for this row.
@@ -136,19 +143,13 @@ public sealed class PersonalAccessTokenService(
             var old = await db.PersonalAccessTokens.FirstAsync(t => t.Id == tokenId, ct);
             subject ??= AuditSubject.ForUser(old.UserId, old.Impersonation);
             var scopes = JsonSerializer.Deserialize<string[]>(old.Scopes) ?? [];
-            var created = await CreateAsync(new NewToken(old.UserId, old.Name, scopes, newExpiry, old.Description, old.Impersonation, PreviousId: old.Id, MaxLifetimeDays: maxLifetimeDays), ct, subject);
-            await audit.RecordAsync(actor.Current, subject.EntityType, subject.EntityId, $"{subject.TokenKind}_rotated", "PersonalAccessToken", created.Token.Id,
-                new { token_id = created.Token.Id, previous_token_id = old.Id, token_name = old.Name, before = new { expires_at = old.ExpiresAt }, after = new { expires_at = newExpiry } }, ct);
-            await tx.CommitAsync(ct);
-            audit.Publish();
-            cache.ForgetToken(tokenId);
-            return created;
-        }
-        catch
-        {
-            audit.Discard();
-            throw;
-        }
+            var successor = await CreateAsync(new NewToken(old.UserId, old.Name, scopes, newExpiry, old.Description, old.Impersonation, PreviousId: old.Id, MaxLifetimeDays: maxLifetimeDays), ct, subject);
+            await audit.RecordAsync(actor.Current, subject.EntityType, subject.EntityId, $"{subject.TokenKind}_rotated", "PersonalAccessToken", successor.Token.Id,
+                new { token_id = successor.Token.Id, previous_token_id = old.Id, token_name = old.Name, before = new { expires_at = old.ExpiresAt }, after = new { expires_at = newExpiry } }, ct);
+            return successor;
+        }, ct);
+        cache.ForgetToken(tokenId);
+        return created;
     }
 
     /// <summary>
@@ -180,23 +181,29 @@ public sealed class PersonalAccessTokenService(
             return 0;
         }
 
-        await using var tx = await db.Database.BeginTransactionAsync(ct);
-        var revoked = await db.PersonalAccessTokens.Where(t => active.Contains(t.Id) && !t.Revoked)
-            .ExecuteUpdateAsync(s => s.SetProperty(t => t.Revoked, true).SetProperty(t => t.UpdatedAt, now), ct);
-        var subject = AuditSubject.ForUser(reused.UserId, reused.Impersonation);
-        await audit.RecordAsync(actor.Current, subject.EntityType, subject.EntityId, "token_family_revoked", "PersonalAccessToken", reused.Id,
-            new { reused_token_id = reused.Id, family = family.Order().ToArray(), revoked = active.Order().ToArray() }, ct);
-        await tx.CommitAsync(ct);
-        audit.Publish();
+        var revoked = await audit.InTransactionAsync(async () =>
+        {
+            var count = await db.PersonalAccessTokens.Where(t => active.Contains(t.Id) && !t.Revoked)
+                .ExecuteUpdateAsync(s => s.SetProperty(t => t.Revoked, true).SetProperty(t => t.UpdatedAt, now), ct);
+            var subject = AuditSubject.ForUser(reused.UserId, reused.Impersonation);
+            await audit.RecordAsync(actor.Current, subject.EntityType, subject.EntityId, "token_family_revoked", "PersonalAccessToken", reused.Id,
+                new { reused_token_id = reused.Id, family = family.Order().ToArray(), revoked = active.Order().ToArray() }, ct);
+            return count;
+        }, ct);
         foreach (var id in active)
         {
             cache.ForgetToken(id);
         }
 
+        LogFamilyRevoked(logger, reused.Id, revoked, string.Join(',', active));
+
         return revoked;
     }
 
     private static DateOnly Min(DateOnly a, DateOnly b) => a < b ? a : b;
+
+    [LoggerMessage(EventId = 5000, Level = LogLevel.Warning, Message = "Rotated token {TokenId} was presented to rotate again: revoked {Count} active token(s) of its family ({Revoked})")]
+    private static partial void LogFamilyRevoked(ILogger logger, long tokenId, int count, string revoked);
 
     /// <summary>A group's own limit can only shorten the instance's.</summary>
     private static Settings.TokenPolicy Narrowed(Settings.TokenPolicy policy, int? maxLifetimeDays) =>

@@ -136,12 +136,12 @@ public static class ProjectsEndpoints
             throw ApiException.Forbidden();
         }
 
-        await using var tx = await db.Database.BeginTransactionAsync(ct);
-        await tokens.RetireBotsAsync(Member.ProjectSource, [project.Id], ct);
-        await db.Members.Where(m => m.SourceType == Member.ProjectSource && m.SourceId == project.Id).ExecuteDeleteAsync(ct);
-        await db.Projects.Where(pr => pr.Id == project.Id).ExecuteDeleteAsync(ct);
-        await tx.CommitAsync(ct);
-        audit.Publish();
+        await audit.InTransactionAsync(async () =>
+        {
+            await tokens.RetireBotsAsync(Member.ProjectSource, [project.Id], ct);
+            await db.Members.Where(m => m.SourceType == Member.ProjectSource && m.SourceId == project.Id).ExecuteDeleteAsync(ct);
+            await db.Projects.Where(pr => pr.Id == project.Id).ExecuteDeleteAsync(ct);
+        }, ct);
         return TypedResults.Json(new Dictionary<string, string> { ["message"] = "202 Accepted" }, statusCode: StatusCodes.Status202Accepted);
     }
 

@@ -23,25 +23,24 @@ public sealed class ResourceAccessTokenService(
     {
         var now = TokenAuthenticator.TruncateToMilliseconds(clock.GetUtcNow().UtcDateTime);
         var username = $"{resource.Kind}_{resource.Id}_bot_{RandomNumberGenerator.GetHexString(32, lowercase: true)}";
-        await using var tx = await db.Database.BeginTransactionAsync(ct);
-        var bot = new User
+        return await audit.InTransactionAsync(async () =>
         {
-            Username = username,
-            Email = $"{username}@noreply.tokenward.invalid",
-            Name = request.Name,
-            UserType = UserTypes.ProjectBot,
-            CreatedAt = now,
-            UpdatedAt = now,
-        };
-        db.Users.Add(bot);
-        await db.SaveChangesAsync(ct);
-        db.Members.Add(new Member { SourceType = resource.SourceType, SourceId = resource.Id, UserId = bot.Id, AccessLevel = accessLevel, CreatedAt = now, UpdatedAt = now });
-        await db.SaveChangesAsync(ct);
-        db.ChangeTracker.Clear();
-        var created = await tokens.CreateAsync(request with { UserId = bot.Id, MaxLifetimeDays = await GroupLimitAsync(resource, ct) }, ct, Subject(resource));
-        await tx.CommitAsync(ct);
-        audit.Publish();
-        return created;
+            var bot = new User
+            {
+                Username = username,
+                Email = $"{username}@noreply.tokenward.invalid",
+                Name = request.Name,
+                UserType = UserTypes.ProjectBot,
+                CreatedAt = now,
+                UpdatedAt = now,
+            };
+            db.Users.Add(bot);
+            await db.SaveChangesAsync(ct);
+            db.Members.Add(new Member { SourceType = resource.SourceType, SourceId = resource.Id, UserId = bot.Id, AccessLevel = accessLevel, CreatedAt = now, UpdatedAt = now });
+            await db.SaveChangesAsync(ct);
+            db.ChangeTracker.Clear();
+            return await tokens.CreateAsync(request with { UserId = bot.Id, MaxLifetimeDays = await GroupLimitAsync(resource, ct) }, ct, Subject(resource));
+        }, ct);
     }
 
     /// <summary>The resource's tokens: those of bots that are members of it.</summary>
@@ -107,12 +106,16 @@ public sealed class ResourceAccessTokenService(
     {
         var today = TokenExpiry.Today(clock);
         var now = TokenAuthenticator.TruncateToMilliseconds(clock.GetUtcNow().UtcDateTime);
-        await db.Users.Where(u => botIds.Contains(u.Id) && u.UserType == UserTypes.ProjectBot
+        var idle = await db.Users.Where(u => botIds.Contains(u.Id) && u.UserType == UserTypes.ProjectBot && u.State != UserStates.Blocked
                 && !db.PersonalAccessTokens.Any(t => t.UserId == u.Id && !t.Revoked && (t.ExpiresAt == null || t.ExpiresAt > today)))
+            .Select(u => u.Id).ToListAsync(ct);
+        await db.Users.Where(u => idle.Contains(u.Id))
             .ExecuteUpdateAsync(s => s.SetProperty(u => u.State, UserStates.Blocked).SetProperty(u => u.UpdatedAt, now), ct);
-        foreach (var bot in botIds)
+        foreach (var bot in idle)
         {
             cache.ForgetUser(bot);
+            await audit.RecordAsync(actor.Current, "User", bot, "bot_user_removed", "User", bot,
+                new { reason = "no active token left", before = new { state = UserStates.Active }, after = new { state = UserStates.Blocked } }, ct);
         }
     }
 }

@@ -100,6 +100,7 @@ public class RotationTests
         var family = Assert.Single(events.AsArray(), e => (string?)e!["event_name"] == "token_family_revoked")!;
         Assert.Equal(3, family["details"]!["family"]!.AsArray().Count);
         Assert.Single(family["details"]!["revoked"]!.AsArray());
+        Assert.Contains(server.ServerLog.Entries, e => e.Contains("was presented to rotate again", StringComparison.Ordinal));
     }
 
     [Theory]
