@@ -91,7 +91,8 @@ public sealed partial class FailedAuthBans(TokenwardSettings settings, TimeProvi
     /// <summary>A successful authentication forgives the address's earlier failures.</summary>
     public void RecordSuccess(IPAddress address)
     {
-        if (_policy.Enabled && !_trackers.IsEmpty)
+        // ContainsKey is lock-free; IsEmpty and TryRemove would take locks on every request.
+        if (_policy.Enabled && _trackers.ContainsKey(address))
         {
             _trackers.TryRemove(address, out _);
         }
