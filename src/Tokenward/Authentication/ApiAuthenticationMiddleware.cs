@@ -1,4 +1,3 @@
-using System.Text.Json;
 using Microsoft.EntityFrameworkCore;
 using Tokenward.Api;
 using Tokenward.ApiLog;
@@ -76,7 +75,7 @@ public sealed class ApiAuthenticationMiddleware(RequestDelegate next, TokenwardS
             throw Refuse(ApiException.Unauthorized(), ip, bans, log);
         }
 
-        var scopes = JsonSerializer.Deserialize<string[]>(token.Scopes) ?? [];
+        var scopes = token.ScopeList();
         var failure = authenticator.Check(token, scopes, access.AcceptedScopes);
         if (failure is { } reason)
         {
@@ -152,7 +151,7 @@ public sealed class ApiAuthenticationMiddleware(RequestDelegate next, TokenwardS
         : null;
 
     /// <summary>Acts as another user: only admins, only with a <c>sudo</c>-scoped token, as GitLab's <c>sudo!</c>.</summary>
-    private static async Task<User> SudoAsync(string identifier, PersonalAccessToken token, string[] scopes, PresentedToken presented, ApiLogFacts log, TokenwardDb db, CancellationToken ct)
+    private static async Task<User> SudoAsync(string identifier, PersonalAccessToken token, IReadOnlyList<string> scopes, PresentedToken presented, ApiLogFacts log, TokenwardDb db, CancellationToken ct)
     {
         if (!token.User!.Admin)
         {

@@ -84,11 +84,13 @@ public sealed class TokenAuthenticator(TokenFormat format, TokenDigester digeste
         }
 
         var address = (ip.IsIPv4MappedToIPv6 ? ip.MapToIPv4() : ip).ToString();
-        var ips = ParseIps(token.LastUsedIps);
-        if (ips.Contains(address))
+        // The usual case, a known address, is answered without parsing the list.
+        if (token.LastUsedIps?.Contains($"\"{address}\"", StringComparison.Ordinal) == true)
         {
             return;
         }
+
+        var ips = ParseIps(token.LastUsedIps);
 
         if (_ipWrites.TryGetValue(token.Id, out var lastWrite) && now - lastWrite < LastUsedIpInterval)
         {

@@ -67,7 +67,7 @@ public static class UsersCommand
             else
             {
                 await Console.Error.WriteLineAsync(
-                    $"Created personal access token {token.Id} '{token.Name}' for {user.Username}, scopes {string.Join(',', JsonSerializer.Deserialize<string[]>(token.Scopes)!)}, expires {token.ExpiresAt?.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture) ?? "never"}. It is shown once:");
+                    $"Created personal access token {token.Id} '{token.Name}' for {user.Username}, scopes {string.Join(',', token.ScopeList())}, expires {token.ExpiresAt?.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture) ?? "never"}. It is shown once:");
                 await Console.Out.WriteLineAsync(plaintext);
             }
 

@@ -142,7 +142,7 @@ public sealed partial class PersonalAccessTokenService(
 
             var old = await db.PersonalAccessTokens.FirstAsync(t => t.Id == tokenId, ct);
             subject ??= AuditSubject.ForUser(old.UserId, old.Impersonation);
-            var scopes = JsonSerializer.Deserialize<string[]>(old.Scopes) ?? [];
+            var scopes = old.ScopeList();
             var successor = await CreateAsync(new NewToken(old.UserId, old.Name, scopes, newExpiry, old.Description, old.Impersonation, PreviousId: old.Id, MaxLifetimeDays: maxLifetimeDays), ct, subject);
             await audit.RecordAsync(actor.Current, subject.EntityType, subject.EntityId, $"{subject.TokenKind}_rotated", "PersonalAccessToken", successor.Token.Id,
                 new { token_id = successor.Token.Id, previous_token_id = old.Id, token_name = old.Name, before = new { expires_at = old.ExpiresAt }, after = new { expires_at = newExpiry } }, ct);

@@ -1,4 +1,3 @@
-using System.Text.Json;
 using System.Text.Json.Serialization;
 using Tokenward.Authentication;
 using Tokenward.Core.Tokens;
@@ -45,7 +44,7 @@ public sealed record TokenJson(
         t.Revoked,
         t.CreatedAt,
         t.Description,
-        JsonSerializer.Deserialize<string[]>(t.Scopes) ?? [],
+        t.ScopeList(),
         t.UserId,
         t.LastUsedAt,
         TokenExpiry.IsActive(t.Revoked, t.ExpiresAt, today),

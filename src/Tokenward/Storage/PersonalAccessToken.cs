@@ -34,4 +34,11 @@ public sealed class PersonalAccessToken
     public DateTime CreatedAt { get; set; }
 
     public DateTime UpdatedAt { get; set; }
+
+    // Parsed once per loaded token: a cached token serves many requests.
+    private string[]? _scopeList;
+
+    /// <summary><see cref="Scopes"/> parsed.</summary>
+    public IReadOnlyList<string> ScopeList() =>
+        _scopeList ??= System.Text.Json.JsonSerializer.Deserialize<string[]>(Scopes) ?? [];
 }
