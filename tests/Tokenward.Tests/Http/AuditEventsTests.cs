@@ -5,10 +5,11 @@ namespace Tokenward.Tests.Http;
 
 public class AuditEventsTests
 {
-    [Fact]
-    public async Task Token_changes_are_audited_with_who_what_and_before_after()
+    [Theory]
+    [MemberData(nameof(Engines.Both), MemberType = typeof(Engines))]
+    public async Task Token_changes_are_audited_with_who_what_and_before_after(Tokenward.Storage.DatabaseEngine engine)
     {
-        await using var server = await TestServer.StartAsync();
+        await using var server = await TestServer.StartAsync(engine);
         var alice = await server.CreateUserAsync("alice");
         var (id, _) = await server.CreateTokenAsync(alice, ["api"]);
         server.Clock.Advance(TimeSpan.FromHours(1));
