@@ -20,6 +20,18 @@ public static class Pagination
         return items;
     }
 
+    /// <summary>A page, each item turned into its JSON by a mapping that may itself query (full paths and the like).</summary>
+    public static async Task<List<TOut>> PageMappedAsync<T, TOut>(IQueryable<T> query, ApiParams p, HttpContext context, Func<T, Task<TOut>> map, CancellationToken ct)
+    {
+        var mapped = new List<TOut>();
+        foreach (var item in await PageAsync(query, p, context, ct))
+        {
+            mapped.Add(await map(item));
+        }
+
+        return mapped;
+    }
+
     public static void WriteHeaders(HttpContext context, int page, int perPage, long total)
     {
         var totalPages = (int)Math.Max(1, (total + perPage - 1) / perPage);

@@ -56,14 +56,7 @@ public static class GroupsEndpoints
             query = query.Where(n => EF.Functions.Like(n.Name.ToLower(), pattern, LikePattern.Escape) || EF.Functions.Like(n.Path.ToLower(), pattern, LikePattern.Escape));
         }
 
-        var page = await Pagination.PageAsync(query.OrderBy(n => n.Id), p, context, ct);
-        var json = new List<GroupJson>();
-        foreach (var g in page)
-        {
-            json.Add(await JsonAsync(g, access, context.Request, ct));
-        }
-
-        return TypedResults.Ok(json);
+        return TypedResults.Ok(await Pagination.PageMappedAsync(query.OrderBy(n => n.Id), p, context, g => JsonAsync(g, access, context.Request, ct), ct));
     }
 
     private static async Task<IResult> Get(string id, HttpContext context, Access access)

@@ -62,14 +62,7 @@ public static class ProjectsEndpoints
             query = query.Where(pr => EF.Functions.Like(pr.Name.ToLower(), pattern, LikePattern.Escape) || EF.Functions.Like(pr.Path.ToLower(), pattern, LikePattern.Escape));
         }
 
-        var page = await Pagination.PageAsync(query.OrderBy(pr => pr.Id), p, context, ct);
-        var json = new List<ProjectJson>();
-        foreach (var project in page)
-        {
-            json.Add(await JsonAsync(project, access, context.Request, ct));
-        }
-
-        return TypedResults.Ok(json);
+        return TypedResults.Ok(await Pagination.PageMappedAsync(query.OrderBy(pr => pr.Id), p, context, project => JsonAsync(project, access, context.Request, ct), ct));
     }
 
     private static async Task<IResult> Get(string id, HttpContext context, Access access)
