@@ -26,36 +26,50 @@ public sealed class AuditLog(TokenwardDb db, AuditJsonLog file, TimeProvider clo
     }
 
     /// <param name="details">Anything JSON-serialisable: before/after values, the token, the change.</param>
-    public async Task RecordAsync(Actor actor, string entityType, long entityId, string eventName, string? targetType, long? targetId, object details, CancellationToken ct)
+    public Task RecordAsync(Actor actor, string entityType, long entityId, string eventName, string? targetType, long? targetId, object details, CancellationToken ct) =>
+        RecordManyAsync([new AuditEntry(actor, entityType, entityId, eventName, targetType, targetId, details)], ct);
+
+    /// <summary>Records many events with one round of inserts (bulk changes write one per token).</summary>
+    public async Task RecordManyAsync(IReadOnlyCollection<AuditEntry> entries, CancellationToken ct)
     {
-        var detailJson = JsonSerializer.SerializeToNode(details, DetailOptions) as JsonObject ?? [];
-        detailJson["author_name"] = actor.Name;
-        if (actor.TokenId is { } tokenId)
+        var createdAt = TokenAuthenticator.TruncateToMilliseconds(clock.GetUtcNow().UtcDateTime);
+        var events = entries.Select(entry => Event(entry, createdAt)).ToList();
+        db.AuditEvents.AddRange(events);
+        await db.SaveChangesAsync(ct);
+        foreach (var e in events)
         {
-            detailJson["author_token_id"] = tokenId;
+            db.Entry(e).State = Microsoft.EntityFrameworkCore.EntityState.Detached;
         }
 
-        var e = new AuditEvent
-        {
-            AuthorId = actor.UserId,
-            AuthorName = actor.Name,
-            EntityType = entityType,
-            EntityId = entityId,
-            EventName = eventName,
-            TargetType = targetType,
-            TargetId = targetId,
-            IpAddress = actor.IpAddress,
-            Details = detailJson.ToJsonString(),
-            CreatedAt = TokenAuthenticator.TruncateToMilliseconds(clock.GetUtcNow().UtcDateTime),
-        };
-        db.AuditEvents.Add(e);
-        await db.SaveChangesAsync(ct);
-        db.Entry(e).State = Microsoft.EntityFrameworkCore.EntityState.Detached;
-        _pending.Add(e);
+        _pending.AddRange(events);
         if (db.Database.CurrentTransaction is null)
         {
             Publish();
         }
+    }
+
+    private static AuditEvent Event(AuditEntry entry, DateTime createdAt)
+    {
+        var detailJson = JsonSerializer.SerializeToNode(entry.Details, DetailOptions) as JsonObject ?? [];
+        detailJson["author_name"] = entry.Actor.Name;
+        if (entry.Actor.TokenId is { } tokenId)
+        {
+            detailJson["author_token_id"] = tokenId;
+        }
+
+        return new AuditEvent
+        {
+            AuthorId = entry.Actor.UserId,
+            AuthorName = entry.Actor.Name,
+            EntityType = entry.EntityType,
+            EntityId = entry.EntityId,
+            EventName = entry.EventName,
+            TargetType = entry.TargetType,
+            TargetId = entry.TargetId,
+            IpAddress = entry.Actor.IpAddress,
+            Details = detailJson.ToJsonString(),
+            CreatedAt = createdAt,
+        };
     }
 
     /// <summary>
