@@ -23,7 +23,7 @@ try
 {
     return await root.Parse(args).InvokeAsync(new InvocationConfiguration { EnableDefaultExceptionHandler = false });
 }
-catch (Exception e) when (e is SettingsException or SchemaException or TokenValidationException or CliException)
+catch (Exception e) when (e is SettingsException or SchemaException or TokenValidationException or CliException or Tokenward.Toolkit.ToolkitException or TokenAlreadyRevokedException)
 {
     return CliErrors.Fail(e.Message);
 }

@@ -25,12 +25,18 @@ public static class RemoteOptions
             throw new CliException("an admin token is needed: --token or TOKENWARD_TOKEN.");
         }
 
+        return Create(url, token, TimeSpan.FromSeconds(30));
+    }
+
+    /// <exception cref="CliException">when the URL is not an http(s) one.</exception>
+    public static HttpClient Create(string url, string token, TimeSpan timeout)
+    {
         if (!Uri.TryCreate(url.TrimEnd('/') + "/", UriKind.Absolute, out var baseUri) || baseUri.Scheme is not ("http" or "https"))
         {
             throw new CliException($"--url must be an http(s) URL, not '{url}'.");
         }
 
-        var client = new HttpClient { BaseAddress = baseUri, Timeout = TimeSpan.FromSeconds(30) };
+        var client = new HttpClient { BaseAddress = baseUri, Timeout = timeout };
         client.DefaultRequestHeaders.Add("PRIVATE-TOKEN", token);
         return client;
     }

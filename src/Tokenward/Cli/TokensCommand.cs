@@ -45,7 +45,13 @@ public static class TokensCommand
             return 0;
         });
 
-        return new Command("tokens", "Bulk token changes on the database (transactional, audited)") { backfill, revert };
+        var tokens = new Command("tokens", "Reports on tokens and fixes for them, on the database or through a GitLab-compatible API (--url)") { backfill, revert };
+        foreach (var command in TokenReportCommands.Create().Concat(TokenChangeCommands.Create()))
+        {
+            tokens.Subcommands.Add(command);
+        }
+
+        return tokens;
     }
 
     private static async Task PrintAsync(BackfillResult outcome, bool json, string verb, string what)

@@ -100,6 +100,7 @@ public static class TokenwardApp
         Projects.ProjectsEndpoints.Map(v4);
         Members.MembersEndpoints.Map(v4);
         ResourceAccessTokens.ResourceAccessTokensEndpoints.Map(v4);
+        Toolkit.TokenReportsEndpoints.Map(v4);
         return app;
     }
 

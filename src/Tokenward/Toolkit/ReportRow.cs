@@ -5,7 +5,7 @@ namespace Tokenward.Toolkit;
 /// access token, the project or group its bot is a member of. Built by one SQL query locally and
 /// from the public API remotely, so both modes select with the same <see cref="ReportFilter"/>.
 /// </summary>
-public sealed class ReportRow
+public sealed record ReportRow
 {
     public long Id { get; init; }
 

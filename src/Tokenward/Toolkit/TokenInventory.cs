@@ -8,7 +8,7 @@ namespace Tokenward.Toolkit;
 /// The toolkit's reports on Tokenward's own database. Each report is one SQL statement, streamed:
 /// rows reach the writer as the database produces them, so memory does not grow with the result.
 /// </summary>
-public sealed class TokenInventory(TokenwardDb db, Members.Access access)
+public sealed class TokenInventory(TokenwardDb db, Members.Access access) : ITokenReports
 {
     /// <summary>Looks up the users, groups and projects the filters name.</summary>
     /// <exception cref="ToolkitException">when one does not exist, or a kind or scope is not one.</exception>
@@ -84,7 +84,7 @@ public sealed class TokenInventory(TokenwardDb db, Members.Access access)
     public IQueryable<ReportRow> Report(ReportFilter filter) =>
         filter.Apply(Rows()).OrderBy(r => r.ExpiresAt == null).ThenBy(r => r.ExpiresAt).ThenBy(r => r.Id);
 
-    public IAsyncEnumerable<ReportRow> StreamAsync(ReportFilter filter) => Report(filter).AsAsyncEnumerable();
+    public IAsyncEnumerable<ReportRow> StreamAsync(ReportFilter filter, CancellationToken ct) => Report(filter).AsAsyncEnumerable();
 
     /// <summary>
     /// The dates on which most of the selected tokens expire, most first (ties: soonest first):

@@ -36,7 +36,7 @@ public sealed record UserJson(
             return basic;
         }
 
-        var detailed = basic with { CreatedAt = u.CreatedAt, Bot = false };
+        var detailed = basic with { CreatedAt = u.CreatedAt, Bot = u.IsBot };
         if (viewing.IsAdmin)
         {
             return detailed with { Email = u.Email, IsAdmin = u.Admin };

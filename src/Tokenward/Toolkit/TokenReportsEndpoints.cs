@@ -1,0 +1,92 @@
+using Tokenward.Api;
+using Tokenward.Core.Tokens;
+
+namespace Tokenward.Toolkit;
+
+/// <summary>
+/// The toolkit's reports over HTTP, for admins: <c>/admin/tokens/expiring</c>,
+/// <c>/admin/tokens/expiry_dates</c> and <c>/admin/tokens/no_expiry</c>, with the CLI's filters
+/// as parameters and GitLab's pagination.
+/// </summary>
+public static class TokenReportsEndpoints
+{
+    public static void Map(RouteGroupBuilder api)
+    {
+        var reports = api.MapGroup("/admin/tokens").WithTags("Token reports");
+        reports.MapGet("/expiring", Expiring).AdminOnly(ApiAccess.Read)
+            .WithSummary("Tokens expiring on a date (on=YYYY-MM-DD) or within a period (within=1m, from=YYYY-MM-DD) (admin)");
+        reports.MapGet("/expiry_dates", ExpiryDates).AdminOnly(ApiAccess.Read)
+            .WithSummary("The dates on which most active tokens expire, most first (top=10) (admin)");
+        reports.MapGet("/no_expiry", NoExpiry).AdminOnly(ApiAccess.Read).WithSummary("Active tokens without an expiry date (admin)");
+    }
+
+    private static async Task<List<ReportRowJson>> Expiring(HttpContext context, TokenInventory inventory, TimeProvider clock)
+    {
+        var p = await ApiParams.ReadAsync(context);
+        var on = p.Date("on");
+        var within = p.String("within");
+        if ((on is null) == (within is null))
+        {
+            throw ApiException.InvalidParameter("on, within are mutually exclusive, exactly one parameter must be provided");
+        }
+
+        var filter = await ResolveAsync(p, inventory, context.RequestAborted);
+        if (on is { } date)
+        {
+            filter = filter with { ExpiresFrom = date, ExpiresTo = date };
+        }
+        else
+        {
+            if (!Period.TryParse(within!, out var period))
+            {
+                throw ApiException.InvalidParameter("within is invalid: use a period like 7d, 2w, 1m, 6m or 1y");
+            }
+
+            var from = p.Date("from") ?? TokenExpiry.Today(clock);
+            filter = filter with { ExpiresFrom = from, ExpiresTo = period.After(from) };
+        }
+
+        return await PageAsync(inventory.Report(filter), p, context);
+    }
+
+    private static async Task<List<ReportRowJson>> NoExpiry(HttpContext context, TokenInventory inventory)
+    {
+        var p = await ApiParams.ReadAsync(context);
+        var filter = await ResolveAsync(p, inventory, context.RequestAborted) with { NoExpiry = true };
+        return await PageAsync(inventory.Report(filter), p, context);
+    }
+
+    private static async Task<IEnumerable<object>> ExpiryDates(HttpContext context, TokenInventory inventory, TimeProvider clock)
+    {
+        var p = await ApiParams.ReadAsync(context);
+        var top = p.Int("top") ?? 10;
+        if (top is < 1 or > 10_000)
+        {
+            throw ApiException.InvalidParameter("top does not have a valid value");
+        }
+
+        var filter = await ResolveAsync(p, inventory, context.RequestAborted);
+        var dates = await inventory.ExpiryDatesAsync(filter, TokenExpiry.Today(clock), top, context.RequestAborted);
+        return dates.Select(d => new { expires_at = d.Date.ToString("yyyy-MM-dd", System.Globalization.CultureInfo.InvariantCulture), count = d.Count });
+    }
+
+    private static async Task<List<ReportRowJson>> PageAsync(IQueryable<ReportRow> rows, ApiParams p, HttpContext context) =>
+        (await Pagination.PageAsync(rows, p, context, context.RequestAborted)).Select(ReportRowJson.From).ToList();
+
+    private static async Task<ReportFilter> ResolveAsync(ApiParams p, TokenInventory inventory, CancellationToken ct)
+    {
+        var input = new FilterInput(p.List("kind"), p.String("user"), p.String("group"), p.String("project"), p.String("scope"), p.Bool("include_blocked") ?? false);
+        try
+        {
+            return await inventory.ResolveAsync(input, ct);
+        }
+        catch (ToolkitException e) when (e.NotFound)
+        {
+            throw ApiException.NotFound(e.Message.Split(' ')[0]);
+        }
+        catch (ToolkitException e)
+        {
+            throw ApiException.InvalidParameter(e.Message);
+        }
+    }
+}
