@@ -38,6 +38,7 @@ public sealed record ReportRow
 
     public long? ResourceId { get; init; }
 
+    /// <summary>The project's or group's own path (its last segment), as both the database and the API give it cheaply.</summary>
     public string? ResourcePath { get; init; }
 
     /// <summary>Whether the current expiry is the one the expiry backfill set (unknown, so false, remotely).</summary>

@@ -136,7 +136,13 @@ public class TokenChangesTests
             var now = DateTime.UtcNow;
             db.PersonalAccessTokens.AddRange(Enumerable.Range(0, 2 * TokenChanges.BatchSize + 500).Select(i => new PersonalAccessToken
             {
-                UserId = data.Alice, Name = $"bulk {i}", TokenDigest = $"digest-{i}", Scopes = "[\"api\"]", ExpiresAt = new DateOnly(2026, 8, 1), CreatedAt = now, UpdatedAt = now,
+                UserId = data.Alice,
+                Name = $"bulk {i}",
+                TokenDigest = $"digest-{i}",
+                Scopes = "[\"api\"]",
+                ExpiresAt = new DateOnly(2026, 8, 1),
+                CreatedAt = now,
+                UpdatedAt = now,
             }));
             return await db.SaveChangesAsync();
         });

@@ -24,8 +24,15 @@ public sealed partial class RemoteInventory(GitLabApi api, TextWriter? notices =
     private sealed record Resource(string Path, HashSet<long> TokenIds);
 
     /// <summary>Looks the filters' users, groups and projects up through the API.</summary>
+    /// <exception cref="ToolkitException">when the token is not an administrator's: a report would silently cover only its own tokens.</exception>
     public async Task<ReportFilter> ResolveAsync(FilterInput input, CancellationToken ct)
     {
+        var self = await api.GetAsync("api/v4/user", ct) ?? throw new ToolkitException("the server has no /api/v4/user: is --url a GitLab-compatible API?");
+        if (!self.TryGetProperty("is_admin", out var admin) || admin.ValueKind != JsonValueKind.True)
+        {
+            throw new ToolkitException($"the token belongs to {self.GetProperty("username").GetString()}, who is not an administrator (403): the reports need an administrator's token to see every user's tokens");
+        }
+
         var filter = new ReportFilter { Kinds = input.CheckedKinds(), Scope = input.CheckedScope(), IncludeBlocked = input.IncludeBlocked };
         if (input.User is { } user)
         {
@@ -202,7 +209,7 @@ public sealed partial class RemoteInventory(GitLabApi api, TextWriter? notices =
         Resource? resource = null;
         if (found is { } r)
         {
-            var path = (kind == TokenKinds.Project ? r.GetProperty("path_with_namespace") : r.GetProperty("full_path")).GetString() ?? string.Empty;
+            var path = r.GetProperty("path").GetString() ?? string.Empty;
             resource = new Resource(path, []);
             await foreach (var t in api.ListAsync(string.Create(CultureInfo.InvariantCulture, $"api/v4/{collection}/{id}/access_tokens?state=active"), ct))
             {
