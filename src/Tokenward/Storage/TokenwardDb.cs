@@ -31,7 +31,7 @@ public sealed class TokenwardDb(DbContextOptions<TokenwardDb> options) : DbConte
     {
         if (target.Engine == DatabaseEngine.Sqlite)
         {
-            options.UseSqlite(target.ConnectionString);
+            options.UseSqlite(target.ConnectionString).AddInterceptors(SqlitePragmas.Instance);
         }
         else
         {

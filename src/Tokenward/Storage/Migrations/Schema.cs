@@ -246,5 +246,17 @@ public static class Schema
             "group-level maximum token lifetime",
             Sqlite: "ALTER TABLE namespaces ADD COLUMN max_personal_access_token_lifetime INTEGER NULL;",
             Postgres: "ALTER TABLE namespaces ADD COLUMN max_personal_access_token_lifetime integer NULL;"),
+        new(
+            "20261129000007",
+            "expiry index covering the toolkit's report columns",
+            // Reports over a million tokens read the owner and state from the index alone.
+            Sqlite: """
+                DROP INDEX index_personal_access_tokens_on_expires_at;
+                CREATE INDEX index_personal_access_tokens_on_expires_at ON personal_access_tokens (expires_at, user_id, revoked, impersonation);
+                """,
+            Postgres: """
+                DROP INDEX index_personal_access_tokens_on_expires_at;
+                CREATE INDEX index_personal_access_tokens_on_expires_at ON personal_access_tokens (expires_at) INCLUDE (user_id, revoked, impersonation);
+                """),
     ];
 }
