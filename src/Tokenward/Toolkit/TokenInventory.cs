@@ -80,9 +80,9 @@ public sealed class TokenInventory(TokenwardDb db, Members.Access access) : ITok
             ExpiryBackfilled = db.TokenExpiryBackfills.Any(b => b.PersonalAccessTokenId == t.Id && b.ExpiresAt == t.ExpiresAt),
         };
 
-    /// <summary>The tokens the filter selects, soonest expiry first (no expiry last), then by id.</summary>
+    /// <summary>The tokens the filter selects, soonest expiry first, then by id (every report selects either dates or no expiry, so nulls never mix in).</summary>
     public IQueryable<ReportRow> Report(ReportFilter filter) =>
-        filter.Apply(Rows()).OrderBy(r => r.ExpiresAt == null).ThenBy(r => r.ExpiresAt).ThenBy(r => r.Id);
+        filter.Apply(Rows()).OrderBy(r => r.ExpiresAt).ThenBy(r => r.Id);
 
     public IAsyncEnumerable<ReportRow> StreamAsync(ReportFilter filter, CancellationToken ct) => Report(filter).AsAsyncEnumerable();
 

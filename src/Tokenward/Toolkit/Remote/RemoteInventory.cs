@@ -85,7 +85,7 @@ public sealed partial class RemoteInventory(GitLabApi api, TextWriter? notices =
     public async IAsyncEnumerable<ReportRow> StreamAsync(ReportFilter filter, [EnumeratorCancellation] CancellationToken ct)
     {
         var rows = await RowsAsync(filter, ct);
-        foreach (var row in filter.Apply(rows.AsQueryable()).OrderBy(r => r.ExpiresAt == null).ThenBy(r => r.ExpiresAt).ThenBy(r => r.Id))
+        foreach (var row in filter.Apply(rows.AsQueryable()).OrderBy(r => r.ExpiresAt).ThenBy(r => r.Id))
         {
             yield return row;
         }
