@@ -60,12 +60,12 @@ REPORTS=(
   "expiring --on (backfill day, ~100,000)|expiring --on 2027-05-22 --format json|p.expires_at = '2027-05-22'|expiring?on=2027-05-22"
   "expiring --within 1m (~28,000)|expiring --within 1m --format csv|p.expires_at >= '$TODAY' AND p.expires_at <= '$MONTH'|expiring?within=1m"
   "expiry-dates --top 10|expiry-dates||expiry_dates?top=10"
-  "no-expiry (~99,000)|no-expiry --format lines|p.expires_at IS NULL|no_expiry"
+  "no-expiry (~99,000)|no-expiry --format lines|p.expires_at IS NULL|no_expiry?page=1"
   "(process start, no rows)|expiring --on 1900-01-01||"
 )
 
 raw() { # engine sql
-  if [ "$1" = sqlite ]; then sqlite3 "$WORK/data/tokenward.sqlite3" "$2" >/dev/null; else psql -q -X "$PG" -c "$2" >/dev/null; fi
+  if [ "$1" = sqlite ]; then sqlite3 "$WORK/data/tokenward.sqlite3" "$2" >/dev/null; else psql -q -X -A -t "$PG" -c "$2" >/dev/null; fi
 }
 
 bench_engine() { # engine
@@ -91,7 +91,9 @@ bench_engine() { # engine
         local t0; t0=$(now); raw "$engine" "$q"; sql+=("$(echo "$(now) - $t0" | bc)")
       fi
       if [ -n "$endpoint" ]; then
-        http+=("$(curl -s -o /dev/null -w '%{time_total}' -H "PRIVATE-TOKEN: $ROOT" "http://127.0.0.1:$port/api/v4/admin/tokens/$endpoint&per_page=100" 2>/dev/null || echo 0)")
+        local answer; answer=$(curl -s -o /dev/null -w '%{http_code} %{time_total}' -H "PRIVATE-TOKEN: $ROOT" "http://127.0.0.1:$port/api/v4/admin/tokens/$endpoint&per_page=100")
+        [ "${answer%% *}" = 200 ] || { echo "GET /admin/tokens/$endpoint answered ${answer%% *}" >&2; exit 1; }
+        http+=("${answer#* }")
       fi
     done
     local c r s h
@@ -117,24 +119,41 @@ bench_extend() { # engine
   else
     psql -q -X "$PG" -c "BEGIN; $audit UPDATE personal_access_tokens SET expires_at = '2027-11-01' WHERE id IN (SELECT p.id $select); ROLLBACK;" >/dev/null
   fi
-  local raw_s; raw_s=$(echo "$(now) - $t0" | bc)
+  local raw_s; raw_s=$(printf '%.2f' "$(echo "$(now) - $t0" | bc)")
 
-  # Interrupted after 2 s, then rerun: every committed batch is complete, nothing is done twice.
-  "$APP" --data-dir "$WORK/data" "${db_args[@]}" tokens extend --expiring-on 2027-05-22 --to 2027-11-01 --yes >/dev/null 2>&1 &
-  local pid=$!
-  sleep 2; kill -INT "$pid" 2>/dev/null || true; wait "$pid" 2>/dev/null || true
-  local count_sql="SELECT (SELECT count(*) FROM personal_access_tokens WHERE expires_at = '2027-11-01') || ' ' || (SELECT count(*) FROM audit_events WHERE event_name LIKE '%_expiry_changed');"
-  local partial; if [ "$engine" = sqlite ]; then partial=$(sqlite3 "$WORK/data/tokenward.sqlite3" "$count_sql"); else partial=$(psql -qtAX "$PG" -c "$count_sql"); fi
+  local count_sql="SELECT (SELECT count(*) FROM personal_access_tokens WHERE expires_at = 'DATE') || ' ' || (SELECT count(*) FROM audit_events WHERE event_name LIKE '%_expiry_changed');"
+  counts() { # date
+    if [ "$engine" = sqlite ]; then sqlite3 "$WORK/data/tokenward.sqlite3" "${count_sql//DATE/$1}"; else psql -qtAX "$PG" -c "${count_sql//DATE/$1}"; fi
+  }
   /usr/bin/time -f "%e %M" -o "$WORK/time" "$APP" --data-dir "$WORK/data" "${db_args[@]}" tokens extend --expiring-on 2027-05-22 --to 2027-11-01 --yes >"$WORK/extend.out"
-  local final; if [ "$engine" = sqlite ]; then final=$(sqlite3 "$WORK/data/tokenward.sqlite3" "$count_sql"); else final=$(psql -qtAX "$PG" -c "$count_sql"); fi
   read -r s kb <"$WORK/time"
+  local done_; done_=$(counts 2027-11-01)
+
+  # The same tokens back to 2027-10-01, interrupted (SIGINT) once the first batches are in, then rerun.
+  "$APP" --data-dir "$WORK/data" "${db_args[@]}" tokens extend --expiring-on 2027-11-01 --to 2027-10-01 --yes >/dev/null 2>&1 &
+  local pid=$! partial="0 0"
+  for _ in $(seq 400); do partial=$(counts 2027-10-01); [ "${partial% *}" -gt 0 ] && break; sleep 0.02; done
+  kill -INT "$pid" 2>/dev/null || true; wait "$pid" 2>/dev/null || true
+  partial=$(counts 2027-10-01)
+  "$APP" --data-dir "$WORK/data" "${db_args[@]}" tokens extend --expiring-on 2027-11-01 --to 2027-10-01 --yes >/dev/null
+  local final; final=$(counts 2027-10-01)
   echo
-  echo "extend ($engine): interrupted after 2 s with ${partial% *} tokens changed and ${partial#* } audit events; the rerun changed the rest in ${s} s (peak RSS $((kb / 1024)) MB): ${final% *} tokens, ${final#* } audit events in all. Raw UPDATE + audit INSERT of the same rows: ${raw_s} s."
+  echo "extend ($engine): ${done_% *} tokens and ${done_#* } audit events in ${s} s (peak RSS $((kb / 1024)) MB); the raw UPDATE + audit INSERT of the same rows: ${raw_s} s."
+  local base=${done_#* }
+  echo "interrupted extend ($engine): at SIGINT ${partial% *} tokens had moved with $(( ${partial#* } - base )) new audit events (whole batches of 1,000); after the rerun ${final% *} tokens and $(( ${final#* } - base )) new audit events."
   grep -E "^Updated|^Skipped" "$WORK/extend.out" || true
 }
 
+# Migrates and creates root (with the bench token) on the empty database, before the seed.
+bootstrap() { # [database args]
+  TOKENWARD_INITIAL_ROOT_TOKEN=$ROOT Logging__LogLevel__Default=Warning "$APP" serve --urls http://127.0.0.1:5194 --data-dir "$WORK/data" "$@" >"$WORK/bootstrap.log" 2>&1 &
+  local pid=$!
+  for _ in $(seq 100); do curl -sf http://127.0.0.1:5194/-/health >/dev/null && break; sleep 0.2; done
+  kill "$pid"; wait "$pid" 2>/dev/null || true
+}
+
 echo "seeding SQLite..." >&2
-"$APP" --data-dir "$WORK/data" settings show >/dev/null
+bootstrap
 sqlite3 "$WORK/data/tokenward.sqlite3" <"$HERE/seed-sqlite.sql" >/dev/null
 echo "1,000,000 tokens; $(nproc) cores; median of $RUNS runs; CLI = the whole ReadyToRun process; endpoint = first page of 100 (with its count) on a warm server"
 bench_engine sqlite
@@ -147,7 +166,7 @@ if [ -z "${SKIP_PG:-}" ]; then
   runuser -u postgres -- "$PGBIN/pg_ctl" -D "$WORK/pg" -w -l "$WORK/pg/log" -o "-p $PGPORT -k $WORK/pg -c listen_addresses=127.0.0.1 -c shared_buffers=256MB" start >/dev/null
   psql -q -X "postgres://tokenward@127.0.0.1:$PGPORT/postgres" -c "CREATE DATABASE bench" >/dev/null
   rm -rf "$WORK/data"
-  "$APP" --data-dir "$WORK/data" --database "$PG" settings show >/dev/null
+  bootstrap --database "$PG"
   psql -q -X "$PG" -f "$HERE/seed-postgres.sql" >/dev/null
   bench_engine postgres
   bench_extend postgres
