@@ -129,14 +129,14 @@ bench_extend() { # engine
   read -r s kb <"$WORK/time"
   local done_; done_=$(counts 2027-11-01)
 
-  # The same tokens back to 2027-10-01, interrupted (SIGINT) once the first batches are in, then rerun.
-  "$APP" --data-dir "$WORK/data" "${db_args[@]}" tokens extend --expiring-on 2027-11-01 --to 2027-10-01 --yes >/dev/null 2>&1 &
+  # The same tokens back to 2027-10-02 (a date no other token has), interrupted (SIGINT) once the first batches are in, then rerun.
+  "$APP" --data-dir "$WORK/data" "${db_args[@]}" tokens extend --expiring-on 2027-11-01 --to 2027-10-02 --yes >/dev/null 2>&1 &
   local pid=$! partial="0 0"
-  for _ in $(seq 400); do partial=$(counts 2027-10-01); [ "${partial% *}" -gt 0 ] && break; sleep 0.02; done
+  for _ in $(seq 400); do partial=$(counts 2027-10-02); [ "${partial% *}" -gt 0 ] && break; sleep 0.02; done
   kill -INT "$pid" 2>/dev/null || true; wait "$pid" 2>/dev/null || true
-  partial=$(counts 2027-10-01)
-  "$APP" --data-dir "$WORK/data" "${db_args[@]}" tokens extend --expiring-on 2027-11-01 --to 2027-10-01 --yes >/dev/null
-  local final; final=$(counts 2027-10-01)
+  partial=$(counts 2027-10-02)
+  "$APP" --data-dir "$WORK/data" "${db_args[@]}" tokens extend --expiring-on 2027-11-01 --to 2027-10-02 --yes >/dev/null
+  local final; final=$(counts 2027-10-02)
   echo
   echo "extend ($engine): ${done_% *} tokens and ${done_#* } audit events in ${s} s (peak RSS $((kb / 1024)) MB); the raw UPDATE + audit INSERT of the same rows: ${raw_s} s."
   local base=${done_#* }

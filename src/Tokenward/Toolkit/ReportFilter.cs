@@ -73,14 +73,22 @@ public sealed record ReportFilter
             rows = rows.Where(r => r.ExpiresAt == null);
         }
 
-        if (ExpiresFrom is { } from)
+        if (ExpiresFrom is { } day && ExpiresTo == day)
         {
-            rows = rows.Where(r => r.ExpiresAt >= from);
+            // Equality, not a one-day range: the index on (expires_at, id) then serves the id order too.
+            rows = rows.Where(r => r.ExpiresAt == day);
         }
-
-        if (ExpiresTo is { } to)
+        else
         {
-            rows = rows.Where(r => r.ExpiresAt <= to);
+            if (ExpiresFrom is { } from)
+            {
+                rows = rows.Where(r => r.ExpiresAt >= from);
+            }
+
+            if (ExpiresTo is { } to)
+            {
+                rows = rows.Where(r => r.ExpiresAt <= to);
+            }
         }
 
         return rows;

@@ -48,9 +48,9 @@ public sealed class TokenChanges(TokenwardDb db, TokenInventory inventory, Membe
 
         return await RunAsync("extend", eligible, skipped, newExpiry, dryRun, progress, async (ids, now) =>
         {
-            await db.PersonalAccessTokens.Where(t => ids.Contains(t.Id) && !t.Revoked && t.ExpiresAt == expiringOn)
+            await db.PersonalAccessTokens.Where(t => EF.Parameter(ids).Contains(t.Id) && !t.Revoked && t.ExpiresAt == expiringOn)
                 .ExecuteUpdateAsync(s => s.SetProperty(t => t.ExpiresAt, newExpiry).SetProperty(t => t.UpdatedAt, now), ct);
-            return await db.PersonalAccessTokens.Where(t => ids.Contains(t.Id) && t.ExpiresAt == newExpiry && t.UpdatedAt == now).Select(t => t.Id).ToListAsync(ct);
+            return await db.PersonalAccessTokens.Where(t => EF.Parameter(ids).Contains(t.Id) && t.ExpiresAt == newExpiry && t.UpdatedAt == now).Select(t => t.Id).ToListAsync(ct);
         }, r => new AuditLine("expiry_changed", new { token_id = r.Id, token_name = r.Name, user_id = r.UserId, before = new { expires_at = expiringOn }, after = new { expires_at = newExpiry } }), ct);
     }
 
@@ -68,9 +68,9 @@ public sealed class TokenChanges(TokenwardDb db, TokenInventory inventory, Membe
         var (eligible, skipped) = OnDate(filter, expiringOn);
         return await RunAsync("remove-expiry", eligible, skipped, null, dryRun, progress, async (ids, now) =>
         {
-            await db.PersonalAccessTokens.Where(t => ids.Contains(t.Id) && !t.Revoked && t.ExpiresAt == expiringOn)
+            await db.PersonalAccessTokens.Where(t => EF.Parameter(ids).Contains(t.Id) && !t.Revoked && t.ExpiresAt == expiringOn)
                 .ExecuteUpdateAsync(s => s.SetProperty(t => t.ExpiresAt, (DateOnly?)null).SetProperty(t => t.UpdatedAt, now), ct);
-            return await db.PersonalAccessTokens.Where(t => ids.Contains(t.Id) && t.ExpiresAt == null && t.UpdatedAt == now).Select(t => t.Id).ToListAsync(ct);
+            return await db.PersonalAccessTokens.Where(t => EF.Parameter(ids).Contains(t.Id) && t.ExpiresAt == null && t.UpdatedAt == now).Select(t => t.Id).ToListAsync(ct);
         }, r => new AuditLine("expiry_changed", new { token_id = r.Id, token_name = r.Name, user_id = r.UserId, before = new { expires_at = expiringOn }, after = new { expires_at = (DateOnly?)null } }), ct);
     }
 
@@ -82,9 +82,9 @@ public sealed class TokenChanges(TokenwardDb db, TokenInventory inventory, Membe
             .Where(r => (r.UserState == UserStates.Blocked || r.UserState == UserStates.Banned) && (r.ExpiresAt == null || r.ExpiresAt > today));
         return await RunAsync("revoke-blocked", eligible, null, null, dryRun, progress, async (ids, now) =>
         {
-            await db.PersonalAccessTokens.Where(t => ids.Contains(t.Id) && !t.Revoked)
+            await db.PersonalAccessTokens.Where(t => EF.Parameter(ids).Contains(t.Id) && !t.Revoked)
                 .ExecuteUpdateAsync(s => s.SetProperty(t => t.Revoked, true).SetProperty(t => t.UpdatedAt, now), ct);
-            return await db.PersonalAccessTokens.Where(t => ids.Contains(t.Id) && t.Revoked && t.UpdatedAt == now).Select(t => t.Id).ToListAsync(ct);
+            return await db.PersonalAccessTokens.Where(t => EF.Parameter(ids).Contains(t.Id) && t.Revoked && t.UpdatedAt == now).Select(t => t.Id).ToListAsync(ct);
         }, r => new AuditLine("revoked", new { token_id = r.Id, token_name = r.Name, user_id = r.UserId, reason = $"owner {r.UserState}", before = new { revoked = false }, after = new { revoked = true } }), ct);
     }
 

@@ -249,14 +249,15 @@ public static class Schema
         new(
             "20261129000007",
             "expiry index covering the toolkit's report columns",
-            // Reports over a million tokens read the owner and state from the index alone.
+            // Reports over a million tokens read the owner and state from the index alone, in the
+            // order they print (expiry, then id), and bulk changes page through it by id.
             Sqlite: """
                 DROP INDEX index_personal_access_tokens_on_expires_at;
-                CREATE INDEX index_personal_access_tokens_on_expires_at ON personal_access_tokens (expires_at, user_id, revoked, impersonation);
+                CREATE INDEX index_personal_access_tokens_on_expires_at ON personal_access_tokens (expires_at, id, user_id, revoked, impersonation);
                 """,
             Postgres: """
                 DROP INDEX index_personal_access_tokens_on_expires_at;
-                CREATE INDEX index_personal_access_tokens_on_expires_at ON personal_access_tokens (expires_at) INCLUDE (user_id, revoked, impersonation);
+                CREATE INDEX index_personal_access_tokens_on_expires_at ON personal_access_tokens (expires_at, id) INCLUDE (user_id, revoked, impersonation);
                 """),
     ];
 }
