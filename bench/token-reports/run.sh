@@ -4,7 +4,7 @@
 #     its raw SQL (the same joins and conditions, through sqlite3/psql) as the baseline, and the
 #     admin endpoint's first page on a warm server;
 #   - `tokens extend` of the 100,000 tokens expiring on 2027-05-22 with an audit event each, against
-#     the raw UPDATE + INSERT of the audit rows; and an interrupted extend (SIGINT after 2 s) rerun
+#     the raw UPDATE + INSERT of the audit rows; and an interrupted extend (SIGTERM once batches are in) rerun
 #     to completion, checking that tokens changed = audit events written = whole batches.
 # Times are the median of RUNS runs (default 3); RSS is the CLI's peak resident memory.
 #
@@ -129,18 +129,18 @@ bench_extend() { # engine
   read -r s kb <"$WORK/time"
   local done_; done_=$(counts 2027-11-01)
 
-  # The same tokens back to 2027-10-02 (a date no other token has), interrupted (SIGINT) once the first batches are in, then rerun.
+  # The same tokens back to 2027-10-02 (a date no other token has), interrupted (SIGTERM: what a service manager sends; a background job of a script ignores SIGINT) once the first batches are in, then rerun.
   "$APP" --data-dir "$WORK/data" "${db_args[@]}" tokens extend --expiring-on 2027-11-01 --to 2027-10-02 --yes >/dev/null 2>&1 &
   local pid=$! partial="0 0"
   for _ in $(seq 400); do partial=$(counts 2027-10-02); [ "${partial% *}" -gt 0 ] && break; sleep 0.02; done
-  kill -INT "$pid" 2>/dev/null || true; wait "$pid" 2>/dev/null || true
+  kill -TERM "$pid" 2>/dev/null || true; wait "$pid" 2>/dev/null || true
   partial=$(counts 2027-10-02)
   "$APP" --data-dir "$WORK/data" "${db_args[@]}" tokens extend --expiring-on 2027-11-01 --to 2027-10-02 --yes >/dev/null
   local final; final=$(counts 2027-10-02)
   echo
   echo "extend ($engine): ${done_% *} tokens and ${done_#* } audit events in ${s} s (peak RSS $((kb / 1024)) MB); the raw UPDATE + audit INSERT of the same rows: ${raw_s} s."
   local base=${done_#* }
-  echo "interrupted extend ($engine): at SIGINT ${partial% *} tokens had moved with $(( ${partial#* } - base )) new audit events (whole batches of 1,000); after the rerun ${final% *} tokens and $(( ${final#* } - base )) new audit events."
+  echo "interrupted extend ($engine): at SIGTERM ${partial% *} tokens had moved with $(( ${partial#* } - base )) new audit events (whole batches of 1,000); after the rerun ${final% *} tokens and $(( ${final#* } - base )) new audit events."
   grep -E "^Updated|^Skipped" "$WORK/extend.out" || true
 }
 

@@ -17,13 +17,14 @@ var root = new RootCommand("Tokenward: GitLab-compatible access tokens, and the 
     SettingsCommand.Create(),
     NotifyCommand.Create(),
     AuditCommand.Create(),
+    LogsCommand.Create(),
 };
 
 try
 {
     return await root.Parse(args).InvokeAsync(new InvocationConfiguration { EnableDefaultExceptionHandler = false });
 }
-catch (Exception e) when (e is SettingsException or SchemaException or TokenValidationException or CliException or Tokenward.Toolkit.ToolkitException or TokenAlreadyRevokedException)
+catch (Exception e) when (e is SettingsException or SchemaException or TokenValidationException or CliException or Tokenward.Toolkit.ToolkitException or TokenAlreadyRevokedException or Tokenward.LogAnalysis.LogInputException)
 {
     return CliErrors.Fail(e.Message);
 }

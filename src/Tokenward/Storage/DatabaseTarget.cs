@@ -6,11 +6,13 @@ namespace Tokenward.Storage;
 /// <summary>Which database to use: the embedded SQLite file, or a PostgreSQL server.</summary>
 public sealed record DatabaseTarget(DatabaseEngine Engine, string ConnectionString)
 {
+    public static string SqliteFile(string dataDir) => Path.Combine(dataDir, "tokenward.sqlite3");
+
     public static DatabaseTarget SqliteIn(string dataDir) => new(
         DatabaseEngine.Sqlite,
         new SqliteConnectionStringBuilder
         {
-            DataSource = Path.Combine(dataDir, "tokenward.sqlite3"),
+            DataSource = SqliteFile(dataDir),
             Pooling = true,
         }.ToString());
 

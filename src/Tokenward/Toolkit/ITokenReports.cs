@@ -9,4 +9,7 @@ public interface ITokenReports
     IAsyncEnumerable<ReportRow> StreamAsync(ReportFilter filter, CancellationToken ct);
 
     Task<List<ExpiryDateCount>> ExpiryDatesAsync(ReportFilter filter, DateOnly today, int top, CancellationToken ct);
+
+    /// <summary>These tokens, whatever their state (revoked and expired included); unknown ids are left out.</summary>
+    Task<List<ReportRow>> FindAsync(IReadOnlyCollection<long> ids, CancellationToken ct);
 }

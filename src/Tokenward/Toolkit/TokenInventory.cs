@@ -86,6 +86,9 @@ public sealed class TokenInventory(TokenwardDb db, Members.Access access) : ITok
 
     public IAsyncEnumerable<ReportRow> StreamAsync(ReportFilter filter, CancellationToken ct) => Report(filter).AsAsyncEnumerable();
 
+    public async Task<List<ReportRow>> FindAsync(IReadOnlyCollection<long> ids, CancellationToken ct) =>
+        await Rows().Where(r => EF.Parameter(ids).Contains(r.Id)).ToListAsync(ct);
+
     /// <summary>
     /// The dates on which most of the selected tokens expire, most first (ties: soonest first):
     /// <c>dates_when_most_of_tokens_expire.rb</c>, over tokens still active after <paramref name="today"/>.

@@ -103,6 +103,29 @@ public sealed partial class RemoteInventory(GitLabApi api, TextWriter? notices =
             .ToList();
     }
 
+    public async Task<List<ReportRow>> FindAsync(IReadOnlyCollection<long> ids, CancellationToken ct)
+    {
+        var users = await UsersAsync(ct);
+        var rows = new List<ReportRow>();
+        foreach (var id in ids)
+        {
+            if (await api.GetAsync(string.Create(CultureInfo.InvariantCulture, $"api/v4/personal_access_tokens/{id}"), ct) is not { } t)
+            {
+                continue;
+            }
+
+            var ownerId = t.GetProperty("user_id").GetInt64();
+            var owner = users.GetValueOrDefault(ownerId) ?? new RemoteUser(ownerId, $"user {ownerId}", null, UserStates.Active, false);
+            var row = Row(t, owner);
+            var bot = BotName().Match(owner.Username);
+            rows.Add(bot.Success
+                ? row with { Kind = bot.Groups["kind"].Value == "group" ? TokenKinds.Group : TokenKinds.Project, ResourceType = bot.Groups["kind"].Value, ResourceId = long.Parse(bot.Groups["id"].Value, CultureInfo.InvariantCulture) }
+                : row);
+        }
+
+        return rows;
+    }
+
     /// <summary>Candidate rows: not revoked, in the filter's dates (the server narrows; the filter decides).</summary>
     private async Task<List<ReportRow>> RowsAsync(ReportFilter filter, CancellationToken ct)
     {
