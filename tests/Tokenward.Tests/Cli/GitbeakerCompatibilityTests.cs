@@ -36,17 +36,5 @@ public class GitbeakerCompatibilityTests
         Assert.Contains(" passed, 0 failed", output, StringComparison.Ordinal);
     }
 
-    private static string FindCompatFolder()
-    {
-        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
-        {
-            var candidate = Path.Combine(dir.FullName, "tests", "compat");
-            if (File.Exists(Path.Combine(candidate, "gitbeaker.mjs")))
-            {
-                return candidate;
-            }
-        }
-
-        throw new InvalidOperationException("tests/compat/gitbeaker.mjs not found above " + AppContext.BaseDirectory);
-    }
+    private static string FindCompatFolder() => Path.Combine(Repo.Root, "tests", "compat");
 }
