@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using System.Text.Json;
 
 namespace Tokenward.LogAnalysis;
@@ -16,17 +17,36 @@ public sealed class LineScanner(LogFilter filter, AuthFailureStats stats, int se
 
     private static ReadOnlySpan<byte> FailKey => "\"meta.auth_fail_"u8;
 
-    private static ReadOnlySpan<byte> StatusKey => "\"status\":"u8;
+    /// <summary>The '.' of <see cref="FailKey"/>: a quote with a dot five bytes on is rare outside <c>"meta.</c> keys.</summary>
+    private const int FailProbe = 5;
+
+    /// <summary>The ':' of <see cref="Status401"/>.</summary>
+    private const int StatusProbe = 8;
+
+    /// <summary>GitLab and Tokenward write the status without spaces; a 401 without the fail keys is an unknown or missing token.</summary>
+    private static ReadOnlySpan<byte> Status401 => "\"status\":401"u8;
 
     /// <summary>Scans the complete lines of <paramref name="buffer"/> (the last one may lack its newline only at the end of the input).</summary>
+    // Fully optimised from the first call: a precompiled (ReadyToRun) or tier-0 body cannot inline
+    // the vectorised span searches, and one call scans a whole megabyte.
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public void Scan(ReadOnlySpan<byte> buffer)
     {
         stats.Bytes += buffer.Length;
-        while (!buffer.IsEmpty)
+
+        // The keys that mark a candidate are searched in the whole buffer, not line by line: one
+        // vectorised pass each, resumed only after a hit, so a run of successful lines costs
+        // little more than finding their newlines.
+        var nextFail = Find(buffer, FailKey, FailProbe, 0);
+        var next401 = Find(buffer, Status401, StatusProbe, 0);
+        var start = 0;
+        while (start < buffer.Length)
         {
-            var end = buffer.IndexOf((byte)'\n');
-            var line = end < 0 ? buffer : buffer[..end];
-            buffer = end < 0 ? default : buffer[(end + 1)..];
+            var length = ByteSearch.IndexOf(buffer[start..], (byte)'\n');
+            var end = length < 0 ? buffer.Length : start + length;
+            var line = buffer[start..end];
+            var lineStart = start;
+            start = end + 1;
             LineNumber++;
             if (!line.IsEmpty && line[^1] == (byte)'\r')
             {
@@ -39,13 +59,24 @@ public sealed class LineScanner(LogFilter filter, AuthFailureStats stats, int se
             }
 
             stats.Lines++;
+            var candidate = (nextFail >= lineStart && nextFail < end) || (next401 >= lineStart && next401 < end);
+            if (nextFail >= 0 && nextFail < end)
+            {
+                nextFail = Find(buffer, FailKey, FailProbe, end);
+            }
+
+            if (next401 >= 0 && next401 < end)
+            {
+                next401 = Find(buffer, Status401, StatusProbe, end);
+            }
+
             if (line[0] != (byte)'{' || line[^1] != (byte)'}')
             {
                 stats.AddMalformed(segment, LineNumber);
                 continue;
             }
 
-            if (line.IndexOf(FailKey) < 0 && !Is401(line))
+            if (!candidate)
             {
                 continue;
             }
@@ -65,19 +96,21 @@ public sealed class LineScanner(LogFilter filter, AuthFailureStats stats, int se
         }
     }
 
-    private static bool Is401(ReadOnlySpan<byte> line)
+    /// <summary>The next occurrence of <paramref name="key"/> at or after <paramref name="from"/>, or -1.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static int Find(ReadOnlySpan<byte> buffer, ReadOnlySpan<byte> key, int probe, int from)
     {
-        var at = line.IndexOf(StatusKey);
-        if (at < 0)
+        if (from >= buffer.Length)
         {
-            return false;
+            return -1;
         }
 
-        var value = line[(at + StatusKey.Length)..].TrimStart((byte)' ');
-        return value.StartsWith("401"u8) && (value.Length == 3 || value[3] is (byte)',' or (byte)'}' or (byte)' ');
+        var at = ByteSearch.IndexOf(buffer[from..], key, probe);
+        return at < 0 ? -1 : from + at;
     }
 
     /// <summary>Reads the fields the analysis needs from one JSON object; false if it is not one.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static bool TryParse(ReadOnlySpan<byte> json, FailureLine line)
     {
         line.Clear();
@@ -96,66 +129,58 @@ public sealed class LineScanner(LogFilter filter, AuthFailureStats stats, int se
                     return reader.CurrentDepth == 0 && reader.BytesConsumed == json.Length;
                 }
 
-                if (reader.ValueTextEquals("time"u8))
+                // Keys are compared as raw bytes, by length first: a GitLab line has some fifty
+                // keys, and only a dozen matter.
+                var name = reader.ValueIsEscaped ? System.Text.Encoding.UTF8.GetBytes(reader.GetString()!) : reader.ValueSpan;
+                switch (Key(name))
                 {
-                    reader.Read();
-                    line.Time = reader.TokenType == JsonTokenType.String && reader.TryGetDateTimeOffset(out var time) ? time.UtcDateTime : null;
-                }
-                else if (reader.ValueTextEquals("status"u8))
-                {
-                    reader.Read();
-                    line.Status = reader.TokenType == JsonTokenType.Number && reader.TryGetInt32(out var status) ? status : 0;
-                }
-                else if (reader.ValueTextEquals("method"u8))
-                {
-                    line.Method = ReadString(ref reader);
-                }
-                else if (reader.ValueTextEquals("path"u8))
-                {
-                    line.Path = ReadString(ref reader);
-                }
-                else if (reader.ValueTextEquals("route"u8))
-                {
-                    line.Route = ReadString(ref reader);
-                }
-                else if (reader.ValueTextEquals("remote_ip"u8))
-                {
-                    line.RemoteIp = ReadString(ref reader);
-                }
-                else if (reader.ValueTextEquals("meta.remote_ip"u8))
-                {
-                    // remote_ip wins wherever it is in the line; the value must be read either way.
-                    var metaIp = ReadString(ref reader);
-                    line.RemoteIp ??= metaIp;
-                }
-                else if (reader.ValueTextEquals("ua"u8))
-                {
-                    line.UserAgent = ReadString(ref reader);
-                }
-                else if (reader.ValueTextEquals("meta.auth_fail_reason"u8))
-                {
-                    line.Reason = ReadString(ref reader);
-                }
-                else if (reader.ValueTextEquals("meta.auth_fail_token_id"u8))
-                {
-                    line.TokenId = ReadString(ref reader);
-                }
-                else if (reader.ValueTextEquals("meta.auth_fail_token_type"u8))
-                {
-                    line.TokenType = ReadString(ref reader);
-                }
-                else if (reader.ValueTextEquals("meta.auth_fail_requested_scopes"u8))
-                {
-                    line.RequestedScopes = ReadString(ref reader);
-                }
-                else if (reader.ValueTextEquals("meta.user"u8))
-                {
-                    line.User = ReadString(ref reader);
-                }
-                else
-                {
-                    reader.Read();
-                    reader.Skip();
+                    case Field.Time:
+                        reader.Read();
+                        line.Time = reader.TokenType == JsonTokenType.String && reader.TryGetDateTimeOffset(out var time) ? time.UtcDateTime : null;
+                        break;
+                    case Field.Status:
+                        reader.Read();
+                        line.Status = reader.TokenType == JsonTokenType.Number && reader.TryGetInt32(out var status) ? status : 0;
+                        break;
+                    case Field.Method:
+                        line.Method = ReadString(ref reader);
+                        break;
+                    case Field.Path:
+                        line.Path = ReadString(ref reader);
+                        break;
+                    case Field.Route:
+                        line.Route = ReadString(ref reader);
+                        break;
+                    case Field.RemoteIp:
+                        line.RemoteIp = ReadString(ref reader);
+                        break;
+                    case Field.MetaRemoteIp:
+                        // remote_ip wins wherever it is in the line; the value must be read either way.
+                        var metaIp = ReadString(ref reader);
+                        line.RemoteIp ??= metaIp;
+                        break;
+                    case Field.UserAgent:
+                        line.UserAgent = ReadString(ref reader);
+                        break;
+                    case Field.Reason:
+                        line.Reason = ReadString(ref reader);
+                        break;
+                    case Field.TokenId:
+                        line.TokenId = ReadString(ref reader);
+                        break;
+                    case Field.TokenType:
+                        line.TokenType = ReadString(ref reader);
+                        break;
+                    case Field.RequestedScopes:
+                        line.RequestedScopes = ReadString(ref reader);
+                        break;
+                    case Field.User:
+                        line.User = ReadString(ref reader);
+                        break;
+                    default:
+                        reader.Read();
+                        reader.Skip();
+                        break;
                 }
             }
 
@@ -166,6 +191,42 @@ public sealed class LineScanner(LogFilter filter, AuthFailureStats stats, int se
             return false;
         }
     }
+
+    private enum Field
+    {
+        Other,
+        Time,
+        Status,
+        Method,
+        Path,
+        Route,
+        RemoteIp,
+        MetaRemoteIp,
+        UserAgent,
+        Reason,
+        TokenId,
+        TokenType,
+        RequestedScopes,
+        User,
+    }
+
+    private static Field Key(ReadOnlySpan<byte> name) => name.Length switch
+    {
+        2 when name.SequenceEqual("ua"u8) => Field.UserAgent,
+        4 when name.SequenceEqual("time"u8) => Field.Time,
+        4 when name.SequenceEqual("path"u8) => Field.Path,
+        5 when name.SequenceEqual("route"u8) => Field.Route,
+        6 when name.SequenceEqual("status"u8) => Field.Status,
+        6 when name.SequenceEqual("method"u8) => Field.Method,
+        9 when name.SequenceEqual("remote_ip"u8) => Field.RemoteIp,
+        9 when name.SequenceEqual("meta.user"u8) => Field.User,
+        14 when name.SequenceEqual("meta.remote_ip"u8) => Field.MetaRemoteIp,
+        21 when name.SequenceEqual("meta.auth_fail_reason"u8) => Field.Reason,
+        23 when name.SequenceEqual("meta.auth_fail_token_id"u8) => Field.TokenId,
+        25 when name.SequenceEqual("meta.auth_fail_token_type"u8) => Field.TokenType,
+        31 when name.SequenceEqual("meta.auth_fail_requested_scopes"u8) => Field.RequestedScopes,
+        _ => Field.Other,
+    };
 
     private static string? ReadString(ref Utf8JsonReader reader)
     {
