@@ -20,7 +20,10 @@ public sealed class LineScanner(LogFilter filter, AuthFailureStats stats, int se
     /// <summary>The '.' of <see cref="FailKey"/>: a quote with a dot five bytes on is rare outside <c>"meta.</c> keys.</summary>
     private const int FailProbe = 5;
 
-    /// <summary>The ':' of <see cref="Status401"/>.</summary>
+    /// <summary>The same as other JSON writers (Python's default, pretty printers) put it.</summary>
+    private static ReadOnlySpan<byte> Status401Spaced => "\"status\": 401"u8;
+
+    /// <summary>The ':' of <see cref="Status401"/> and <see cref="Status401Spaced"/>.</summary>
     private const int StatusProbe = 8;
 
     /// <summary>GitLab and Tokenward write the status without spaces; a 401 without the fail keys is an unknown or missing token.</summary>
@@ -39,6 +42,7 @@ public sealed class LineScanner(LogFilter filter, AuthFailureStats stats, int se
         // little more than finding their newlines.
         var nextFail = Find(buffer, FailKey, FailProbe, 0);
         var next401 = Find(buffer, Status401, StatusProbe, 0);
+        var nextSpaced401 = Find(buffer, Status401Spaced, StatusProbe, 0);
         var start = 0;
         while (start < buffer.Length)
         {
@@ -59,7 +63,7 @@ public sealed class LineScanner(LogFilter filter, AuthFailureStats stats, int se
             }
 
             stats.Lines++;
-            var candidate = (nextFail >= lineStart && nextFail < end) || (next401 >= lineStart && next401 < end);
+            var candidate = (nextFail >= lineStart && nextFail < end) || (next401 >= lineStart && next401 < end) || (nextSpaced401 >= lineStart && nextSpaced401 < end);
             if (nextFail >= 0 && nextFail < end)
             {
                 nextFail = Find(buffer, FailKey, FailProbe, end);
@@ -68,6 +72,11 @@ public sealed class LineScanner(LogFilter filter, AuthFailureStats stats, int se
             if (next401 >= 0 && next401 < end)
             {
                 next401 = Find(buffer, Status401, StatusProbe, end);
+            }
+
+            if (nextSpaced401 >= 0 && nextSpaced401 < end)
+            {
+                nextSpaced401 = Find(buffer, Status401Spaced, StatusProbe, end);
             }
 
             if (line[0] != (byte)'{' || line[^1] != (byte)'}')
