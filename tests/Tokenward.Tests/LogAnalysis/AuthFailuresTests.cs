@@ -188,6 +188,74 @@ public class AuthFailuresTests : TempDir
         Assert.Equal(Sorted(jq["unknown_by_ip"]!), Map(ours["unknown_token_by_ip"]!).ToJsonString());
     }
 
+    [Fact]
+    public async Task Follow_prints_new_failures_through_a_copytruncate_rotation_and_sums_up_on_stop()
+    {
+        var log = Path.Combine(Dir, "api_json.log");
+        await File.WriteAllTextAsync(log, GitLabLine + "\n" + GitLabSuccess + "\n");
+        var start = TokenwardProcess.StartInfo(null, ["logs", "auth-failures", log, "--follow", "--format", "json", "--no-inventory"]);
+        using var process = Process.Start(start)!;
+        var output = new StringBuilder();
+        process.OutputDataReceived += (_, e) =>
+        {
+            lock (output)
+            {
+                output.AppendLine(e.Data);
+            }
+        };
+        process.BeginOutputReadLine();
+        var stderr = process.StandardError.ReadToEndAsync();
+
+        async Task WaitForAsync(string text)
+        {
+            for (var i = 0; i < 200; i++)
+            {
+                lock (output)
+                {
+                    if (output.ToString().Contains(text, StringComparison.Ordinal))
+                    {
+                        return;
+                    }
+                }
+
+                await Task.Delay(50);
+            }
+
+            Assert.Fail($"'{text}' never came; output so far: {output}");
+        }
+
+        await Task.Delay(1000);
+        await File.AppendAllTextAsync(log, GitLabLine.Replace("PersonalAccessToken/12", "PersonalAccessToken/77", StringComparison.Ordinal) + "\n");
+        await WaitForAsync("token_expired PersonalAccessToken/77 203.0.113.7 GET /api/v4/user");
+
+        // copytruncate: the file is emptied in place and written from the start.
+        await using (var truncate = new FileStream(log, FileMode.Open, FileAccess.Write, FileShare.ReadWrite))
+        {
+            truncate.SetLength(0);
+        }
+
+        await Task.Delay(600);
+        await File.AppendAllTextAsync(log, GitLabLine.Replace("PersonalAccessToken/12", "PersonalAccessToken/78", StringComparison.Ordinal) + "\n");
+        await WaitForAsync("PersonalAccessToken/78");
+
+        using (var kill = Process.Start("kill", ["-TERM", process.Id.ToString(System.Globalization.CultureInfo.InvariantCulture)]))
+        {
+            await kill.WaitForExitAsync();
+        }
+
+        await process.WaitForExitAsync();
+        process.WaitForExit();
+        string text;
+        lock (output)
+        {
+            text = output.ToString();
+        }
+
+        var json = JsonNode.Parse(text[text.IndexOf("\n{", StringComparison.Ordinal)..])!;
+        Assert.True(3 == (int)json["failures"]!, text + await stderr);
+        Assert.Equal(["PersonalAccessToken/12", "PersonalAccessToken/77", "PersonalAccessToken/78"], json["tokens"]!.AsArray().Select(t => (string)t!["id"]!).Order());
+    }
+
     private static string Sorted(JsonNode map) =>
         new JsonObject(map.AsObject().OrderBy(kv => kv.Key, StringComparer.Ordinal).Select(kv => KeyValuePair.Create(kv.Key, (JsonNode?)(long)kv.Value!))).ToJsonString();
 
