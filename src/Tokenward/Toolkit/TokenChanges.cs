@@ -15,7 +15,7 @@ namespace Tokenward.Toolkit;
 /// transaction with an audit event per token, so an interrupted run leaves whole batches done
 /// and a rerun picks up exactly the rest (a changed token no longer matches the selection).
 /// </summary>
-public sealed class TokenChanges(TokenwardDb db, TokenInventory inventory, Members.Access inventoryAccess, AuditLog audit, ActorContext actor, AuthCache cache, ApplicationSettings settings, TimeProvider clock)
+public sealed class TokenChanges(TokenwardDb db, TokenInventory inventory, Members.Access access, AuditLog audit, ActorContext actor, AuthCache cache, ApplicationSettings settings, TimeProvider clock)
 {
     public const int BatchSize = 1000;
 
@@ -120,7 +120,7 @@ public sealed class TokenChanges(TokenwardDb db, TokenInventory inventory, Membe
             .Select(n => new { n.Id, n.Path, Days = n.MaxPersonalAccessTokenLifetime!.Value }).ToListAsync(ct);
         foreach (var group in limited.Where(g => newExpiry > today.AddDays(g.Days)))
         {
-            var groups = await inventoryAccess.SubtreeAsync(group.Id, ct);
+            var groups = await access.SubtreeAsync(group.Id, ct);
             var projects = await db.Projects.Where(p => groups.Contains(p.NamespaceId)).Select(p => p.Id).ToListAsync(ct);
             var affected = await eligible.CountAsync(r => (r.ResourceType == TokenKinds.Group && groups.Contains(r.ResourceId!.Value))
                 || (r.ResourceType == TokenKinds.Project && projects.Contains(r.ResourceId!.Value)), ct);

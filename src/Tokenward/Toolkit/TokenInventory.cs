@@ -54,6 +54,8 @@ public sealed class TokenInventory(TokenwardDb db, Members.Access access) : ITok
         join u in db.Users on t.UserId equals u.Id
         join m in db.Members on new { UserId = u.Id, Bot = u.UserType } equals new { m.UserId, Bot = UserTypes.ProjectBot } into memberships
         from m in memberships.DefaultIfEmpty()
+        join b in db.TokenExpiryBackfills on t.Id equals b.PersonalAccessTokenId into backfills
+        from b in backfills.DefaultIfEmpty()
         where u.UserType != UserTypes.ProjectBot || m != null
         select new ReportRow
         {
@@ -77,7 +79,8 @@ public sealed class TokenInventory(TokenwardDb db, Members.Access access) : ITok
             ResourcePath = m == null ? null
                 : m.SourceType == Member.ProjectSource ? db.Projects.Where(p => p.Id == m.SourceId).Select(p => p.Path).FirstOrDefault()
                 : db.Namespaces.Where(n => n.Id == m.SourceId).Select(n => n.Path).FirstOrDefault(),
-            ExpiryBackfilled = db.TokenExpiryBackfills.Any(b => b.PersonalAccessTokenId == t.Id && b.ExpiresAt == t.ExpiresAt),
+            // A join, not EXISTS: PostgreSQL hashed the whole backfill table for every batch of a bulk change.
+            ExpiryBackfilled = b != null && b.ExpiresAt == t.ExpiresAt,
         };
 
     /// <summary>The tokens the filter selects, soonest expiry first, then by id (every report selects either dates or no expiry, so nulls never mix in).</summary>

@@ -159,6 +159,12 @@ public class AuthFailuresTests : TempDir
         Assert.Contains("it has read_user", (string)tokens[$"PersonalAccessToken/{narrow}"]["suggestion"]!, StringComparison.Ordinal);
         Assert.Contains("impersonation is disabled", (string)tokens[$"PersonalAccessToken/{impersonation}"]["suggestion"]!, StringComparison.Ordinal);
 
+        // The same join through the API of a running server.
+        var remote = await TokenwardProcess.RunAsync(null, "logs", "auth-failures", server.LogPath, "--format", "json", "--url", server.BaseAddress.ToString(), "--token", TestServer.RootToken);
+        Assert.True(remote.ExitCode == 0, remote.Stderr);
+        var remoteTokens = JsonNode.Parse(remote.Stdout)!["tokens"]!.AsArray().ToDictionary(t => (string)t!["id"]!, t => t!);
+        Assert.Equal(("deploy", "alice", "revoked"), ((string?)remoteTokens[$"PersonalAccessToken/{expired}"]["inventory"]!["name"], (string?)remoteTokens[$"PersonalAccessToken/{expired}"]["inventory"]!["owner"], (string?)remoteTokens[$"PersonalAccessToken/{revoked}"]["inventory"]!["state"]));
+
         var table = await TokenwardProcess.RunAsync(null, "logs", "auth-failures", server.LogPath, "--data-dir", server.Dir);
         Assert.Contains("fix: expired 2026-06-03: rotate it", table.Stdout, StringComparison.Ordinal);
         Assert.Contains("CLIENT IP (unknown or missing token)", table.Stdout, StringComparison.Ordinal);
