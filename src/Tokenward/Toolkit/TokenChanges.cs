@@ -1,3 +1,4 @@
+using System.Linq.Expressions;
 using Microsoft.EntityFrameworkCore;
 using Tokenward.Audit;
 using Tokenward.Authentication;
@@ -46,7 +47,7 @@ public sealed class TokenChanges(TokenwardDb db, TokenInventory inventory, Membe
             await CheckPolicyAsync(eligible, newExpiry, today, ct);
         }
 
-        return await RunAsync("extend", eligible, skipped, newExpiry, dryRun, progress, async (ids, now) =>
+        return await RunAsync("extend", eligible, skipped, t => t.ExpiresAt == expiringOn && !t.Revoked, newExpiry, dryRun, progress, async (ids, now) =>
         {
             await db.PersonalAccessTokens.Where(t => EF.Parameter(ids).Contains(t.Id) && !t.Revoked && t.ExpiresAt == expiringOn)
                 .ExecuteUpdateAsync(s => s.SetProperty(t => t.ExpiresAt, newExpiry).SetProperty(t => t.UpdatedAt, now), ct);
@@ -66,7 +67,7 @@ public sealed class TokenChanges(TokenwardDb db, TokenInventory inventory, Membe
         }
 
         var (eligible, skipped) = OnDate(filter, expiringOn);
-        return await RunAsync("remove-expiry", eligible, skipped, null, dryRun, progress, async (ids, now) =>
+        return await RunAsync("remove-expiry", eligible, skipped, t => t.ExpiresAt == expiringOn && !t.Revoked, null, dryRun, progress, async (ids, now) =>
         {
             await db.PersonalAccessTokens.Where(t => EF.Parameter(ids).Contains(t.Id) && !t.Revoked && t.ExpiresAt == expiringOn)
                 .ExecuteUpdateAsync(s => s.SetProperty(t => t.ExpiresAt, (DateOnly?)null).SetProperty(t => t.UpdatedAt, now), ct);
@@ -80,7 +81,7 @@ public sealed class TokenChanges(TokenwardDb db, TokenInventory inventory, Membe
         var today = TokenExpiry.Today(clock);
         var eligible = (filter with { IncludeBlocked = true }).Apply(inventory.Rows())
             .Where(r => (r.UserState == UserStates.Blocked || r.UserState == UserStates.Banned) && (r.ExpiresAt == null || r.ExpiresAt > today));
-        return await RunAsync("revoke-blocked", eligible, null, null, dryRun, progress, async (ids, now) =>
+        return await RunAsync("revoke-blocked", eligible, null, t => !t.Revoked, null, dryRun, progress, async (ids, now) =>
         {
             await db.PersonalAccessTokens.Where(t => EF.Parameter(ids).Contains(t.Id) && !t.Revoked)
                 .ExecuteUpdateAsync(s => s.SetProperty(t => t.Revoked, true).SetProperty(t => t.UpdatedAt, now), ct);
@@ -138,6 +139,7 @@ public sealed class TokenChanges(TokenwardDb db, TokenInventory inventory, Membe
         string action,
         IQueryable<ReportRow> eligible,
         IQueryable<ReportRow>? skipped,
+        Expression<Func<PersonalAccessToken, bool>> window,
         DateOnly? newExpiry,
         bool dryRun,
         IProgress<int>? progress,
@@ -165,14 +167,23 @@ public sealed class TokenChanges(TokenwardDb db, TokenInventory inventory, Membe
             ct.ThrowIfCancellationRequested();
             var done = await audit.InTransactionAsync(async () =>
             {
+                // The next window of candidate ids comes from the tokens table alone, in id order;
+                // only those rows go through the joins of the selection. (Asking the full selection
+                // for its next thousand made PostgreSQL join every remaining row for each batch.)
                 var from = lastId;
-                var batch = await eligible.Where(r => r.Id > from).OrderBy(r => r.Id).Take(BatchSize).ToListAsync(ct);
-                if (batch.Count == 0)
+                var ids = await db.PersonalAccessTokens.Where(window).Where(t => t.Id > from).OrderBy(t => t.Id).Select(t => t.Id).Take(BatchSize).ToListAsync(ct);
+                if (ids.Count == 0)
                 {
                     return -1;
                 }
 
-                lastId = batch[^1].Id;
+                lastId = ids[^1];
+                var batch = await eligible.Where(r => EF.Parameter(ids).Contains(r.Id)).ToListAsync(ct);
+                if (batch.Count == 0)
+                {
+                    return 0;
+                }
+
                 var now = TokenAuthenticator.TruncateToMilliseconds(clock.GetUtcNow().UtcDateTime);
                 var applied = (await apply(batch.Select(r => r.Id).ToList(), now)).ToHashSet();
                 await audit.RecordManyAsync(batch.Where(r => applied.Contains(r.Id)).Select(r => Entry(r, describe(r))).ToList(), ct);

@@ -49,13 +49,16 @@ public sealed class TokenInventory(TokenwardDb db, Members.Access access) : ITok
     /// or group token: one row per membership, as the seed's scripts print one line per
     /// membership. A bot without any membership has no resource, so no row.
     /// </summary>
-    public IQueryable<ReportRow> Rows() =>
+    public IQueryable<ReportRow> Rows() => RowsOf(db.TokenExpiryBackfills);
+
+    /// <param name="backfills">The backfill records to flag rows with (none for aggregates, which never read the flag).</param>
+    private IQueryable<ReportRow> RowsOf(IQueryable<TokenExpiryBackfill> backfills) =>
         from t in db.PersonalAccessTokens.AsNoTracking()
         join u in db.Users on t.UserId equals u.Id
         join m in db.Members on new { UserId = u.Id, Bot = u.UserType } equals new { m.UserId, Bot = UserTypes.ProjectBot } into memberships
         from m in memberships.DefaultIfEmpty()
-        join b in db.TokenExpiryBackfills on t.Id equals b.PersonalAccessTokenId into backfills
-        from b in backfills.DefaultIfEmpty()
+        join b in backfills on t.Id equals b.PersonalAccessTokenId into flagged
+        from b in flagged.DefaultIfEmpty()
         where u.UserType != UserTypes.ProjectBot || m != null
         select new ReportRow
         {
@@ -99,7 +102,7 @@ public sealed class TokenInventory(TokenwardDb db, Members.Access access) : ITok
     public async Task<List<ExpiryDateCount>> ExpiryDatesAsync(ReportFilter filter, DateOnly today, int top, CancellationToken ct)
     {
         var active = filter with { ExpiresFrom = today.AddDays(1), NoExpiry = false };
-        return await active.Apply(Rows())
+        return await active.Apply(RowsOf(db.TokenExpiryBackfills.Where(_ => false)))
             .GroupBy(r => r.ExpiresAt)
             .Select(g => new { Date = g.Key, Count = g.Count() })
             .OrderByDescending(g => g.Count).ThenBy(g => g.Date)
