@@ -49,16 +49,11 @@ public sealed class TokenInventory(TokenwardDb db, Members.Access access) : ITok
     /// or group token: one row per membership, as the seed's scripts print one line per
     /// membership. A bot without any membership has no resource, so no row.
     /// </summary>
-    public IQueryable<ReportRow> Rows() => RowsOf(db.TokenExpiryBackfills);
-
-    /// <param name="backfills">The backfill records to flag rows with (none for aggregates, which never read the flag).</param>
-    private IQueryable<ReportRow> RowsOf(IQueryable<TokenExpiryBackfill> backfills) =>
+    public IQueryable<ReportRow> Rows() =>
         from t in db.PersonalAccessTokens.AsNoTracking()
         join u in db.Users on t.UserId equals u.Id
         join m in db.Members on new { UserId = u.Id, Bot = u.UserType } equals new { m.UserId, Bot = UserTypes.ProjectBot } into memberships
         from m in memberships.DefaultIfEmpty()
-        join b in backfills on t.Id equals b.PersonalAccessTokenId into flagged
-        from b in flagged.DefaultIfEmpty()
         where u.UserType != UserTypes.ProjectBot || m != null
         select new ReportRow
         {
@@ -82,8 +77,9 @@ public sealed class TokenInventory(TokenwardDb db, Members.Access access) : ITok
             ResourcePath = m == null ? null
                 : m.SourceType == Member.ProjectSource ? db.Projects.Where(p => p.Id == m.SourceId).Select(p => p.Path).FirstOrDefault()
                 : db.Namespaces.Where(n => n.Id == m.SourceId).Select(n => n.Path).FirstOrDefault(),
-            // A join, not EXISTS: PostgreSQL hashed the whole backfill table for every batch of a bulk change.
-            ExpiryBackfilled = b != null && b.ExpiresAt == t.ExpiresAt,
+            // EXISTS rather than a join: a query that does not read the flag (an aggregate) drops it
+            // entirely, where SQLite would still probe a joined table once per row.
+            ExpiryBackfilled = db.TokenExpiryBackfills.Any(b => b.PersonalAccessTokenId == t.Id && b.ExpiresAt == t.ExpiresAt),
         };
 
     /// <summary>The tokens the filter selects, soonest expiry first, then by id (every report selects either dates or no expiry, so nulls never mix in).</summary>
@@ -102,7 +98,7 @@ public sealed class TokenInventory(TokenwardDb db, Members.Access access) : ITok
     public async Task<List<ExpiryDateCount>> ExpiryDatesAsync(ReportFilter filter, DateOnly today, int top, CancellationToken ct)
     {
         var active = filter with { ExpiresFrom = today.AddDays(1), NoExpiry = false };
-        return await active.Apply(RowsOf(db.TokenExpiryBackfills.Where(_ => false)))
+        return await active.Apply(Rows())
             .GroupBy(r => r.ExpiresAt)
             .Select(g => new { Date = g.Key, Count = g.Count() })
             .OrderByDescending(g => g.Count).ThenBy(g => g.Date)
