@@ -11,7 +11,7 @@ namespace Tokenward.Toolkit.Remote;
 /// followed to the end, rate limits waited out, server errors retried. Only requests the server
 /// did not act on are repeated: reads on any failure, writes only on 429.
 /// </summary>
-public sealed class GitLabApi(HttpClient http, TextWriter? notices = null) : IDisposable
+public sealed class GitLabApi(HttpClient http, TextWriter? notices = null, TimeProvider? clock = null) : IDisposable
 {
     public const int PerPage = 100;
 
@@ -27,6 +27,8 @@ public sealed class GitLabApi(HttpClient http, TextWriter? notices = null) : IDi
     public Uri BaseAddress => http.BaseAddress!;
 
     public int Requests { get; private set; }
+
+    private TimeProvider Clock => clock ?? TimeProvider.System;
 
     /// <summary>Every item of every page of a list endpoint.</summary>
     public async IAsyncEnumerable<JsonElement> ListAsync(string path, [EnumeratorCancellation] CancellationToken ct)
@@ -126,7 +128,7 @@ public sealed class GitLabApi(HttpClient http, TextWriter? notices = null) : IDi
     private TimeSpan? RetryAfter(HttpResponseHeaders headers)
     {
         var wait = headers.RetryAfter?.Delta
-            ?? (headers.RetryAfter?.Date is { } date ? date - DateTimeOffset.UtcNow : null);
+            ?? (headers.RetryAfter?.Date is { } date ? date - Clock.GetUtcNow() : null);
         return wait is { } w ? (w < TimeSpan.Zero ? TimeSpan.Zero : w > MaxWait ? MaxWait : w) : null;
     }
 
@@ -137,7 +139,7 @@ public sealed class GitLabApi(HttpClient http, TextWriter? notices = null) : IDi
             await notices.WriteLineAsync(string.Create(CultureInfo.InvariantCulture, $"tokenward: {why}; retrying in {wait.TotalSeconds:0.#} s"));
         }
 
-        await Task.Delay(wait, ct);
+        await Task.Delay(wait, Clock, ct);
     }
 
     private static async Task EnsureOkAsync(HttpResponseMessage response, string path, CancellationToken ct)
