@@ -51,17 +51,10 @@ public static class TokenChangeCommands
                 return await CannotRemotelyAsync(source, filter, on, newExpiry, apply, result, ct);
             }
 
-            var changes = services.Get<TokenChanges>();
-            var plan = await changes.ExtendAsync(filter, on, newExpiry, result.GetValue(IncludeExpired), result.GetValue(ignorePolicy), dryRun: true, null, ct);
-            if (!apply || plan.Total == 0)
-            {
-                await PrintAsync(plan, result, $"would get expiry {newExpiry:yyyy-MM-dd}");
-                return 0;
-            }
-
-            using var progress = new ProgressBar("Extending", plan.Total);
-            var done = await changes.ExtendAsync(filter, on, newExpiry, result.GetValue(IncludeExpired), result.GetValue(ignorePolicy), dryRun: false, progress, ct);
-            await PrintAsync(done, result, SeedLines.Updated(done.Changed, newExpiry));
+            using var progress = new ProgressBar("Extending");
+            var outcome = await services.Get<TokenChanges>().ExtendAsync(
+                filter, on, newExpiry, result.GetValue(IncludeExpired), result.GetValue(ignorePolicy), dryRun: !apply, progress, ct, plan => progress.Start(plan.Total));
+            await PrintAsync(outcome, result, $"would get expiry {newExpiry:yyyy-MM-dd}", SeedLines.Updated(outcome.Changed, newExpiry));
             return 0;
         });
         return command;
@@ -82,17 +75,10 @@ public static class TokenChangeCommands
                 return await CannotRemotelyAsync(source, filter, on, null, apply, result, ct);
             }
 
-            var changes = services.Get<TokenChanges>();
-            var plan = await changes.RemoveExpiryAsync(filter, on, result.GetValue(IncludeExpired), dryRun: true, null, ct);
-            if (!apply || plan.Total == 0)
-            {
-                await PrintAsync(plan, result, "would lose their expiry date");
-                return 0;
-            }
-
-            using var progress = new ProgressBar("Removing expiry", plan.Total);
-            var done = await changes.RemoveExpiryAsync(filter, on, result.GetValue(IncludeExpired), dryRun: false, progress, ct);
-            await PrintAsync(done, result, string.Create(CultureInfo.InvariantCulture, $"Removed the expiry date of {done.Changed} tokens"));
+            using var progress = new ProgressBar("Removing expiry");
+            var outcome = await services.Get<TokenChanges>().RemoveExpiryAsync(
+                filter, on, result.GetValue(IncludeExpired), dryRun: !apply, progress, ct, plan => progress.Start(plan.Total));
+            await PrintAsync(outcome, result, "would lose their expiry date", string.Create(CultureInfo.InvariantCulture, $"Removed the expiry date of {outcome.Changed} tokens"));
             return 0;
         });
         return command;
@@ -112,17 +98,9 @@ public static class TokenChangeCommands
                 return await RevokeBlockedRemotelyAsync(source, filter, apply, result, ct);
             }
 
-            var changes = services.Get<TokenChanges>();
-            var plan = await changes.RevokeBlockedAsync(filter, dryRun: true, null, ct);
-            if (!apply || plan.Total == 0)
-            {
-                await PrintAsync(plan, result, "would be revoked");
-                return 0;
-            }
-
-            using var progress = new ProgressBar("Revoking", plan.Total);
-            var done = await changes.RevokeBlockedAsync(filter, dryRun: false, progress, ct);
-            await PrintAsync(done, result, string.Create(CultureInfo.InvariantCulture, $"Revoked {done.Changed} tokens of blocked users"));
+            using var progress = new ProgressBar("Revoking");
+            var outcome = await services.Get<TokenChanges>().RevokeBlockedAsync(filter, dryRun: !apply, progress, ct, plan => progress.Start(plan.Total));
+            await PrintAsync(outcome, result, "would be revoked", string.Create(CultureInfo.InvariantCulture, $"Revoked {outcome.Changed} tokens of blocked users"));
             return 0;
         });
         return command;
@@ -320,6 +298,10 @@ public static class TokenChangeCommands
         return 0;
     }
 
+    /// <summary>A run that had nothing to do is shown as the plan it was, as a dry run would show it.</summary>
+    private static Task PrintAsync(ChangeResult outcome, ParseResult result, string wouldDo, string done) =>
+        outcome.DryRun || outcome.Total == 0 ? PrintAsync(outcome with { DryRun = true }, result, wouldDo) : PrintAsync(outcome, result, done);
+
     private static async Task PrintAsync(ChangeResult outcome, ParseResult result, string summary)
     {
         if (result.GetValue(GlobalOptions.Format) == "json")
@@ -338,18 +320,23 @@ public static class TokenChangeCommands
             return;
         }
 
-        await Console.Out.WriteLineAsync($"{"KIND",-15} TOKENS");
-        foreach (var (kind, count) in outcome.Selected)
-        {
-            await Console.Out.WriteLineAsync(string.Create(CultureInfo.InvariantCulture, $"{kind,-15} {count}"));
-        }
-
+        await PrintPerKindAsync(outcome.Selected);
         await Console.Out.WriteLineAsync(outcome.DryRun
             ? string.Create(CultureInfo.InvariantCulture, $"{outcome.Total} tokens {summary} (dry run: nothing changed; add --yes to apply).")
             : summary);
         if (outcome.Skipped > 0)
         {
             await Console.Out.WriteLineAsync(string.Create(CultureInfo.InvariantCulture, $"Skipped {outcome.Skipped}: {outcome.SkippedReason}."));
+        }
+    }
+
+    /// <summary>The KIND / TOKENS table every bulk change prints.</summary>
+    internal static async Task PrintPerKindAsync(IEnumerable<KeyValuePair<string, int>> perKind)
+    {
+        await Console.Out.WriteLineAsync($"{"KIND",-15} TOKENS");
+        foreach (var (kind, count) in perKind)
+        {
+            await Console.Out.WriteLineAsync(string.Create(CultureInfo.InvariantCulture, $"{kind,-15} {count}"));
         }
     }
 

@@ -70,12 +70,7 @@ public static class TokensCommand
             return;
         }
 
-        await Console.Out.WriteLineAsync($"{"KIND",-15} TOKENS");
-        foreach (var (kind, count) in outcome.Changed)
-        {
-            await Console.Out.WriteLineAsync(string.Create(CultureInfo.InvariantCulture, $"{kind,-15} {count}"));
-        }
-
+        await TokenChangeCommands.PrintPerKindAsync(outcome.Changed);
         await Console.Out.WriteLineAsync(string.Create(CultureInfo.InvariantCulture, $"{outcome.Total} tokens {verb} {what}{(outcome.DryRun ? " (dry run: nothing changed)" : string.Empty)}."));
         if (outcome.Skipped > 0)
         {

@@ -90,7 +90,7 @@ public sealed record AuthFailureReport(
                 t.Inventory?.Kind, t.Inventory?.Name, t.Inventory?.Owner, t.Inventory is { } i ? string.Join(' ', i.Scopes) : null,
                 t.Inventory?.ExpiresAt?.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture), t.Inventory?.State, t.Suggestion,
             ];
-            await output.WriteLineAsync(string.Join(',', values.Select(Csv)));
+            await output.WriteLineAsync(Toolkit.Csv.Line(values));
         }
     }
 
@@ -175,9 +175,4 @@ public sealed record AuthFailureReport(
     }
 
     private static string? Time(DateTime? t) => t is { } v ? GitLabJson.FormatTime(v) : null;
-
-    private static string Csv(string? value) =>
-        value is null ? string.Empty
-        : value.AsSpan().IndexOfAny("\",\r\n") >= 0 ? "\"" + value.Replace("\"", "\"\"", StringComparison.Ordinal) + "\""
-        : value;
 }

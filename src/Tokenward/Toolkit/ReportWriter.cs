@@ -160,11 +160,6 @@ public static class ReportWriter
             r.ExpiresAt?.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture), r.LastUsedAt is { } used ? GitLabJson.FormatTime(used) : null,
             GitLabJson.FormatTime(r.CreatedAt), r.ExpiryBackfilled ? "true" : "false",
         ];
-        return string.Join(',', values.Select(Csv));
+        return Csv.Line(values);
     }
-
-    private static string Csv(string? value) =>
-        value is null ? string.Empty
-        : value.AsSpan().IndexOfAny("\",\r\n") >= 0 ? "\"" + value.Replace("\"", "\"\"", StringComparison.Ordinal) + "\""
-        : value;
 }

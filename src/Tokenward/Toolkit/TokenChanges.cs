@@ -26,8 +26,9 @@ public sealed class TokenChanges(TokenwardDb db, TokenInventory inventory, Membe
     /// only when their expiry is the one the backfill set, as the seed requires.
     /// </summary>
     /// <param name="includeExpired">Also tokens already expired on that date (bringing them back).</param>
+    /// <param name="planned">Told what will change (counts per kind, skipped) once, before the first batch.</param>
     /// <exception cref="ToolkitException">when the dates or the policy forbid it.</exception>
-    public async Task<ChangeResult> ExtendAsync(ReportFilter filter, DateOnly expiringOn, DateOnly newExpiry, bool includeExpired, bool ignorePolicy, bool dryRun, IProgress<int>? progress, CancellationToken ct)
+    public async Task<ChangeResult> ExtendAsync(ReportFilter filter, DateOnly expiringOn, DateOnly newExpiry, bool includeExpired, bool ignorePolicy, bool dryRun, IProgress<int>? progress, CancellationToken ct, Action<ChangeResult>? planned = null)
     {
         var today = TokenExpiry.Today(clock);
         CheckExpiringOn(expiringOn, today, includeExpired);
@@ -47,7 +48,7 @@ public sealed class TokenChanges(TokenwardDb db, TokenInventory inventory, Membe
             await CheckPolicyAsync(eligible, newExpiry, today, ct);
         }
 
-        return await RunAsync("extend", eligible, skipped, t => t.ExpiresAt == expiringOn && !t.Revoked, newExpiry, dryRun, progress, async (ids, now) =>
+        return await RunAsync("extend", eligible, skipped, t => t.ExpiresAt == expiringOn && !t.Revoked, newExpiry, dryRun, progress, planned, async (ids, now) =>
         {
             await db.PersonalAccessTokens.Where(t => EF.Parameter(ids).Contains(t.Id) && !t.Revoked && t.ExpiresAt == expiringOn)
                 .ExecuteUpdateAsync(s => s.SetProperty(t => t.ExpiresAt, newExpiry).SetProperty(t => t.UpdatedAt, now), ct);
@@ -57,7 +58,7 @@ public sealed class TokenChanges(TokenwardDb db, TokenInventory inventory, Membe
 
     /// <summary>The other half of <c>gitlab:tokens:edit</c>: the same tokens lose their expiry, if the policy allows tokens without one.</summary>
     /// <exception cref="ToolkitException">when the policy requires an expiry, or the date has passed.</exception>
-    public async Task<ChangeResult> RemoveExpiryAsync(ReportFilter filter, DateOnly expiringOn, bool includeExpired, bool dryRun, IProgress<int>? progress, CancellationToken ct)
+    public async Task<ChangeResult> RemoveExpiryAsync(ReportFilter filter, DateOnly expiringOn, bool includeExpired, bool dryRun, IProgress<int>? progress, CancellationToken ct, Action<ChangeResult>? planned = null)
     {
         var today = TokenExpiry.Today(clock);
         CheckExpiringOn(expiringOn, today, includeExpired);
@@ -67,7 +68,7 @@ public sealed class TokenChanges(TokenwardDb db, TokenInventory inventory, Membe
         }
 
         var (eligible, skipped) = OnDate(filter, expiringOn);
-        return await RunAsync("remove-expiry", eligible, skipped, t => t.ExpiresAt == expiringOn && !t.Revoked, null, dryRun, progress, async (ids, now) =>
+        return await RunAsync("remove-expiry", eligible, skipped, t => t.ExpiresAt == expiringOn && !t.Revoked, null, dryRun, progress, planned, async (ids, now) =>
         {
             await db.PersonalAccessTokens.Where(t => EF.Parameter(ids).Contains(t.Id) && !t.Revoked && t.ExpiresAt == expiringOn)
                 .ExecuteUpdateAsync(s => s.SetProperty(t => t.ExpiresAt, (DateOnly?)null).SetProperty(t => t.UpdatedAt, now), ct);
@@ -76,12 +77,12 @@ public sealed class TokenChanges(TokenwardDb db, TokenInventory inventory, Membe
     }
 
     /// <summary>Revokes the active tokens of blocked and banned users, with an audit event each (the seed's <c>destroy!</c> leaves none).</summary>
-    public async Task<ChangeResult> RevokeBlockedAsync(ReportFilter filter, bool dryRun, IProgress<int>? progress, CancellationToken ct)
+    public async Task<ChangeResult> RevokeBlockedAsync(ReportFilter filter, bool dryRun, IProgress<int>? progress, CancellationToken ct, Action<ChangeResult>? planned = null)
     {
         var today = TokenExpiry.Today(clock);
         var eligible = (filter with { IncludeBlocked = true }).Apply(inventory.Rows())
             .Where(r => (r.UserState == UserStates.Blocked || r.UserState == UserStates.Banned) && (r.ExpiresAt == null || r.ExpiresAt > today));
-        return await RunAsync("revoke-blocked", eligible, null, t => !t.Revoked, null, dryRun, progress, async (ids, now) =>
+        return await RunAsync("revoke-blocked", eligible, null, t => !t.Revoked, null, dryRun, progress, planned, async (ids, now) =>
         {
             await db.PersonalAccessTokens.Where(t => EF.Parameter(ids).Contains(t.Id) && !t.Revoked)
                 .ExecuteUpdateAsync(s => s.SetProperty(t => t.Revoked, true).SetProperty(t => t.UpdatedAt, now), ct);
@@ -143,6 +144,7 @@ public sealed class TokenChanges(TokenwardDb db, TokenInventory inventory, Membe
         DateOnly? newExpiry,
         bool dryRun,
         IProgress<int>? progress,
+        Action<ChangeResult>? planned,
         Func<List<long>, DateTime, Task<List<long>>> apply,
         Func<ReportRow, AuditLine> describe,
         CancellationToken ct)
@@ -155,10 +157,13 @@ public sealed class TokenChanges(TokenwardDb db, TokenInventory inventory, Membe
 
         var skippedCount = skipped is null ? 0 : await skipped.CountAsync(ct);
         var reason = skippedCount > 0 ? "project and group tokens whose expiry was not set by the expiry backfill (the seed extends only those)" : null;
-        if (dryRun)
+        var plan = new ChangeResult(action, true, newExpiry, perKind, 0, skippedCount, reason);
+        if (dryRun || plan.Total == 0)
         {
-            return new ChangeResult(action, true, newExpiry, perKind, 0, skippedCount, reason);
+            return plan with { DryRun = dryRun };
         }
+
+        planned?.Invoke(plan);
 
         var changed = 0;
         var lastId = 0L;

@@ -26,8 +26,6 @@ public sealed class GitLabApi(HttpClient http, TextWriter? notices = null, TimeP
 
     public Uri BaseAddress => http.BaseAddress!;
 
-    public int Requests { get; private set; }
-
     private TimeProvider Clock => clock ?? TimeProvider.System;
 
     /// <summary>Every item of every page of a list endpoint.</summary>
@@ -100,7 +98,6 @@ public sealed class GitLabApi(HttpClient http, TextWriter? notices = null, TimeP
         var read = method == HttpMethod.Get;
         for (var attempt = 1; ; attempt++)
         {
-            Requests++;
             HttpResponseMessage response;
             try
             {

@@ -114,13 +114,9 @@ public sealed partial class RemoteInventory(GitLabApi api, TextWriter? notices =
                 continue;
             }
 
-            var ownerId = t.GetProperty("user_id").GetInt64();
-            var owner = users.GetValueOrDefault(ownerId) ?? new RemoteUser(ownerId, $"user {ownerId}", null, UserStates.Active, false);
+            var owner = Owner(users, t);
             var row = Row(t, owner);
-            var bot = BotName().Match(owner.Username);
-            rows.Add(bot.Success
-                ? row with { Kind = bot.Groups["kind"].Value == "group" ? TokenKinds.Group : TokenKinds.Project, ResourceType = bot.Groups["kind"].Value, ResourceId = long.Parse(bot.Groups["id"].Value, CultureInfo.InvariantCulture) }
-                : row);
+            rows.Add(BotResource(owner.Username) is var (kind, resourceId) ? row with { Kind = kind, ResourceType = kind, ResourceId = resourceId } : row);
         }
 
         return rows;
@@ -150,19 +146,17 @@ public sealed partial class RemoteInventory(GitLabApi api, TextWriter? notices =
         var unresolvedBots = 0;
         await foreach (var t in api.ListAsync(query, ct))
         {
-            var ownerId = t.GetProperty("user_id").GetInt64();
-            var owner = users.GetValueOrDefault(ownerId) ?? new RemoteUser(ownerId, $"user {ownerId}", null, UserStates.Active, false);
+            var owner = Owner(users, t);
             var row = Row(t, owner);
-            var bot = BotName().Match(owner.Username);
-            if (!owner.Bot && !bot.Success)
+            var bot = BotResource(owner.Username);
+            if (!owner.Bot && bot is null)
             {
                 rows.Add(row);
                 continue;
             }
 
-            var kind = bot.Success && bot.Groups["kind"].Value == "group" ? TokenKinds.Group : TokenKinds.Project;
-            var resourceId = bot.Success ? long.Parse(bot.Groups["id"].Value, CultureInfo.InvariantCulture) : 0;
-            var resource = bot.Success && filter.Kinds.Contains(kind) ? await ResourceAsync(kind, resourceId, ct) : null;
+            var (kind, resourceId) = bot ?? (TokenKinds.Project, 0);
+            var resource = bot is not null && filter.Kinds.Contains(kind) ? await ResourceAsync(kind, resourceId, ct) : null;
             if (resource is null || !resource.TokenIds.Contains(row.Id))
             {
                 unresolvedBots += filter.Kinds.Contains(kind) ? 1 : 0;
@@ -264,6 +258,18 @@ public sealed partial class RemoteInventory(GitLabApi api, TextWriter? notices =
     private static DateTime? Time(JsonElement t, string name) =>
         t.TryGetProperty(name, out var v) && v.ValueKind == JsonValueKind.String
             ? DateTime.Parse(v.GetString()!, CultureInfo.InvariantCulture, DateTimeStyles.AdjustToUniversal | DateTimeStyles.AssumeUniversal)
+            : null;
+
+    private static RemoteUser Owner(Dictionary<long, RemoteUser> users, JsonElement token)
+    {
+        var id = token.GetProperty("user_id").GetInt64();
+        return users.GetValueOrDefault(id) ?? new RemoteUser(id, $"user {id}", null, UserStates.Active, false);
+    }
+
+    /// <summary>The kind (<c>project</c> or <c>group</c>) and id of the resource a bot's name says it belongs to, or null for a person.</summary>
+    private static (string Kind, long Id)? BotResource(string username) =>
+        BotName().Match(username) is { Success: true } m
+            ? (m.Groups["kind"].Value == "group" ? TokenKinds.Group : TokenKinds.Project, long.Parse(m.Groups["id"].Value, CultureInfo.InvariantCulture))
             : null;
 
     /// <summary>GitLab names a project or group token's bot <c>project_7_bot_3f2a…</c> or <c>group_25_bot_9c1d…</c>.</summary>
