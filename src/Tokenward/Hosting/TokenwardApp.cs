@@ -33,6 +33,7 @@ public static class TokenwardApp
         services.AddSingleton(sp => new AuditJsonLog(settings.LogDir, sp.GetRequiredService<ILogger<AuditJsonLog>>()));
         services.AddScoped<ResourceAccessTokens.ResourceAccessTokenService>();
         services.AddScoped<Toolkit.TokenInventory>();
+        services.AddSingleton<Toolkit.ReportReader>();
         services.AddScoped<Toolkit.TokenChanges>();
         return services;
     }

@@ -1,3 +1,4 @@
+using System.Data.Common;
 using Microsoft.Data.Sqlite;
 using Npgsql;
 
@@ -41,6 +42,32 @@ public sealed record DatabaseTarget(DatabaseEngine Engine, string ConnectionStri
         catch (ArgumentException e)
         {
             throw new FormatException($"Not a PostgreSQL URL or connection string: {e.Message}", e);
+        }
+    }
+
+    /// <summary>A new, closed connection (no EF Core), for migrations and the CLI's plain-SQL reports.</summary>
+    public DbConnection CreateConnection() => Engine == DatabaseEngine.Sqlite
+        ? new SqliteConnection(ConnectionString)
+        : new NpgsqlConnection(ConnectionString);
+
+    /// <summary>An open connection with the settings EF Core's connections get (<see cref="SqlitePragmas"/>).</summary>
+    public async Task<DbConnection> OpenAsync(CancellationToken ct)
+    {
+        var connection = CreateConnection();
+        try
+        {
+            await connection.OpenAsync(ct);
+            if (Engine == DatabaseEngine.Sqlite)
+            {
+                await SqlitePragmas.ApplyAsync(connection, ct);
+            }
+
+            return connection;
+        }
+        catch
+        {
+            await connection.DisposeAsync();
+            throw;
         }
     }
 

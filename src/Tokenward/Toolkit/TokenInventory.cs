@@ -7,8 +7,10 @@ namespace Tokenward.Toolkit;
 /// <summary>
 /// The toolkit's reports on Tokenward's own database. Each report is one SQL statement, streamed:
 /// rows reach the writer as the database produces them, so memory does not grow with the result.
+/// The CLI's streams and the date counts run as plain SQL (<see cref="ReportReader"/>); the
+/// paginated endpoints and the bulk changes compose <see cref="Rows"/> with EF Core.
 /// </summary>
-public sealed class TokenInventory(TokenwardDb db, Members.Access access) : ITokenReports
+public sealed class TokenInventory(TokenwardDb db, Members.Access access, ReportReader reader) : ITokenReports
 {
     /// <summary>Looks up the users, groups and projects the filters name.</summary>
     /// <exception cref="ToolkitException">when one does not exist, or a kind or scope is not one.</exception>
@@ -86,7 +88,7 @@ public sealed class TokenInventory(TokenwardDb db, Members.Access access) : ITok
     public IQueryable<ReportRow> Report(ReportFilter filter) =>
         filter.Apply(Rows()).OrderBy(r => r.ExpiresAt).ThenBy(r => r.Id);
 
-    public IAsyncEnumerable<ReportRow> StreamAsync(ReportFilter filter, CancellationToken ct) => Report(filter).AsAsyncEnumerable();
+    public IAsyncEnumerable<ReportRow> StreamAsync(ReportFilter filter, CancellationToken ct) => reader.StreamAsync(filter, ct);
 
     public async Task<List<ReportRow>> FindAsync(IReadOnlyCollection<long> ids, CancellationToken ct) =>
         await Rows().Where(r => EF.Parameter(ids).Contains(r.Id)).ToListAsync(ct);
@@ -95,15 +97,6 @@ public sealed class TokenInventory(TokenwardDb db, Members.Access access) : ITok
     /// The dates on which most of the selected tokens expire, most first (ties: soonest first):
     /// <c>dates_when_most_of_tokens_expire.rb</c>, over tokens still active after <paramref name="today"/>.
     /// </summary>
-    public async Task<List<ExpiryDateCount>> ExpiryDatesAsync(ReportFilter filter, DateOnly today, int top, CancellationToken ct)
-    {
-        var active = filter with { ExpiresFrom = today.AddDays(1), NoExpiry = false };
-        return await active.Apply(Rows())
-            .GroupBy(r => r.ExpiresAt)
-            .Select(g => new { Date = g.Key, Count = g.Count() })
-            .OrderByDescending(g => g.Count).ThenBy(g => g.Date)
-            .Take(top)
-            .Select(g => new ExpiryDateCount(g.Date!.Value, g.Count))
-            .ToListAsync(ct);
-    }
+    public Task<List<ExpiryDateCount>> ExpiryDatesAsync(ReportFilter filter, DateOnly today, int top, CancellationToken ct) =>
+        reader.ExpiryDatesAsync(filter with { ExpiresFrom = today.AddDays(1), NoExpiry = false }, top, ct);
 }

@@ -15,7 +15,7 @@ public sealed class MigrationTests : TempDir
         Assert.Equal(Schema.Migrations.Count, await Migrator.MigrateAsync(target, CancellationToken.None));
         Assert.Equal(0, await Migrator.MigrateAsync(target, CancellationToken.None));
 
-        await using var connection = Migrator.Open(target);
+        await using var connection = target.CreateConnection();
         await connection.OpenAsync();
         var columns = await ScalarListAsync(connection, engine == DatabaseEngine.Sqlite
             ? "SELECT name FROM pragma_table_info('personal_access_tokens')"
@@ -34,7 +34,7 @@ public sealed class MigrationTests : TempDir
     {
         var target = Engines.Fresh(engine, Dir);
         await Migrator.MigrateAsync(target, CancellationToken.None);
-        await using (var connection = Migrator.Open(target))
+        await using (var connection = target.CreateConnection())
         {
             await connection.OpenAsync();
             await ExecuteAsync(connection, "INSERT INTO users (username, email, name, created_at, updated_at) VALUES ('old', 'old@example.com', 'Old', '2020-01-01 00:00:00', '2020-01-01 00:00:00')");
@@ -47,7 +47,7 @@ public sealed class MigrationTests : TempDir
             "ALTER TABLE users ADD COLUMN note text NULL;")).ToList();
         Assert.Equal(1, await Migrator.MigrateAsync(target, next, CancellationToken.None));
 
-        await using var after = Migrator.Open(target);
+        await using var after = target.CreateConnection();
         await after.OpenAsync();
         Assert.Equal(["old"], await ScalarListAsync(after, "SELECT username FROM users"));
 
@@ -68,7 +68,7 @@ public sealed class MigrationTests : TempDir
             "CREATE TABLE half_done (id integer); SELECT * FROM no_such_table;")).ToList();
         await Assert.ThrowsAnyAsync<DbException>(() => Migrator.MigrateAsync(target, broken, CancellationToken.None));
 
-        await using var connection = Migrator.Open(target);
+        await using var connection = target.CreateConnection();
         await connection.OpenAsync();
         var tables = await ScalarListAsync(connection, engine == DatabaseEngine.Sqlite
             ? "SELECT name FROM sqlite_master WHERE type = 'table'"

@@ -1,6 +1,5 @@
 using System.Data.Common;
 using Microsoft.Data.Sqlite;
-using Npgsql;
 
 namespace Tokenward.Storage.Migrations;
 
@@ -30,7 +29,7 @@ public static class Migrator
             }
         }
 
-        await using var connection = Open(target);
+        await using var connection = target.CreateConnection();
         await connection.OpenAsync(ct);
         if (target.Engine == DatabaseEngine.Sqlite)
         {
@@ -89,10 +88,6 @@ public static class Migrator
             }
         }
     }
-
-    public static DbConnection Open(DatabaseTarget target) => target.Engine == DatabaseEngine.Sqlite
-        ? new SqliteConnection(target.ConnectionString)
-        : new NpgsqlConnection(target.ConnectionString);
 
     private static async Task<HashSet<string>> AppliedAsync(DbConnection connection, DbTransaction? tx, CancellationToken ct)
     {

@@ -1,0 +1,176 @@
+using System.Globalization;
+using System.Text;
+using Tokenward.Lifecycle;
+using Tokenward.Storage;
+
+namespace Tokenward.Toolkit;
+
+/// <summary>
+/// The CLI's reports as plain SQL, read with ADO.NET by <see cref="ReportReader"/>. EF Core's
+/// start-up (pool, model, query compilation: about 0.6 s a process) and its per-row
+/// materialization cost a one-shot command more than the query; the server's endpoints, which
+/// pay that once, stay on <see cref="TokenInventory.Rows"/>. Both select the same rows for every
+/// <see cref="ReportFilter"/>: a test runs them side by side on both engines.
+/// </summary>
+public static class ReportSql
+{
+    /// <summary>
+    /// The owners a token can have: every human user once, every bot once per membership (its
+    /// project or group). SQLite and PostgreSQL both fold it into the outer query for the row
+    /// reports; the date counts group it first.
+    /// </summary>
+    private static readonly string Owners = $"""
+        (SELECT u.id AS user_id, u.username, u.email, u.state,
+            CASE WHEN m.id IS NULL THEN NULL WHEN m.source_type = '{Member.ProjectSource}' THEN '{TokenKinds.Project}' ELSE '{TokenKinds.Group}' END AS resource_type,
+            m.source_id AS resource_id,
+            CASE WHEN m.id IS NULL THEN NULL
+                WHEN m.source_type = '{Member.ProjectSource}' THEN (SELECT pr.path FROM projects pr WHERE pr.id = m.source_id)
+                ELSE (SELECT ns.path FROM namespaces ns WHERE ns.id = m.source_id) END AS resource_path
+        FROM users u LEFT JOIN members m ON m.user_id = u.id AND u.user_type = {UserTypes.ProjectBot}
+        WHERE u.user_type <> {UserTypes.ProjectBot} OR m.id IS NOT NULL) o
+        """;
+
+    private static readonly string Kind =
+        $"CASE WHEN p.impersonation THEN '{TokenKinds.Impersonation}' ELSE coalesce(o.resource_type, '{TokenKinds.Personal}') END";
+
+    /// <summary>The columns <see cref="ReportReader"/> reads, in this order.</summary>
+    private static readonly string Columns = $"""
+        p.id, {Kind}, p.name, o.user_id, o.username, o.email, o.state, p.scopes, p.revoked, p.expires_at, p.last_used_at, p.created_at,
+        o.resource_type, o.resource_id, o.resource_path,
+        EXISTS (SELECT 1 FROM token_expiry_backfills b WHERE b.personal_access_token_id = p.id AND b.expires_at = p.expires_at)
+        """;
+
+    /// <summary>The selected tokens, soonest expiry first, then by id.</summary>
+    public static SqlStatement Rows(DatabaseEngine engine, ReportFilter filter)
+    {
+        var where = new Conditions(engine);
+        where.AddOwner(filter);
+        where.AddToken(filter);
+        return new(
+            $"SELECT {Columns}\nFROM personal_access_tokens p JOIN {Owners} ON o.user_id = p.user_id\nWHERE {where}\nORDER BY p.expires_at, p.id",
+            where.Parameters);
+    }
+
+    /// <summary>
+    /// Selected tokens per expiry date, most first (ties: soonest first). The owners are counted
+    /// first (a bot with two memberships counts its tokens twice, as the rows do), so the million
+    /// tokens meet a small table; CROSS JOIN keeps SQLite scanning the tokens by expiry rather than
+    /// by owner.
+    /// </summary>
+    public static SqlStatement ExpiryDates(DatabaseEngine engine, ReportFilter filter, int top)
+    {
+        var owners = new Conditions(engine);
+        owners.AddOwner(filter);
+        var tokens = new Conditions(engine, owners.Parameters);
+        tokens.Add("o.user_id = p.user_id");
+        tokens.AddToken(filter);
+        return new(
+            $"""
+            SELECT p.expires_at, CAST(sum(o.n) AS bigint) AS c
+            FROM personal_access_tokens p CROSS JOIN (SELECT o.user_id, o.resource_type, count(*) AS n FROM {Owners} WHERE {owners} GROUP BY o.user_id, o.resource_type) o
+            WHERE {tokens}
+            GROUP BY p.expires_at ORDER BY c DESC, p.expires_at LIMIT {top.ToString(CultureInfo.InvariantCulture)}
+            """,
+            tokens.Parameters);
+    }
+
+    /// <summary>A WHERE clause and its parameters, built the way <see cref="ReportFilter.Apply"/> filters rows.</summary>
+    private sealed class Conditions(DatabaseEngine engine, List<KeyValuePair<string, object>>? parameters = null)
+    {
+        private readonly List<string> _terms = [];
+
+        public List<KeyValuePair<string, object>> Parameters { get; } = parameters ?? [];
+
+        public void Add(string term) => _terms.Add(term);
+
+        /// <summary>What is known of the owner: its state, its id, its project or group.</summary>
+        public void AddOwner(ReportFilter filter)
+        {
+            if (!filter.IncludeBlocked)
+            {
+                Add($"o.state = {Parameter(Core.Authentication.UserStates.Active)}");
+            }
+
+            if (filter.UserId is { } userId)
+            {
+                Add($"o.user_id = {Parameter(userId)}");
+            }
+
+            if (filter.GroupIds is not null || filter.ProjectIds is not null)
+            {
+                Add($"((o.resource_type = '{TokenKinds.Group}' AND o.resource_id IN ({Ids(filter.GroupIds)}))"
+                    + $" OR (o.resource_type = '{TokenKinds.Project}' AND o.resource_id IN ({Ids(filter.ProjectIds)})))");
+            }
+        }
+
+        /// <summary>What is known of the token: revoked, its kind (which needs the owner's resource), scope, expiry.</summary>
+        public void AddToken(ReportFilter filter)
+        {
+            Add("NOT p.revoked");
+            if (filter.Kinds.Count < TokenKinds.All.Count)
+            {
+                Add($"{Kind} IN ({string.Join(", ", filter.Kinds.Select(k => Parameter(k)))})");
+            }
+
+            if (filter.Scope is { } scope)
+            {
+                // Scopes are stored as a JSON array of strings: the quoted name is one of them.
+                var needle = Parameter("\"" + scope + "\"");
+                Add(engine == DatabaseEngine.Sqlite ? $"instr(p.scopes, {needle}) > 0" : $"strpos(p.scopes, {needle}) > 0");
+            }
+
+            if (filter.NoExpiry)
+            {
+                Add("p.expires_at IS NULL");
+            }
+
+            if (filter.ExpiresFrom is { } day && filter.ExpiresTo == day)
+            {
+                Add($"p.expires_at = {Parameter(day)}");
+                return;
+            }
+
+            if (filter.ExpiresFrom is { } from)
+            {
+                Add($"p.expires_at >= {Parameter(from)}");
+            }
+
+            if (filter.ExpiresTo is { } to)
+            {
+                Add($"p.expires_at <= {Parameter(to)}");
+            }
+        }
+
+        public override string ToString() => _terms.Count == 0 ? "1 = 1" : string.Join(" AND ", _terms);
+
+        private string Parameter(object value)
+        {
+            var name = "@p" + Parameters.Count.ToString(CultureInfo.InvariantCulture);
+            // SQLite keeps dates as ISO text (as EF Core writes them); PostgreSQL has a date type.
+            if (value is DateOnly date && engine == DatabaseEngine.Sqlite)
+            {
+                value = date.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture);
+            }
+
+            Parameters.Add(new(name, value));
+            return name;
+        }
+
+        /// <summary>Ids are numbers, so written out: a group with thousands of subgroups needs no thousands of parameters.</summary>
+        private static string Ids(IReadOnlyList<long>? ids)
+        {
+            if (ids is null || ids.Count == 0)
+            {
+                return "NULL";
+            }
+
+            var text = new StringBuilder();
+            foreach (var id in ids)
+            {
+                text.Append(text.Length == 0 ? string.Empty : ", ").Append(id.ToString(CultureInfo.InvariantCulture));
+            }
+
+            return text.ToString();
+        }
+    }
+}
