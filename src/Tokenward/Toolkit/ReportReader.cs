@@ -2,13 +2,15 @@ using System.Data.Common;
 using System.Globalization;
 using System.Runtime.CompilerServices;
 using System.Threading.Channels;
+using Microsoft.Data.Sqlite;
 using Tokenward.Hosting;
 using Tokenward.Storage;
 
 namespace Tokenward.Toolkit;
 
 /// <summary>
-/// Runs <see cref="ReportSql"/> on its own connection and streams the rows. The database is
+/// Runs <see cref="ReportSql"/> on its own connection and streams the rows (on SQLite through
+/// <see cref="SqliteReportRows"/>, on PostgreSQL through Npgsql's reader). The database is
 /// read on a second thread, a few hundred rows ahead of the writer, so reading and formatting a
 /// hundred thousand rows overlap instead of taking turns.
 /// </summary>
@@ -69,16 +71,21 @@ public sealed class ReportReader(TokenwardSettings settings)
         try
         {
             await using var connection = await _target.OpenAsync(ct);
-            await using var command = Command(connection, statement);
-            await using var reader = await command.ExecuteReaderAsync(ct);
             var batch = new List<ReportRow>(BatchSize);
-            while (await reader.ReadAsync(ct))
+            if (connection is SqliteConnection sqlite)
             {
-                batch.Add(Row(reader));
-                if (batch.Count == BatchSize)
+                foreach (var row in SqliteReportRows.Read(sqlite, statement, ct))
                 {
-                    await channel.WriteAsync([.. batch], ct);
-                    batch.Clear();
+                    await AddAsync(row);
+                }
+            }
+            else
+            {
+                await using var command = Command(connection, statement);
+                await using var reader = await command.ExecuteReaderAsync(ct);
+                while (await reader.ReadAsync(ct))
+                {
+                    await AddAsync(Row(reader));
                 }
             }
 
@@ -88,6 +95,16 @@ public sealed class ReportReader(TokenwardSettings settings)
             }
 
             channel.Complete();
+
+            async ValueTask AddAsync(ReportRow row)
+            {
+                batch.Add(row);
+                if (batch.Count == BatchSize)
+                {
+                    await channel.WriteAsync([.. batch], ct);
+                    batch.Clear();
+                }
+            }
         }
         catch (Exception e)
         {
@@ -110,8 +127,8 @@ public sealed class ReportReader(TokenwardSettings settings)
         return command;
     }
 
-    /// <summary>The columns of <see cref="ReportSql.Rows"/>, in its order.</summary>
-    private ReportRow Row(DbDataReader r) => new()
+    /// <summary>The columns of <see cref="ReportSql.Rows"/>, in its order, from PostgreSQL.</summary>
+    private static ReportRow Row(DbDataReader r) => new()
     {
         Id = r.GetInt64(0),
         Kind = r.GetString(1),
@@ -122,23 +139,17 @@ public sealed class ReportReader(TokenwardSettings settings)
         UserState = r.GetString(6),
         Scopes = r.GetString(7),
         Revoked = r.GetBoolean(8),
-        ExpiresAt = r.IsDBNull(9) ? null : Date(r, 9),
-        LastUsedAt = r.IsDBNull(10) ? null : Time(r, 10),
-        CreatedAt = Time(r, 11),
+        ExpiresAt = r.IsDBNull(9) ? null : r.GetFieldValue<DateOnly>(9),
+        LastUsedAt = r.IsDBNull(10) ? null : r.GetFieldValue<DateTime>(10),
+        CreatedAt = r.GetFieldValue<DateTime>(11),
         ResourceType = r.IsDBNull(12) ? null : r.GetString(12),
         ResourceId = r.IsDBNull(13) ? null : r.GetInt64(13),
         ResourcePath = r.IsDBNull(14) ? null : r.GetString(14),
         ExpiryBackfilled = r.GetBoolean(15),
     };
 
-    // SQLite keeps dates and times as the text EF Core wrote (UTC); PostgreSQL has date and timestamptz.
-    private static readonly string[] SqliteTimeFormats = ["yyyy-MM-dd HH:mm:ss.FFFFFFF", "yyyy-MM-dd'T'HH:mm:ss.FFFFFFF"];
-
+    /// <summary>SQLite keeps dates as the text EF Core wrote; PostgreSQL has a date type.</summary>
     private DateOnly Date(DbDataReader r, int column) => Sqlite
         ? DateOnly.ParseExact(r.GetString(column), "yyyy-MM-dd", CultureInfo.InvariantCulture)
         : r.GetFieldValue<DateOnly>(column);
-
-    private DateTime Time(DbDataReader r, int column) => Sqlite
-        ? DateTime.ParseExact(r.GetString(column), SqliteTimeFormats, CultureInfo.InvariantCulture, DateTimeStyles.AdjustToUniversal | DateTimeStyles.AssumeUniversal)
-        : r.GetFieldValue<DateTime>(column);
 }
