@@ -1,3 +1,7 @@
+using System.Collections.Concurrent;
+using System.Text.Json;
+using System.Text.Json.Serialization;
+
 namespace Tokenward.Toolkit;
 
 /// <summary>
@@ -5,8 +9,14 @@ namespace Tokenward.Toolkit;
 /// access token, the project or group its bot is a member of. Built by one SQL query locally and
 /// from the public API remotely, so both modes select with the same <see cref="ReportFilter"/>.
 /// </summary>
+[JsonConverter(typeof(ReportRowJson))]
 public sealed record ReportRow
 {
+    /// <summary>Parsed scope arrays by their text: a report repeats a few dozen combinations over all its rows.</summary>
+    private static readonly ConcurrentDictionary<string, IReadOnlyList<string>> ParsedScopes = new(StringComparer.Ordinal);
+
+    private const int ParsedScopesLimit = 4096;
+
     public long Id { get; init; }
 
     /// <summary><c>personal</c>, <c>impersonation</c>, <c>project</c> or <c>group</c>.</summary>
@@ -44,5 +54,34 @@ public sealed record ReportRow
     /// <summary>Whether the current expiry is the one the expiry backfill set (unknown, so false, remotely).</summary>
     public bool ExpiryBackfilled { get; init; }
 
-    public IReadOnlyList<string> ScopeList() => System.Text.Json.JsonSerializer.Deserialize<string[]>(Scopes) ?? [];
+    public IReadOnlyList<string> ScopeList()
+    {
+        if (ParsedScopes.TryGetValue(Scopes, out var known))
+        {
+            return known;
+        }
+
+        var parsed = ParseScopes(Scopes);
+        if (ParsedScopes.Count < ParsedScopesLimit)
+        {
+            ParsedScopes.TryAdd(Scopes, parsed);
+        }
+
+        return parsed;
+    }
+
+    private static string[] ParseScopes(string json)
+    {
+        var scopes = new List<string>();
+        var reader = new Utf8JsonReader(System.Text.Encoding.UTF8.GetBytes(json));
+        while (reader.Read())
+        {
+            if (reader.TokenType == JsonTokenType.String)
+            {
+                scopes.Add(reader.GetString()!);
+            }
+        }
+
+        return [.. scopes];
+    }
 }

@@ -1,4 +1,6 @@
+using System.Buffers;
 using System.Globalization;
+using System.Text;
 using System.Text.Json;
 using Tokenward.Api;
 
@@ -10,44 +12,40 @@ namespace Tokenward.Toolkit;
 /// </summary>
 public static class ReportWriter
 {
-    public static readonly JsonSerializerOptions JsonOptions = CreateJsonOptions();
-
     private static readonly string[] CsvColumns =
     [
         "id", "kind", "name", "user_id", "username", "user_email", "user_state", "resource_type", "resource_id", "resource_path",
         "scopes", "expires_at", "last_used_at", "created_at", "expiry_backfilled",
     ];
 
-    private static JsonSerializerOptions CreateJsonOptions()
-    {
-        var options = new JsonSerializerOptions();
-        GitLabJson.Configure(options);
-        return options;
-    }
-
     /// <param name="sentence">The seed's sentence for a row, for <see cref="ReportFormat.Lines"/>.</param>
     /// <returns>How many rows were written.</returns>
     public static async Task<int> WriteAsync(IAsyncEnumerable<ReportRow> rows, string format, TextWriter output, Func<ReportRow, string> sentence, CancellationToken ct)
     {
+        // Rows are written synchronously into the writer's buffer: an awaited write per row of a
+        // hundred-thousand-row report costs more than formatting it.
         var count = 0;
         switch (format)
         {
             case ReportFormat.Json:
-                await output.WriteAsync('[');
-                await foreach (var row in rows.WithCancellation(ct))
+                using (var json = new JsonLines(output))
                 {
-                    await output.WriteAsync(count++ == 0 ? "\n" : ",\n");
-                    await output.WriteAsync(JsonSerializer.Serialize(ReportRowJson.From(row), JsonOptions));
+                    output.Write('[');
+                    await foreach (var row in rows.WithCancellation(ct))
+                    {
+                        output.Write(count++ == 0 ? "\n" : ",\n");
+                        json.Write(row);
+                    }
                 }
 
-                await output.WriteLineAsync(count == 0 ? "]" : "\n]");
+                output.WriteLine(count == 0 ? "]" : "\n]");
                 break;
             case ReportFormat.Csv:
-                await output.WriteLineAsync(string.Join(',', CsvColumns));
+                output.WriteLine(string.Join(',', CsvColumns));
                 await foreach (var row in rows.WithCancellation(ct))
                 {
                     count++;
-                    await output.WriteLineAsync(CsvLine(row));
+                    output.WriteLine(CsvLine(row));
                 }
 
                 break;
@@ -55,19 +53,19 @@ public static class ReportWriter
                 await foreach (var row in rows.WithCancellation(ct))
                 {
                     count++;
-                    await output.WriteLineAsync(sentence(row));
+                    output.WriteLine(sentence(row));
                 }
 
                 break;
             default:
-                await output.WriteLineAsync(TableHeader);
+                output.WriteLine(TableHeader);
                 await foreach (var row in rows.WithCancellation(ct))
                 {
                     count++;
-                    await output.WriteLineAsync(TableLine(row));
+                    output.WriteLine(TableLine(row));
                 }
 
-                await output.WriteLineAsync(count == 1 ? "1 token" : string.Create(CultureInfo.InvariantCulture, $"{count} tokens"));
+                output.WriteLine(count == 1 ? "1 token" : string.Create(CultureInfo.InvariantCulture, $"{count} tokens"));
                 break;
         }
 
@@ -80,7 +78,7 @@ public static class ReportWriter
         switch (format)
         {
             case ReportFormat.Json:
-                await output.WriteLineAsync(JsonSerializer.Serialize(dates.Select(d => new { expires_at = d.Date.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture), count = d.Count })));
+                await output.WriteLineAsync(DatesJson(dates));
                 break;
             case ReportFormat.Csv:
                 await output.WriteLineAsync("expires_at,count");
@@ -117,6 +115,27 @@ public static class ReportWriter
         }
 
         await output.FlushAsync(ct);
+    }
+
+    /// <summary><c>[{"expires_at":"2027-05-22","count":42},...]</c>, as the endpoint answers.</summary>
+    public static string DatesJson(IEnumerable<ExpiryDateCount> dates)
+    {
+        var bytes = new ArrayBufferWriter<byte>();
+        using (var json = new Utf8JsonWriter(bytes))
+        {
+            json.WriteStartArray();
+            foreach (var d in dates)
+            {
+                json.WriteStartObject();
+                json.WriteString("expires_at", d.Date.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture));
+                json.WriteNumber("count", d.Count);
+                json.WriteEndObject();
+            }
+
+            json.WriteEndArray();
+        }
+
+        return Encoding.UTF8.GetString(bytes.WrittenSpan);
     }
 
     private const int NameWidth = 24;
@@ -161,5 +180,30 @@ public static class ReportWriter
             GitLabJson.FormatTime(r.CreatedAt), r.ExpiryBackfilled ? "true" : "false",
         ];
         return Csv.Line(values);
+    }
+
+    /// <summary>One row's JSON at a time, through a reused buffer, onto a text writer.</summary>
+    private sealed class JsonLines(TextWriter output) : IDisposable
+    {
+        private readonly ArrayBufferWriter<byte> _bytes = new(1024);
+        private readonly Utf8JsonWriter _json = new(Stream.Null);
+        private char[] _chars = new char[1024];
+
+        public void Write(ReportRow row)
+        {
+            _bytes.ResetWrittenCount();
+            _json.Reset(_bytes);
+            ReportRowJson.WriteRow(_json, row);
+            _json.Flush();
+            var needed = Encoding.UTF8.GetMaxCharCount(_bytes.WrittenCount);
+            if (_chars.Length < needed)
+            {
+                _chars = new char[needed];
+            }
+
+            output.Write(_chars, 0, Encoding.UTF8.GetChars(_bytes.WrittenSpan, _chars));
+        }
+
+        public void Dispose() => _json.Dispose();
     }
 }

@@ -20,7 +20,7 @@ public static class TokenReportsEndpoints
         reports.MapGet("/no_expiry", NoExpiry).AdminOnly(ApiAccess.Read).WithSummary("Active tokens without an expiry date (admin)");
     }
 
-    private static async Task<List<ReportRowJson>> Expiring(HttpContext context, TokenInventory inventory, TimeProvider clock)
+    private static async Task<List<ReportRow>> Expiring(HttpContext context, TokenInventory inventory, TimeProvider clock)
     {
         var p = await ApiParams.ReadAsync(context);
         var on = p.Date("on");
@@ -49,14 +49,14 @@ public static class TokenReportsEndpoints
         return await PageAsync(inventory.Report(filter), p, context);
     }
 
-    private static async Task<List<ReportRowJson>> NoExpiry(HttpContext context, TokenInventory inventory)
+    private static async Task<List<ReportRow>> NoExpiry(HttpContext context, TokenInventory inventory)
     {
         var p = await ApiParams.ReadAsync(context);
         var filter = await ResolveAsync(p, inventory, context.RequestAborted) with { NoExpiry = true };
         return await PageAsync(inventory.Report(filter), p, context);
     }
 
-    private static async Task<IEnumerable<object>> ExpiryDates(HttpContext context, TokenInventory inventory, TimeProvider clock)
+    private static async Task<IResult> ExpiryDates(HttpContext context, TokenInventory inventory, TimeProvider clock)
     {
         var p = await ApiParams.ReadAsync(context);
         var top = p.Int("top") ?? 10;
@@ -67,11 +67,11 @@ public static class TokenReportsEndpoints
 
         var filter = await ResolveAsync(p, inventory, context.RequestAborted);
         var dates = await inventory.ExpiryDatesAsync(filter, TokenExpiry.Today(clock), top, context.RequestAborted);
-        return dates.Select(d => new { expires_at = d.Date.ToString("yyyy-MM-dd", System.Globalization.CultureInfo.InvariantCulture), count = d.Count });
+        return Results.Content(ReportWriter.DatesJson(dates), "application/json");
     }
 
-    private static async Task<List<ReportRowJson>> PageAsync(IQueryable<ReportRow> rows, ApiParams p, HttpContext context) =>
-        (await Pagination.PageAsync(rows, p, context, context.RequestAborted)).Select(ReportRowJson.From).ToList();
+    private static async Task<List<ReportRow>> PageAsync(IQueryable<ReportRow> rows, ApiParams p, HttpContext context) =>
+        await Pagination.PageAsync(rows, p, context, context.RequestAborted);
 
     private static async Task<ReportFilter> ResolveAsync(ApiParams p, TokenInventory inventory, CancellationToken ct)
     {
