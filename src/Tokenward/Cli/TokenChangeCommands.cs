@@ -226,7 +226,7 @@ public static class TokenChangeCommands
     }
 
     private static async Task<ReportRow> FindAsync(CliServices services, long id, CancellationToken ct) =>
-        await services.Get<TokenInventory>().Rows().FirstOrDefaultAsync(r => r.Id == id, ct)
+        (await services.Get<TokenInventory>().FindAsync([id], ct)).FirstOrDefault()
             ?? throw new ToolkitException($"Token {id} not found", notFound: true);
 
     private static ResourceRef Resource(ReportRow row) =>

@@ -6,11 +6,11 @@ using Tokenward.Storage;
 namespace Tokenward.Toolkit;
 
 /// <summary>
-/// The CLI's reports as plain SQL, read with ADO.NET by <see cref="ReportReader"/>. EF Core's
-/// start-up (pool, model, query compilation: about 0.6 s a process) and its per-row
-/// materialization cost a one-shot command more than the query; the server's endpoints, which
-/// pay that once, stay on <see cref="TokenInventory.Rows"/>. Both select the same rows for every
-/// <see cref="ReportFilter"/>: a test runs them side by side on both engines.
+/// The reports as plain SQL, read by <see cref="TokenInventory"/>. EF Core's start-up (pool,
+/// model, query compilation: about 0.6 s a process) and its per-row materialization cost a
+/// one-shot CLI command more than the query; the endpoints' pages and the bulk changes, which
+/// compose the rows further, use <see cref="TokenRows.Rows"/>. Both select the same rows for
+/// every <see cref="ReportFilter"/>: a test runs them side by side on both engines.
 /// </summary>
 public static class ReportSql
 {
@@ -33,7 +33,7 @@ public static class ReportSql
     private static readonly string Kind =
         $"CASE WHEN p.impersonation THEN '{TokenKinds.Impersonation}' ELSE coalesce(o.resource_type, '{TokenKinds.Personal}') END";
 
-    /// <summary>The columns <see cref="ReportReader"/> reads, in this order.</summary>
+    /// <summary>The columns <see cref="TokenInventory"/> and <see cref="SqliteReportRows"/> read, in this order.</summary>
     private static readonly string Columns = $"""
         p.id, {Kind}, p.name, o.user_id, o.username, o.email, o.state, p.scopes, p.revoked, p.expires_at, p.last_used_at, p.created_at,
         o.resource_type, o.resource_id, o.resource_path,
@@ -50,6 +50,10 @@ public static class ReportSql
             $"SELECT {Columns}\nFROM personal_access_tokens p JOIN {Owners} ON o.user_id = p.user_id\nWHERE {where}\nORDER BY p.expires_at, p.id",
             where.Parameters);
     }
+
+    /// <summary>These tokens whatever their state (revoked, expired, blocked owner), by id.</summary>
+    public static SqlStatement Find(DatabaseEngine engine, IReadOnlyCollection<long> ids) =>
+        new($"SELECT {Columns}\nFROM personal_access_tokens p JOIN {Owners} ON o.user_id = p.user_id\nWHERE p.id IN ({Conditions.Ids([.. ids])})\nORDER BY p.id", []);
 
     /// <summary>
     /// Selected tokens per expiry date, most first (ties: soonest first). The owners are counted
@@ -157,7 +161,7 @@ public static class ReportSql
         }
 
         /// <summary>Ids are numbers, so written out: a group with thousands of subgroups needs no thousands of parameters.</summary>
-        private static string Ids(IReadOnlyList<long>? ids)
+        public static string Ids(IReadOnlyList<long>? ids)
         {
             if (ids is null || ids.Count == 0)
             {

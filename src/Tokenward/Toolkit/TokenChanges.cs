@@ -16,7 +16,7 @@ namespace Tokenward.Toolkit;
 /// transaction with an audit event per token, so an interrupted run leaves whole batches done
 /// and a rerun picks up exactly the rest (a changed token no longer matches the selection).
 /// </summary>
-public sealed class TokenChanges(TokenwardDb db, TokenInventory inventory, Members.Access access, AuditLog audit, ActorContext actor, AuthCache cache, ApplicationSettings settings, TimeProvider clock)
+public sealed class TokenChanges(TokenwardDb db, TokenRows tokens, Members.Access access, AuditLog audit, ActorContext actor, AuthCache cache, ApplicationSettings settings, TimeProvider clock)
 {
     public const int BatchSize = 1000;
 
@@ -80,7 +80,7 @@ public sealed class TokenChanges(TokenwardDb db, TokenInventory inventory, Membe
     public async Task<ChangeResult> RevokeBlockedAsync(ReportFilter filter, bool dryRun, IProgress<int>? progress, CancellationToken ct, Action<ChangeResult>? planned = null)
     {
         var today = TokenExpiry.Today(clock);
-        var eligible = (filter with { IncludeBlocked = true }).Apply(inventory.Rows())
+        var eligible = (filter with { IncludeBlocked = true }).Apply(tokens.Rows())
             .Where(r => (r.UserState == UserStates.Blocked || r.UserState == UserStates.Banned) && (r.ExpiresAt == null || r.ExpiresAt > today));
         return await RunAsync("revoke-blocked", eligible, null, t => !t.Revoked, null, dryRun, progress, planned, async (ids, now) =>
         {
@@ -103,7 +103,7 @@ public sealed class TokenChanges(TokenwardDb db, TokenInventory inventory, Membe
     private (IQueryable<ReportRow> Eligible, IQueryable<ReportRow> Skipped) OnDate(ReportFilter filter, DateOnly expiringOn)
     {
         var rows = (filter with { Kinds = filter.Kinds.Where(k => k != TokenKinds.Impersonation).ToList(), ExpiresFrom = expiringOn, ExpiresTo = expiringOn })
-            .Apply(inventory.Rows());
+            .Apply(tokens.Rows());
         return (rows.Where(r => r.ResourceType == null || r.ExpiryBackfilled), rows.Where(r => r.ResourceType != null && !r.ExpiryBackfilled));
     }
 

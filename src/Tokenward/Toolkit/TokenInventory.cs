@@ -1,102 +1,177 @@
-using Microsoft.EntityFrameworkCore;
-using Tokenward.Lifecycle;
+using System.Data.Common;
+using System.Globalization;
+using System.Runtime.CompilerServices;
+using System.Threading.Channels;
+using Microsoft.Data.Sqlite;
+using Tokenward.Hosting;
 using Tokenward.Storage;
 
 namespace Tokenward.Toolkit;
 
 /// <summary>
-/// The toolkit's reports on Tokenward's own database. Each report is one SQL statement, streamed:
-/// rows reach the writer as the database produces them, so memory does not grow with the result.
-/// The CLI's streams and the date counts run as plain SQL (<see cref="ReportReader"/>); the
-/// paginated endpoints and the bulk changes compose <see cref="Rows"/> with EF Core.
+/// The toolkit's reports on Tokenward's own database, as plain SQL (<see cref="ReportSql"/>) on
+/// a connection of their own: a CLI report is one process, and EF Core's start-up (pool, model,
+/// query compilation) and per-row materialization cost it more than the query. Each report is one
+/// statement, streamed: the database is read on a second thread, a few hundred rows ahead of the
+/// writer, so reading and formatting overlap and memory does not grow with the result.
 /// </summary>
-public sealed class TokenInventory(TokenwardDb db, Members.Access access, ReportReader reader) : ITokenReports
+public sealed class TokenInventory(TokenwardSettings settings) : ITokenReports
 {
+    private const int BatchSize = 256;
+
+    /// <summary>Batches in flight between the reading thread and the writer: bounded, so memory stays flat.</summary>
+    private const int BatchesAhead = 16;
+
+    private readonly DatabaseTarget _target = settings.Database;
+
+    private DatabaseEngine Engine => _target.Engine;
+
     /// <summary>Looks up the users, groups and projects the filters name.</summary>
     /// <exception cref="ToolkitException">when one does not exist, or a kind or scope is not one.</exception>
     public async Task<ReportFilter> ResolveAsync(FilterInput input, CancellationToken ct)
     {
         var filter = new ReportFilter { Kinds = input.CheckedKinds(), Scope = input.CheckedScope(), IncludeBlocked = input.IncludeBlocked };
-        if (input.User is { } user)
+        if (input.User is null && input.Group is null && input.Project is null)
         {
-            var userId = long.TryParse(user, out var id)
-                ? await db.Users.Where(u => u.Id == id).Select(u => (long?)u.Id).FirstOrDefaultAsync(ct)
-                : await db.Users.Where(u => u.Username == user).Select(u => (long?)u.Id).FirstOrDefaultAsync(ct);
-            filter = filter with { UserId = userId ?? throw new ToolkitException($"User '{user}' not found", notFound: true) };
+            return filter;
         }
 
-        List<long>? groups = null;
-        List<long>? projects = null;
-        if (input.Group is { } groupRef)
-        {
-            var group = await access.FindGroupAsync(groupRef, ct) ?? throw new ToolkitException($"Group '{groupRef}' not found", notFound: true);
-            groups = await access.SubtreeAsync(group.Id, ct);
-            var within = groups;
-            projects = await db.Projects.Where(p => within.Contains(p.NamespaceId)).Select(p => p.Id).ToListAsync(ct);
-        }
-
-        if (input.Project is { } projectRef)
-        {
-            var project = await access.FindProjectAsync(projectRef, ct) ?? throw new ToolkitException($"Project '{projectRef}' not found", notFound: true);
-            // With --group too, the project must be in the group.
-            projects = projects is null || projects.Contains(project.Id) ? [project.Id] : [];
-            groups = [];
-        }
-
-        return groups is null && projects is null ? filter : filter with { GroupIds = groups, ProjectIds = projects };
+        await using var connection = await _target.OpenAsync(ct);
+        return await new FilterLookup(connection).ResolveAsync(filter, input, ct);
     }
 
-    /// <summary>
-    /// Every token with its owner and, for a bot's token, the membership that makes it a project
-    /// or group token: one row per membership, as the seed's scripts print one line per
-    /// membership. A bot without any membership has no resource, so no row.
-    /// </summary>
-    public IQueryable<ReportRow> Rows() =>
-        from t in db.PersonalAccessTokens.AsNoTracking()
-        join u in db.Users on t.UserId equals u.Id
-        join m in db.Members on new { UserId = u.Id, Bot = u.UserType } equals new { m.UserId, Bot = UserTypes.ProjectBot } into memberships
-        from m in memberships.DefaultIfEmpty()
-        where u.UserType != UserTypes.ProjectBot || m != null
-        select new ReportRow
-        {
-            Id = t.Id,
-            Kind = t.Impersonation ? TokenKinds.Impersonation
-                : u.UserType != UserTypes.ProjectBot ? TokenKinds.Personal
-                : m!.SourceType == Member.ProjectSource ? TokenKinds.Project
-                : TokenKinds.Group,
-            Name = t.Name,
-            UserId = u.Id,
-            Username = u.Username,
-            UserEmail = u.Email,
-            UserState = u.State,
-            Scopes = t.Scopes,
-            Revoked = t.Revoked,
-            ExpiresAt = t.ExpiresAt,
-            LastUsedAt = t.LastUsedAt,
-            CreatedAt = t.CreatedAt,
-            ResourceType = m == null ? null : m.SourceType == Member.ProjectSource ? TokenKinds.Project : TokenKinds.Group,
-            ResourceId = m == null ? null : m.SourceId,
-            ResourcePath = m == null ? null
-                : m.SourceType == Member.ProjectSource ? db.Projects.Where(p => p.Id == m.SourceId).Select(p => p.Path).FirstOrDefault()
-                : db.Namespaces.Where(n => n.Id == m.SourceId).Select(n => n.Path).FirstOrDefault(),
-            // EXISTS rather than a join: a query that does not read the flag (an aggregate) drops it
-            // entirely, where SQLite would still probe a joined table once per row.
-            ExpiryBackfilled = db.TokenExpiryBackfills.Any(b => b.PersonalAccessTokenId == t.Id && b.ExpiresAt == t.ExpiresAt),
-        };
-
-    /// <summary>The tokens the filter selects, soonest expiry first, then by id (every report selects either dates or no expiry, so nulls never mix in).</summary>
-    public IQueryable<ReportRow> Report(ReportFilter filter) =>
-        filter.Apply(Rows()).OrderBy(r => r.ExpiresAt).ThenBy(r => r.Id);
-
-    public IAsyncEnumerable<ReportRow> StreamAsync(ReportFilter filter, CancellationToken ct) => reader.StreamAsync(filter, ct);
+    /// <summary>The tokens <paramref name="filter"/> selects, soonest expiry first, then by id.</summary>
+    public IAsyncEnumerable<ReportRow> StreamAsync(ReportFilter filter, CancellationToken ct) => StreamAsync(ReportSql.Rows(Engine, filter), ct);
 
     public async Task<List<ReportRow>> FindAsync(IReadOnlyCollection<long> ids, CancellationToken ct) =>
-        await Rows().Where(r => EF.Parameter(ids).Contains(r.Id)).ToListAsync(ct);
+        ids.Count == 0 ? [] : await StreamAsync(ReportSql.Find(Engine, ids), ct).ToListAsync(ct);
 
     /// <summary>
     /// The dates on which most of the selected tokens expire, most first (ties: soonest first):
     /// <c>dates_when_most_of_tokens_expire.rb</c>, over tokens still active after <paramref name="today"/>.
     /// </summary>
-    public Task<List<ExpiryDateCount>> ExpiryDatesAsync(ReportFilter filter, DateOnly today, int top, CancellationToken ct) =>
-        reader.ExpiryDatesAsync(filter with { ExpiresFrom = today.AddDays(1), NoExpiry = false }, top, ct);
+    public async Task<List<ExpiryDateCount>> ExpiryDatesAsync(ReportFilter filter, DateOnly today, int top, CancellationToken ct)
+    {
+        var active = filter with { ExpiresFrom = today.AddDays(1), NoExpiry = false };
+        await using var connection = await _target.OpenAsync(ct);
+        await using var command = Command(connection, ReportSql.ExpiryDates(Engine, active, top));
+        await using var reader = await command.ExecuteReaderAsync(ct);
+        var dates = new List<ExpiryDateCount>();
+        while (await reader.ReadAsync(ct))
+        {
+            // SQLite keeps dates as the text EF Core wrote; PostgreSQL has a date type.
+            var date = Engine == DatabaseEngine.Sqlite
+                ? DateOnly.ParseExact(reader.GetString(0), "yyyy-MM-dd", CultureInfo.InvariantCulture)
+                : reader.GetFieldValue<DateOnly>(0);
+            dates.Add(new ExpiryDateCount(date, checked((int)reader.GetInt64(1))));
+        }
+
+        return dates;
+    }
+
+    internal static DbCommand Command(DbConnection connection, SqlStatement statement)
+    {
+        var command = connection.CreateCommand();
+        command.CommandText = statement.Text;
+        foreach (var (name, value) in statement.Parameters)
+        {
+            var parameter = command.CreateParameter();
+            parameter.ParameterName = name;
+            parameter.Value = value;
+            command.Parameters.Add(parameter);
+        }
+
+        return command;
+    }
+
+    private async IAsyncEnumerable<ReportRow> StreamAsync(SqlStatement statement, [EnumeratorCancellation] CancellationToken ct)
+    {
+        var channel = Channel.CreateBounded<ReportRow[]>(new BoundedChannelOptions(BatchesAhead) { SingleReader = true, SingleWriter = true });
+        using var stop = CancellationTokenSource.CreateLinkedTokenSource(ct);
+        var reading = Task.Run(() => ReadAsync(statement, channel.Writer, stop.Token), CancellationToken.None);
+        try
+        {
+            await foreach (var batch in channel.Reader.ReadAllAsync(ct))
+            {
+                foreach (var row in batch)
+                {
+                    yield return row;
+                }
+            }
+        }
+        finally
+        {
+            // The writer may stop early (an error, a closed pipe): the reading thread must not wait on a full channel.
+            await stop.CancelAsync();
+            await reading;
+        }
+    }
+
+    /// <summary>Never throws: whatever goes wrong completes the channel with it, and the writer's side rethrows it.</summary>
+    private async Task ReadAsync(SqlStatement statement, ChannelWriter<ReportRow[]> channel, CancellationToken ct)
+    {
+        try
+        {
+            await using var connection = await _target.OpenAsync(ct);
+            var batch = new List<ReportRow>(BatchSize);
+            if (connection is SqliteConnection sqlite)
+            {
+                foreach (var row in SqliteReportRows.Read(sqlite, statement, ct))
+                {
+                    await AddAsync(row);
+                }
+            }
+            else
+            {
+                await using var command = Command(connection, statement);
+                await using var reader = await command.ExecuteReaderAsync(ct);
+                while (await reader.ReadAsync(ct))
+                {
+                    await AddAsync(Row(reader));
+                }
+            }
+
+            if (batch.Count > 0)
+            {
+                await channel.WriteAsync([.. batch], ct);
+            }
+
+            channel.Complete();
+
+            async ValueTask AddAsync(ReportRow row)
+            {
+                batch.Add(row);
+                if (batch.Count == BatchSize)
+                {
+                    await channel.WriteAsync([.. batch], ct);
+                    batch.Clear();
+                }
+            }
+        }
+        catch (Exception e)
+        {
+            channel.Complete(e);
+        }
+    }
+
+    /// <summary>The columns of <see cref="ReportSql.Rows"/>, in its order, from PostgreSQL.</summary>
+    private static ReportRow Row(DbDataReader r) => new()
+    {
+        Id = r.GetInt64(0),
+        Kind = r.GetString(1),
+        Name = r.GetString(2),
+        UserId = r.GetInt64(3),
+        Username = r.GetString(4),
+        UserEmail = r.IsDBNull(5) ? null : r.GetString(5),
+        UserState = r.GetString(6),
+        Scopes = r.GetString(7),
+        Revoked = r.GetBoolean(8),
+        ExpiresAt = r.IsDBNull(9) ? null : r.GetFieldValue<DateOnly>(9),
+        LastUsedAt = r.IsDBNull(10) ? null : r.GetFieldValue<DateTime>(10),
+        CreatedAt = r.GetFieldValue<DateTime>(11),
+        ResourceType = r.IsDBNull(12) ? null : r.GetString(12),
+        ResourceId = r.IsDBNull(13) ? null : r.GetInt64(13),
+        ResourcePath = r.IsDBNull(14) ? null : r.GetString(14),
+        ExpiryBackfilled = r.GetBoolean(15),
+    };
 }

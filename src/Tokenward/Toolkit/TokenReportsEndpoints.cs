@@ -20,7 +20,7 @@ public static class TokenReportsEndpoints
         reports.MapGet("/no_expiry", NoExpiry).AdminOnly(ApiAccess.Read).WithSummary("Active tokens without an expiry date (admin)");
     }
 
-    private static async Task<List<ReportRow>> Expiring(HttpContext context, TokenInventory inventory, TimeProvider clock)
+    private static async Task<List<ReportRow>> Expiring(HttpContext context, TokenInventory inventory, TokenRows tokens, TimeProvider clock)
     {
         var p = await ApiParams.ReadAsync(context);
         var on = p.Date("on");
@@ -46,14 +46,14 @@ public static class TokenReportsEndpoints
             filter = filter with { ExpiresFrom = from, ExpiresTo = period.After(from) };
         }
 
-        return await PageAsync(inventory.Report(filter), p, context);
+        return await PageAsync(tokens.Report(filter), p, context);
     }
 
-    private static async Task<List<ReportRow>> NoExpiry(HttpContext context, TokenInventory inventory)
+    private static async Task<List<ReportRow>> NoExpiry(HttpContext context, TokenInventory inventory, TokenRows tokens)
     {
         var p = await ApiParams.ReadAsync(context);
         var filter = await ResolveAsync(p, inventory, context.RequestAborted) with { NoExpiry = true };
-        return await PageAsync(inventory.Report(filter), p, context);
+        return await PageAsync(tokens.Report(filter), p, context);
     }
 
     private static async Task<IResult> ExpiryDates(HttpContext context, TokenInventory inventory, TimeProvider clock)

@@ -1,0 +1,55 @@
+using Microsoft.EntityFrameworkCore;
+using Tokenward.Lifecycle;
+using Tokenward.Storage;
+
+namespace Tokenward.Toolkit;
+
+/// <summary>
+/// The report rows as an EF Core query, for what composes them further: the admin endpoints'
+/// pages and the bulk changes' batches. The CLI's reports read the same rows as plain SQL
+/// (<see cref="ReportSql"/>); a test holds both to the same selection on both engines.
+/// </summary>
+public sealed class TokenRows(TokenwardDb db)
+{
+    /// <summary>
+    /// Every token with its owner and, for a bot's token, the membership that makes it a project
+    /// or group token: one row per membership, as the seed's scripts print one line per
+    /// membership. A bot without any membership has no resource, so no row.
+    /// </summary>
+    public IQueryable<ReportRow> Rows() =>
+        from t in db.PersonalAccessTokens.AsNoTracking()
+        join u in db.Users on t.UserId equals u.Id
+        join m in db.Members on new { UserId = u.Id, Bot = u.UserType } equals new { m.UserId, Bot = UserTypes.ProjectBot } into memberships
+        from m in memberships.DefaultIfEmpty()
+        where u.UserType != UserTypes.ProjectBot || m != null
+        select new ReportRow
+        {
+            Id = t.Id,
+            Kind = t.Impersonation ? TokenKinds.Impersonation
+                : u.UserType != UserTypes.ProjectBot ? TokenKinds.Personal
+                : m!.SourceType == Member.ProjectSource ? TokenKinds.Project
+                : TokenKinds.Group,
+            Name = t.Name,
+            UserId = u.Id,
+            Username = u.Username,
+            UserEmail = u.Email,
+            UserState = u.State,
+            Scopes = t.Scopes,
+            Revoked = t.Revoked,
+            ExpiresAt = t.ExpiresAt,
+            LastUsedAt = t.LastUsedAt,
+            CreatedAt = t.CreatedAt,
+            ResourceType = m == null ? null : m.SourceType == Member.ProjectSource ? TokenKinds.Project : TokenKinds.Group,
+            ResourceId = m == null ? null : m.SourceId,
+            ResourcePath = m == null ? null
+                : m.SourceType == Member.ProjectSource ? db.Projects.Where(p => p.Id == m.SourceId).Select(p => p.Path).FirstOrDefault()
+                : db.Namespaces.Where(n => n.Id == m.SourceId).Select(n => n.Path).FirstOrDefault(),
+            // EXISTS rather than a join: a query that does not read the flag (an aggregate) drops it
+            // entirely, where SQLite would still probe a joined table once per row.
+            ExpiryBackfilled = db.TokenExpiryBackfills.Any(b => b.PersonalAccessTokenId == t.Id && b.ExpiresAt == t.ExpiresAt),
+        };
+
+    /// <summary>The tokens the filter selects, soonest expiry first, then by id (every report selects either dates or no expiry, so nulls never mix in).</summary>
+    public IQueryable<ReportRow> Report(ReportFilter filter) =>
+        filter.Apply(Rows()).OrderBy(r => r.ExpiresAt).ThenBy(r => r.Id);
+}
