@@ -37,7 +37,7 @@ public sealed record DatabaseTarget(DatabaseEngine Engine, string ConnectionStri
                 throw new FormatException("The PostgreSQL connection string names no Host.");
             }
 
-            return new(DatabaseEngine.Postgres, WithDefaults(builder));
+            return new(DatabaseEngine.Postgres, WithDefaults(builder, new DbConnectionStringBuilder { ConnectionString = value }.Keys.Cast<string>()));
         }
         catch (ArgumentException e)
         {
@@ -89,19 +89,21 @@ public sealed record DatabaseTarget(DatabaseEngine Engine, string ConnectionStri
     /// compiles plans it costs high (a report over a million tokens) for most of a second, longer
     /// than running them. Explicit values win.
     /// </summary>
-    private static string WithDefaults(NpgsqlConnectionStringBuilder builder)
+    /// <param name="given">The keys the user wrote (Npgsql's builder cannot tell them from its defaults).</param>
+    private static string WithDefaults(NpgsqlConnectionStringBuilder builder, IEnumerable<string> given)
     {
-        if (!builder.ContainsKey("Max Auto Prepare"))
+        var keys = given.Select(k => k.Replace(" ", string.Empty, StringComparison.Ordinal).ToUpperInvariant()).ToHashSet();
+        if (!keys.Contains("MAXAUTOPREPARE"))
         {
             builder.MaxAutoPrepare = 20;
         }
 
-        if (!builder.ContainsKey("No Reset On Close"))
+        if (!keys.Contains("NORESETONCLOSE"))
         {
             builder.NoResetOnClose = true;
         }
 
-        if (!builder.ContainsKey("Options"))
+        if (!keys.Contains("OPTIONS"))
         {
             builder.Options = "-c jit=off";
         }
@@ -132,10 +134,12 @@ public sealed record DatabaseTarget(DatabaseEngine Engine, string ConnectionStri
             }
         }
 
+        var given = new List<string>();
         foreach (var pair in uri.Query.TrimStart('?').Split('&', StringSplitOptions.RemoveEmptyEntries))
         {
             var kv = pair.Split('=', 2);
             var key = Uri.UnescapeDataString(kv[0]);
+            given.Add(key);
             var val = kv.Length == 2 ? Uri.UnescapeDataString(kv[1]) : string.Empty;
             try
             {
@@ -147,6 +151,6 @@ public sealed record DatabaseTarget(DatabaseEngine Engine, string ConnectionStri
             }
         }
 
-        return WithDefaults(builder);
+        return WithDefaults(builder, given);
     }
 }
