@@ -30,7 +30,7 @@ public static class TokenReportCommands
                 throw new CliException("--from goes with --within.");
             }
 
-            await using var source = await ToolkitSource.OpenAsync(result, ct);
+            await using var source = await ToolkitSource.OpenReportsAsync(result, ct);
             var filter = await source.Reports.ResolveAsync(ToolkitOptions.Input(result), ct);
             if (result.GetValue(on) is { } day)
             {
@@ -43,7 +43,7 @@ public static class TokenReportCommands
                 filter = filter with { ExpiresFrom = start, ExpiresTo = ToolkitOptions.Period("--within", result.GetValue(within)!).After(start) };
             }
 
-            await using var output = ToolkitSource.Output();
+            await using var output = Console.OpenStandardOutput();
             await ReportWriter.WriteAsync(source.Reports.StreamAsync(filter, ct), result.GetValue(ToolkitOptions.Format)!, output, SeedLines.Expired, ct);
             return 0;
         });
@@ -63,7 +63,7 @@ public static class TokenReportCommands
                 throw new CliException("--top must be between 1 and 10000.");
             }
 
-            await using var source = await ToolkitSource.OpenAsync(result, ct);
+            await using var source = await ToolkitSource.OpenReportsAsync(result, ct);
             var filter = await source.Reports.ResolveAsync(ToolkitOptions.Input(result), ct);
             var dates = await source.Reports.ExpiryDatesAsync(filter, source.Today, count, ct);
             await using var output = ToolkitSource.Output();
@@ -79,9 +79,9 @@ public static class TokenReportCommands
         AddCommon(command);
         command.SetAction(async (result, ct) =>
         {
-            await using var source = await ToolkitSource.OpenAsync(result, ct);
+            await using var source = await ToolkitSource.OpenReportsAsync(result, ct);
             var filter = await source.Reports.ResolveAsync(ToolkitOptions.Input(result), ct) with { NoExpiry = true };
-            await using var output = ToolkitSource.Output();
+            await using var output = Console.OpenStandardOutput();
             await ReportWriter.WriteAsync(source.Reports.StreamAsync(filter, ct), result.GetValue(ToolkitOptions.Format)!, output, SeedLines.NoExpiry, ct);
             return 0;
         });

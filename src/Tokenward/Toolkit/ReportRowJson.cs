@@ -1,6 +1,6 @@
-using System.Globalization;
 using System.Text.Json;
 using System.Text.Json.Serialization;
+using Tokenward.Api;
 
 namespace Tokenward.Toolkit;
 
@@ -47,10 +47,11 @@ public sealed class ReportRowJson : JsonConverter<ReportRow>
         }
 
         writer.WriteEndArray();
-        Span<char> text = stackalloc char[24];
-        if (r.ExpiresAt is { } expires && expires.TryFormat(text, out var n, "yyyy-MM-dd", CultureInfo.InvariantCulture))
+        Span<char> text = stackalloc char[GitLabJson.TimeLength];
+        if (r.ExpiresAt is { } expires)
         {
-            writer.WriteString(ExpiresAt, text[..n]);
+            GitLabJson.FormatDate(expires, text);
+            writer.WriteString(ExpiresAt, text[..10]);
         }
         else
         {
@@ -78,12 +79,13 @@ public sealed class ReportRowJson : JsonConverter<ReportRow>
         writer.WriteEndObject();
     }
 
-    /// <summary>As <see cref="Api.GitLabJson.FormatTime"/>, without a string per value.</summary>
+    /// <summary>As <see cref="GitLabJson.FormatTime(DateTime)"/>, without a string per value.</summary>
     private static void WriteTime(Utf8JsonWriter writer, JsonEncodedText name, DateTime? utc, Span<char> text)
     {
-        if (utc is { } t && t.ToUniversalTime().TryFormat(text, out var n, "yyyy-MM-dd'T'HH:mm:ss.fff'Z'", CultureInfo.InvariantCulture))
+        if (utc is { } t)
         {
-            writer.WriteString(name, text[..n]);
+            GitLabJson.FormatTime(t, text);
+            writer.WriteString(name, text);
         }
         else
         {

@@ -18,34 +18,28 @@ public static class ReportWriter
         "scopes", "expires_at", "last_used_at", "created_at", "expiry_backfilled",
     ];
 
+    /// <param name="output">Receives UTF-8; left open.</param>
     /// <param name="sentence">The seed's sentence for a row, for <see cref="ReportFormat.Lines"/>.</param>
     /// <returns>How many rows were written.</returns>
-    public static async Task<int> WriteAsync(IAsyncEnumerable<ReportRow> rows, string format, TextWriter output, Func<ReportRow, string> sentence, CancellationToken ct)
+    public static async Task<int> WriteAsync(IAsyncEnumerable<ReportRow> rows, string format, Stream output, Func<ReportRow, string> sentence, CancellationToken ct)
     {
+        if (format == ReportFormat.Json)
+        {
+            return await WriteJsonAsync(rows, output, ct);
+        }
+
         // Rows are written synchronously into the writer's buffer: an awaited write per row of a
         // hundred-thousand-row report costs more than formatting it.
+        await using var text = new StreamWriter(output, new UTF8Encoding(false), 1 << 16, leaveOpen: true);
         var count = 0;
         switch (format)
         {
-            case ReportFormat.Json:
-                using (var json = new JsonLines(output))
-                {
-                    output.Write('[');
-                    await foreach (var row in rows.WithCancellation(ct))
-                    {
-                        output.Write(count++ == 0 ? "\n" : ",\n");
-                        json.Write(row);
-                    }
-                }
-
-                output.WriteLine(count == 0 ? "]" : "\n]");
-                break;
             case ReportFormat.Csv:
-                output.WriteLine(string.Join(',', CsvColumns));
+                text.WriteLine(string.Join(',', CsvColumns));
                 await foreach (var row in rows.WithCancellation(ct))
                 {
                     count++;
-                    output.WriteLine(CsvLine(row));
+                    text.WriteLine(CsvLine(row));
                 }
 
                 break;
@@ -53,22 +47,52 @@ public static class ReportWriter
                 await foreach (var row in rows.WithCancellation(ct))
                 {
                     count++;
-                    output.WriteLine(sentence(row));
+                    text.WriteLine(sentence(row));
                 }
 
                 break;
             default:
-                output.WriteLine(TableHeader);
+                text.WriteLine(TableHeader);
                 await foreach (var row in rows.WithCancellation(ct))
                 {
                     count++;
-                    output.WriteLine(TableLine(row));
+                    text.WriteLine(TableLine(row));
                 }
 
-                output.WriteLine(count == 1 ? "1 token" : string.Create(CultureInfo.InvariantCulture, $"{count} tokens"));
+                text.WriteLine(count == 1 ? "1 token" : string.Create(CultureInfo.InvariantCulture, $"{count} tokens"));
                 break;
         }
 
+        await text.FlushAsync(ct);
+        return count;
+    }
+
+    /// <summary>
+    /// A JSON array, one object per line, written as UTF-8 straight into a buffer that goes to
+    /// <paramref name="output"/> when full (no round trip through UTF-16).
+    /// </summary>
+    private static async Task<int> WriteJsonAsync(IAsyncEnumerable<ReportRow> rows, Stream output, CancellationToken ct)
+    {
+        const int FlushAt = 1 << 16;
+        var buffer = new ArrayBufferWriter<byte>(FlushAt + 4096);
+        await using var json = new Utf8JsonWriter(buffer);
+        buffer.Write("["u8);
+        var count = 0;
+        await foreach (var row in rows.WithCancellation(ct))
+        {
+            buffer.Write(count++ == 0 ? "\n"u8 : ",\n"u8);
+            json.Reset(buffer);
+            ReportRowJson.WriteRow(json, row);
+            json.Flush();
+            if (buffer.WrittenCount >= FlushAt)
+            {
+                output.Write(buffer.WrittenSpan);
+                buffer.ResetWrittenCount();
+            }
+        }
+
+        buffer.Write(count == 0 ? "]\n"u8 : "\n]\n"u8);
+        await output.WriteAsync(buffer.WrittenMemory, ct);
         await output.FlushAsync(ct);
         return count;
     }
@@ -153,7 +177,7 @@ public static class ReportWriter
         }
 
         return string.Create(CultureInfo.InvariantCulture,
-            $"{r.Id,-8} {r.Kind,-13} {Fit(r.Name, NameWidth),-NameWidth} {Fit(owner, OwnerWidth),-OwnerWidth} {r.ExpiresAt?.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture) ?? "never",-10} {r.LastUsedAt?.ToString("yyyy-MM-dd HH:mm", CultureInfo.InvariantCulture) ?? "never",-16} {string.Join(',', r.ScopeList())}");
+            $"{r.Id,-8} {r.Kind,-13} {Fit(r.Name, NameWidth),-NameWidth} {Fit(owner, OwnerWidth),-OwnerWidth} {(r.ExpiresAt is { } expires ? GitLabJson.FormatDate(expires) : "never"),-10} {r.LastUsedAt?.ToString("yyyy-MM-dd HH:mm", CultureInfo.InvariantCulture) ?? "never",-16} {string.Join(',', r.ScopeList())}");
     }
 
     private static string Fit(string text, int width) => text.Length <= width ? text : string.Concat(text.AsSpan(0, width - 1), "…");
@@ -176,34 +200,9 @@ public static class ReportWriter
         [
             r.Id.ToString(CultureInfo.InvariantCulture), r.Kind, r.Name, r.UserId.ToString(CultureInfo.InvariantCulture), r.Username, r.UserEmail, r.UserState,
             r.ResourceType, r.ResourceId?.ToString(CultureInfo.InvariantCulture), r.ResourcePath, string.Join(' ', r.ScopeList()),
-            r.ExpiresAt?.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture), r.LastUsedAt is { } used ? GitLabJson.FormatTime(used) : null,
+            (r.ExpiresAt is { } expires ? GitLabJson.FormatDate(expires) : null), r.LastUsedAt is { } used ? GitLabJson.FormatTime(used) : null,
             GitLabJson.FormatTime(r.CreatedAt), r.ExpiryBackfilled ? "true" : "false",
         ];
         return Csv.Line(values);
-    }
-
-    /// <summary>One row's JSON at a time, through a reused buffer, onto a text writer.</summary>
-    private sealed class JsonLines(TextWriter output) : IDisposable
-    {
-        private readonly ArrayBufferWriter<byte> _bytes = new(1024);
-        private readonly Utf8JsonWriter _json = new(Stream.Null);
-        private char[] _chars = new char[1024];
-
-        public void Write(ReportRow row)
-        {
-            _bytes.ResetWrittenCount();
-            _json.Reset(_bytes);
-            ReportRowJson.WriteRow(_json, row);
-            _json.Flush();
-            var needed = Encoding.UTF8.GetMaxCharCount(_bytes.WrittenCount);
-            if (_chars.Length < needed)
-            {
-                _chars = new char[needed];
-            }
-
-            output.Write(_chars, 0, Encoding.UTF8.GetChars(_bytes.WrittenSpan, _chars));
-        }
-
-        public void Dispose() => _json.Dispose();
     }
 }

@@ -120,9 +120,9 @@ public class TokenReportsTests
             SeedLines.NoExpiry(rows.Single(r => r.Id == data.SvcToken)));
         Assert.Equal("42 Personal access tokens will expire at 2024-06-27", SeedLines.ExpiryDate(new ExpiryDateCount(new DateOnly(2024, 6, 27), 42)));
 
-        var text = new StringWriter();
-        var count = await ReportWriter.WriteAsync(rows.ToAsyncEnumerable(), ReportFormat.Csv, text, SeedLines.Expired, CancellationToken.None);
-        var lines = text.ToString().TrimEnd().Split('\n');
+        using var csv = new MemoryStream();
+        var count = await ReportWriter.WriteAsync(rows.ToAsyncEnumerable(), ReportFormat.Csv, csv, SeedLines.Expired, CancellationToken.None);
+        var lines = System.Text.Encoding.UTF8.GetString(csv.ToArray()).TrimEnd().Split('\n');
         Assert.Equal(count + 1, lines.Length);
         Assert.StartsWith("id,kind,name,", lines[0]);
         Assert.Contains(lines, l => l.StartsWith($"{data.TeamToken},group,team token,", StringComparison.Ordinal) && l.Contains(",read_api create_runner,2026-07-01,", StringComparison.Ordinal));
