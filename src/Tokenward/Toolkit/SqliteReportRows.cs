@@ -34,7 +34,7 @@ public static class SqliteReportRows
             }
 
             var owners = new Dictionary<(long User, long Resource), Owner>();
-            var scopes = new HashSet<string>(StringComparer.Ordinal);
+            var scopes = new HashSet<string>(StringComparer.Ordinal).GetAlternateLookup<ReadOnlySpan<char>>();
             var rows = 0;
             while (true)
             {
@@ -55,7 +55,7 @@ public static class SqliteReportRows
                     owners.Clear();
                 }
 
-                yield return Row(stmt, owners, scopes.GetAlternateLookup<ReadOnlySpan<char>>());
+                yield return Row(stmt, owners, scopes);
             }
         }
     }

@@ -50,6 +50,20 @@ public sealed class TokenRows(TokenwardDb db)
         };
 
     /// <summary>The tokens the filter selects, soonest expiry first, then by id (every report selects either dates or no expiry, so nulls never mix in).</summary>
-    public IQueryable<ReportRow> Report(ReportFilter filter) =>
-        filter.Apply(Rows()).OrderBy(r => r.ExpiresAt).ThenBy(r => r.Id);
+    public IQueryable<ReportRow> Report(ReportFilter filter)
+    {
+        var rows = filter.Apply(Rows());
+        if (filter.GroupIds is not null || filter.ProjectIds is not null)
+        {
+            // Implied by the filter, as in ReportSql: the few bots' tokens found by owner, not by scanning the date range.
+            IReadOnlyList<long> groups = filter.GroupIds ?? [];
+            IReadOnlyList<long> projects = filter.ProjectIds ?? [];
+            var bots = db.Members
+                .Where(m => (m.SourceType == Member.NamespaceSource && groups.Contains(m.SourceId)) || (m.SourceType == Member.ProjectSource && projects.Contains(m.SourceId)))
+                .Select(m => m.UserId);
+            rows = rows.Where(r => bots.Contains(r.UserId));
+        }
+
+        return rows.OrderBy(r => r.ExpiresAt).ThenBy(r => r.Id);
+    }
 }
