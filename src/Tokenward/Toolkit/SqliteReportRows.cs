@@ -33,7 +33,7 @@ public static class SqliteReportRows
                 });
             }
 
-            var owners = new Dictionary<(long User, long Resource), Owner>();
+            var owners = new ReportOwners();
             var scopes = new HashSet<string>(StringComparer.Ordinal).GetAlternateLookup<ReadOnlySpan<char>>();
             var rows = 0;
             while (true)
@@ -50,43 +50,31 @@ public static class SqliteReportRows
                     ct.ThrowIfCancellationRequested();
                 }
 
-                if (owners.Count > MaxOwners)
-                {
-                    owners.Clear();
-                }
-
                 yield return Row(stmt, owners, scopes);
             }
         }
     }
 
-    /// <summary>Owners remembered at most (a report of a hundred thousand tokens has about twenty thousand).</summary>
-    private const int MaxOwners = 50_000;
-
     /// <summary>Distinct scope lists remembered at most.</summary>
     private const int MaxShared = 4096;
 
-    /// <summary>What a token's row says of its owner: the same on every row of that owner (and resource).</summary>
-    private sealed record Owner(string Username, string? Email, string State, string? ResourceType, long? ResourceId, string? ResourcePath);
-
     /// <summary>
     /// The columns of <see cref="ReportSql.Rows"/>, in its order. An owner's columns are read once
-    /// and its strings shared by its rows, as are equal scope lists: fewer calls, fewer strings.
+    /// (<see cref="ReportOwners"/>) and equal scope lists share a string: fewer calls, fewer strings.
     /// </summary>
-    private static ReportRow Row(sqlite3_stmt s, Dictionary<(long User, long Resource), Owner> owners, HashSet<string>.AlternateLookup<ReadOnlySpan<char>> scopes)
+    private static ReportRow Row(sqlite3_stmt s, ReportOwners owners, HashSet<string>.AlternateLookup<ReadOnlySpan<char>> scopes)
     {
         var userId = raw.sqlite3_column_int64(s, 3);
         var resourceId = IsNull(s, 13) ? (long?)null : raw.sqlite3_column_int64(s, 13);
-        if (!owners.TryGetValue((userId, resourceId ?? -1), out var owner))
+        if (!owners.TryGet(userId, resourceId, out var owner))
         {
-            owner = new Owner(
+            owner = owners.Add(userId, new(
                 Text(s, 4) ?? string.Empty,
                 Text(s, 5),
                 Known(raw.sqlite3_column_blob(s, 6)),
                 IsNull(s, 12) ? null : Known(raw.sqlite3_column_blob(s, 12)),
                 resourceId,
-                Text(s, 14));
-            owners[(userId, resourceId ?? -1)] = owner;
+                Text(s, 14)));
         }
 
         return new ReportRow

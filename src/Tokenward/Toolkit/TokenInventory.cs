@@ -125,9 +125,10 @@ public sealed class TokenInventory(TokenwardSettings settings) : ITokenReports
             {
                 await using var command = Command(connection, statement);
                 await using var reader = await command.ExecuteReaderAsync(ct);
+                var owners = new ReportOwners();
                 while (await reader.ReadAsync(ct))
                 {
-                    await AddAsync(Row(reader));
+                    await AddAsync(Row(reader, owners));
                 }
             }
 
@@ -154,24 +155,40 @@ public sealed class TokenInventory(TokenwardSettings settings) : ITokenReports
         }
     }
 
-    /// <summary>The columns of <see cref="ReportSql.Rows"/>, in its order, from PostgreSQL.</summary>
-    private static ReportRow Row(DbDataReader r) => new()
+    /// <summary>The columns of <see cref="ReportSql.Rows"/>, in its order, from PostgreSQL (an owner's columns once, <see cref="ReportOwners"/>).</summary>
+    private static ReportRow Row(DbDataReader r, ReportOwners owners)
     {
-        Id = r.GetInt64(0),
-        Kind = r.GetString(1),
-        Name = r.GetString(2),
-        UserId = r.GetInt64(3),
-        Username = r.GetString(4),
-        UserEmail = r.IsDBNull(5) ? null : r.GetString(5),
-        UserState = r.GetString(6),
-        Scopes = r.GetString(7),
-        Revoked = r.GetBoolean(8),
-        ExpiresAt = r.IsDBNull(9) ? null : r.GetFieldValue<DateOnly>(9),
-        LastUsedAt = r.IsDBNull(10) ? null : r.GetFieldValue<DateTime>(10),
-        CreatedAt = r.GetFieldValue<DateTime>(11),
-        ResourceType = r.IsDBNull(12) ? null : r.GetString(12),
-        ResourceId = r.IsDBNull(13) ? null : r.GetInt64(13),
-        ResourcePath = r.IsDBNull(14) ? null : r.GetString(14),
-        ExpiryBackfilled = r.GetBoolean(15),
-    };
+        var userId = r.GetInt64(3);
+        var resourceId = r.IsDBNull(13) ? (long?)null : r.GetInt64(13);
+        if (!owners.TryGet(userId, resourceId, out var owner))
+        {
+            owner = owners.Add(userId, new(
+                r.GetString(4),
+                r.IsDBNull(5) ? null : r.GetString(5),
+                r.GetString(6),
+                r.IsDBNull(12) ? null : r.GetString(12),
+                resourceId,
+                r.IsDBNull(14) ? null : r.GetString(14)));
+        }
+
+        return new()
+        {
+            Id = r.GetInt64(0),
+            Kind = r.GetString(1),
+            Name = r.GetString(2),
+            UserId = userId,
+            Username = owner.Username,
+            UserEmail = owner.Email,
+            UserState = owner.State,
+            Scopes = r.GetString(7),
+            Revoked = r.GetBoolean(8),
+            ExpiresAt = r.IsDBNull(9) ? null : r.GetFieldValue<DateOnly>(9),
+            LastUsedAt = r.IsDBNull(10) ? null : r.GetFieldValue<DateTime>(10),
+            CreatedAt = r.GetFieldValue<DateTime>(11),
+            ResourceType = owner.ResourceType,
+            ResourceId = owner.ResourceId,
+            ResourcePath = owner.ResourcePath,
+            ExpiryBackfilled = r.GetBoolean(15),
+        };
+    }
 }
