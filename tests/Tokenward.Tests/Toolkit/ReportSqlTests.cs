@@ -56,6 +56,8 @@ public class ReportSqlTests
         // A last use with a fraction of a second, which SQLite keeps as text and the reader parses from bytes.
         var used = new DateTime(2026, 5, 31, 23, 59, 58, 123, DateTimeKind.Utc).AddTicks(4560);
         await db.PersonalAccessTokens.Where(t => t.Id == data.ReadApiOnD).ExecuteUpdateAsync(s => s.SetProperty(t => t.LastUsedAt, used));
+        // A backfilled token whose expiry was removed since: its backfill row stays, and it is not "backfilled" any more.
+        await db.PersonalAccessTokens.Where(t => t.Id == data.TeamToken).ExecuteUpdateAsync(s => s.SetProperty(t => t.ExpiresAt, (DateOnly?)null));
 
         var inventory = scope.ServiceProvider.GetRequiredService<TokenInventory>();
         var tokens = scope.ServiceProvider.GetRequiredService<TokenRows>();
@@ -82,6 +84,7 @@ public class ReportSqlTests
 
         Assert.True(compared > 100, $"only {compared} rows compared");
         Assert.Equal(used, (await inventory.FindAsync([data.ReadApiOnD], CancellationToken.None)).Single().LastUsedAt);
+        Assert.False((await inventory.FindAsync([data.TeamToken], CancellationToken.None)).Single().ExpiryBackfilled);
 
         // By id, whatever their state: revoked and blocked owners' tokens too.
         var ids = await db.PersonalAccessTokens.Select(t => t.Id).ToListAsync();
