@@ -40,5 +40,5 @@ public sealed class PersonalAccessToken
 
     /// <summary><see cref="Scopes"/> parsed.</summary>
     public IReadOnlyList<string> ScopeList() =>
-        _scopeList ??= System.Text.Json.JsonSerializer.Deserialize<string[]>(Scopes) ?? [];
+        _scopeList ??= ScopeJson.Parse(Scopes);
 }

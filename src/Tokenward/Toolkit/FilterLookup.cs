@@ -80,8 +80,8 @@ public sealed class FilterLookup(DbConnection connection)
         foreach (var segment in segments)
         {
             await using var command = current is { } parent
-                ? TokenInventory.Command(connection, new("SELECT id, type FROM namespaces WHERE parent_id = @p0 AND lower(path) = @p1", Parameters([parent.Id, segment.ToLowerInvariant()])))
-                : TokenInventory.Command(connection, new("SELECT id, type FROM namespaces WHERE parent_id IS NULL AND lower(path) = @p0", Parameters([segment.ToLowerInvariant()])));
+                ? new SqlStatement("SELECT id, type FROM namespaces WHERE parent_id = @p0 AND lower(path) = @p1", Parameters([parent.Id, segment.ToLowerInvariant()])).CreateCommand(connection)
+                : new SqlStatement("SELECT id, type FROM namespaces WHERE parent_id IS NULL AND lower(path) = @p0", Parameters([segment.ToLowerInvariant()])).CreateCommand(connection);
             await using var reader = await command.ExecuteReaderAsync(ct);
             if (!await reader.ReadAsync(ct))
             {
@@ -102,7 +102,7 @@ public sealed class FilterLookup(DbConnection connection)
             SELECT 'group', id FROM (SELECT id FROM tree LIMIT @p1) g
             UNION ALL SELECT 'project', p.id FROM projects p WHERE p.namespace_id IN (SELECT id FROM tree)
             """;
-        await using var command = TokenInventory.Command(connection, new(Sql, Parameters([group, (long)MaxSubtree])));
+        await using var command = new SqlStatement(Sql, Parameters([group, (long)MaxSubtree])).CreateCommand(connection);
         await using var reader = await command.ExecuteReaderAsync(ct);
         var (groups, projects) = (new List<long>(), new List<long>());
         while (await reader.ReadAsync(ct))
@@ -115,7 +115,7 @@ public sealed class FilterLookup(DbConnection connection)
 
     private async Task<long?> IdAsync(string sql, object[] values, CancellationToken ct)
     {
-        await using var command = TokenInventory.Command(connection, new(sql, Parameters(values)));
+        await using var command = new SqlStatement(sql, Parameters(values)).CreateCommand(connection);
         return await command.ExecuteScalarAsync(ct) is { } id and not DBNull ? Convert.ToInt64(id, CultureInfo.InvariantCulture) : null;
     }
 

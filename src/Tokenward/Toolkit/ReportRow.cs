@@ -1,5 +1,4 @@
 using System.Collections.Concurrent;
-using System.Text.Json;
 using System.Text.Json.Serialization;
 
 namespace Tokenward.Toolkit;
@@ -61,27 +60,12 @@ public sealed record ReportRow
             return known;
         }
 
-        var parsed = ParseScopes(Scopes);
+        var parsed = Storage.ScopeJson.Parse(Scopes);
         if (ParsedScopes.Count < ParsedScopesLimit)
         {
             ParsedScopes.TryAdd(Scopes, parsed);
         }
 
         return parsed;
-    }
-
-    private static string[] ParseScopes(string json)
-    {
-        var scopes = new List<string>();
-        var reader = new Utf8JsonReader(System.Text.Encoding.UTF8.GetBytes(json));
-        while (reader.Read())
-        {
-            if (reader.TokenType == JsonTokenType.String)
-            {
-                scopes.Add(reader.GetString()!);
-            }
-        }
-
-        return [.. scopes];
     }
 }

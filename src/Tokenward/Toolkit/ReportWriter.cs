@@ -151,7 +151,7 @@ public static class ReportWriter
             foreach (var d in dates)
             {
                 json.WriteStartObject();
-                json.WriteString("expires_at", d.Date.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture));
+                json.WriteString("expires_at", GitLabJson.FormatDate(d.Date));
                 json.WriteNumber("count", d.Count);
                 json.WriteEndObject();
             }

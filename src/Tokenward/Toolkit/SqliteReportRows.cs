@@ -154,12 +154,15 @@ public static class SqliteReportRows
             if (fraction[0] == '.' && fraction.Length is > 1 and <= 8 && Number(fraction[1..], out var digits))
             {
                 // ".5" is half a second: scale the digits to ticks (seven places).
-                return time.AddTicks(digits * (long)Math.Pow(10, 8 - fraction.Length));
+                return time.AddTicks(digits * TickScale[fraction.Length - 2]);
             }
         }
 
         return DateTime.Parse(Encoding.UTF8.GetString(text), CultureInfo.InvariantCulture, DateTimeStyles.AdjustToUniversal | DateTimeStyles.AssumeUniversal);
     }
+
+    /// <summary>Ticks per unit of the last digit of a fraction with 1 to 7 digits.</summary>
+    private static readonly long[] TickScale = [1_000_000, 100_000, 10_000, 1_000, 100, 10, 1];
 
     private static bool Number(ReadOnlySpan<byte> digits, out int value) =>
         Utf8Parser.TryParse(digits, out value, out var used) && used == digits.Length && value >= 0;

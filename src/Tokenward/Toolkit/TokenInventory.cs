@@ -54,7 +54,7 @@ public sealed class TokenInventory(TokenwardSettings settings) : ITokenReports
     {
         var active = filter with { ExpiresFrom = today.AddDays(1), NoExpiry = false };
         await using var connection = await _target.OpenAsync(ct);
-        await using var command = Command(connection, ReportSql.ExpiryDates(Engine, active, top));
+        await using var command = ReportSql.ExpiryDates(Engine, active, top).CreateCommand(connection);
         await using var reader = await command.ExecuteReaderAsync(ct);
         var dates = new List<ExpiryDateCount>();
         while (await reader.ReadAsync(ct))
@@ -67,21 +67,6 @@ public sealed class TokenInventory(TokenwardSettings settings) : ITokenReports
         }
 
         return dates;
-    }
-
-    internal static DbCommand Command(DbConnection connection, SqlStatement statement)
-    {
-        var command = connection.CreateCommand();
-        command.CommandText = statement.Text;
-        foreach (var (name, value) in statement.Parameters)
-        {
-            var parameter = command.CreateParameter();
-            parameter.ParameterName = name;
-            parameter.Value = value;
-            command.Parameters.Add(parameter);
-        }
-
-        return command;
     }
 
     private async IAsyncEnumerable<ReportRow> StreamAsync(SqlStatement statement, [EnumeratorCancellation] CancellationToken ct)
@@ -123,7 +108,7 @@ public sealed class TokenInventory(TokenwardSettings settings) : ITokenReports
             }
             else
             {
-                await using var command = Command(connection, statement);
+                await using var command = statement.CreateCommand(connection);
                 await using var reader = await command.ExecuteReaderAsync(ct);
                 var owners = new ReportOwners();
                 while (await reader.ReadAsync(ct))
