@@ -75,15 +75,12 @@ public static class ReportWriter
     {
         const int FlushAt = 1 << 16;
         var buffer = new ArrayBufferWriter<byte>(FlushAt + 4096);
-        await using var json = new Utf8JsonWriter(buffer);
         buffer.Write("["u8);
         var count = 0;
         await foreach (var row in rows.WithCancellation(ct))
         {
             buffer.Write(count++ == 0 ? "\n"u8 : ",\n"u8);
-            json.Reset(buffer);
-            ReportRowJson.WriteRow(json, row);
-            json.Flush();
+            ReportRowJson.WriteRow(buffer, row);
             if (buffer.WrittenCount >= FlushAt)
             {
                 output.Write(buffer.WrittenSpan);
