@@ -28,9 +28,8 @@ cleanup() {
 }
 trap cleanup EXIT
 
-echo "building (ReadyToRun)..." >&2
-dotnet publish src/Tokenward -c Release -r linux-x64 --self-contained false -p:PublishReadyToRun=true -o "$WORK/app" --nologo -v quiet >/dev/null
-APP="$WORK/app/tokenward"
+echo "building the release build (scripts/publish, ~3 minutes)..." >&2
+APP=$(bash scripts/publish "$WORK/app")
 
 median() { printf '%s\n' "$@" | sort -g | awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)] }'; }
 now() { date +%s.%N; }

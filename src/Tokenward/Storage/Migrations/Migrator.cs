@@ -54,9 +54,11 @@ public static class Migrator
                     $"The database has schema versions this tokenward does not know ({string.Join(", ", unknown)}); it was migrated by a newer release. Run that release or newer.");
             }
 
-            foreach (var migration in migrations.OrderBy(m => m.Version, StringComparer.Ordinal))
+            // Those already applied need no transaction: every CLI command starts here.
+            foreach (var migration in migrations.Where(m => !present.Contains(m.Version)).OrderBy(m => m.Version, StringComparer.Ordinal))
             {
                 await using var tx = await connection.BeginTransactionAsync(ct);
+                // Another process may have applied it since (SQLite has no advisory lock).
                 if ((await AppliedAsync(connection, tx, ct)).Contains(migration.Version))
                 {
                     continue;
