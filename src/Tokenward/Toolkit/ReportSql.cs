@@ -40,6 +40,18 @@ public static class ReportSql
         EXISTS (SELECT 1 FROM token_expiry_backfills b WHERE b.personal_access_token_id = p.id AND b.expires_at = p.expires_at)
         """;
 
+    /// <summary>
+    /// How PostgreSQL should plan a row report: rows stream to a process that formats them as they
+    /// come, so the plan should read the tokens in expiry order from the index. With the default
+    /// costs (a random read at 4 sequential ones, made for spinning disks) and parallel workers,
+    /// PostgreSQL reads every token and sorts the day's hundred thousand instead: no row before
+    /// all are sorted, and the workers take the cores the report is written on (0.64 against
+    /// 0.44 s for the backfill day). 1.1 is the usual cost for SSDs and cached tables. Set with
+    /// SET LOCAL, so only the report's own transaction plans this way; the date counts, an
+    /// aggregate, keep the server's settings and its parallel workers.
+    /// </summary>
+    public const string PostgresStreaming = "SET LOCAL max_parallel_workers_per_gather = 0; SET LOCAL random_page_cost = 1.1";
+
     /// <summary>The selected tokens, soonest expiry first, then by id.</summary>
     public static SqlStatement Rows(DatabaseEngine engine, ReportFilter filter)
     {

@@ -108,7 +108,17 @@ public sealed class TokenInventory(TokenwardSettings settings) : ITokenReports
             }
             else
             {
+                // Planner settings for this report's transaction alone (ReportSql.PostgresStreaming).
+                await using var transaction = await connection.BeginTransactionAsync(ct);
+                await using (var settings = connection.CreateCommand())
+                {
+                    settings.Transaction = transaction;
+                    settings.CommandText = ReportSql.PostgresStreaming;
+                    await settings.ExecuteNonQueryAsync(ct);
+                }
+
                 await using var command = statement.CreateCommand(connection);
+                command.Transaction = transaction;
                 await using var reader = await command.ExecuteReaderAsync(ct);
                 var owners = new ReportOwners();
                 while (await reader.ReadAsync(ct))
