@@ -67,9 +67,13 @@ REPORTS=(
   "(process start, no rows)|expiring --on 1900-01-01||"
 )
 
-raw() { # engine sql
-  # psql with JIT off, as Tokenward's own connections (DatabaseTarget's defaults).
-  if [ "$1" = sqlite ]; then sqlite3 "$WORK/data/tokenward.sqlite3" "$2" >/dev/null; else PGOPTIONS="-c jit=off" psql -q -X -A -t "$PG" -c "$2" >/dev/null; fi
+raw() { # engine sql [rows]
+  # psql with Tokenward's session settings: JIT off (DatabaseTarget's defaults) and, for a row
+  # report, the plan for streaming in expiry order (ReportSql.PostgresStreaming).
+  if [ "$1" = sqlite ]; then sqlite3 "$WORK/data/tokenward.sqlite3" "$2" >/dev/null; return; fi
+  local options="-c jit=off"
+  [ -n "${3:-}" ] && options="$options -c max_parallel_workers_per_gather=0 -c random_page_cost=1.1"
+  PGOPTIONS="$options" psql -q -X -A -t "$PG" -c "$2" >/dev/null
 }
 
 bench_engine() { # engine
@@ -92,7 +96,7 @@ bench_engine() { # engine
       read -r s kb <"$WORK/time"; cli+=("$s"); rss+=("$kb")
       if [ -n "$where" ] || [ "${args%% *}" = expiry-dates ]; then
         local q; if [ -n "$where" ]; then q=$(report_sql "$where"); else q=${DATES_SQL//DATE_TOMORROW/\'$TOMORROW\'}; fi
-        local t0; t0=$(now); raw "$engine" "$q"; sql+=("$(echo "$(now) - $t0" | bc)")
+        local t0; t0=$(now); raw "$engine" "$q" "$where"; sql+=("$(echo "$(now) - $t0" | bc)")
       fi
       if [ -n "$endpoint" ]; then
         local answer; answer=$(curl -s -o /dev/null -w '%{http_code} %{time_total}' -H "PRIVATE-TOKEN: $ROOT" "http://127.0.0.1:$port/api/v4/admin/tokens/$endpoint&per_page=100")
@@ -159,7 +163,7 @@ bootstrap() { # [database args]
 echo "seeding SQLite..." >&2
 bootstrap
 sqlite3 "$WORK/data/tokenward.sqlite3" <"$HERE/seed-sqlite.sql" >/dev/null
-echo "1,000,000 tokens; $(nproc) cores; median of $RUNS runs; CLI = the whole ReadyToRun process; endpoint = first page of 100 (with its count) on a warm server"
+echo "1,000,000 tokens; $(nproc) cores; median of $RUNS runs; CLI = the whole process of the release build (scripts/publish); endpoint = first page of 100 (with its count) on a warm server"
 bench_engine sqlite
 bench_extend sqlite
 
