@@ -1,4 +1,3 @@
-using System.Collections.Concurrent;
 using System.Text.Json.Serialization;
 
 namespace Tokenward.Toolkit;
@@ -11,10 +10,7 @@ namespace Tokenward.Toolkit;
 [JsonConverter(typeof(ReportRowJson))]
 public sealed record ReportRow
 {
-    /// <summary>Parsed scope arrays by their text: a report repeats a few dozen combinations over all its rows.</summary>
-    private static readonly ConcurrentDictionary<string, IReadOnlyList<string>> ParsedScopes = new(StringComparer.Ordinal);
-
-    private const int ParsedScopesLimit = 4096;
+    private static readonly PerText<IReadOnlyList<string>> ParsedScopes = new(Storage.ScopeJson.Parse);
 
     public long Id { get; init; }
 
@@ -53,19 +49,5 @@ public sealed record ReportRow
     /// <summary>Whether the current expiry is the one the expiry backfill set (unknown, so false, remotely).</summary>
     public bool ExpiryBackfilled { get; init; }
 
-    public IReadOnlyList<string> ScopeList()
-    {
-        if (ParsedScopes.TryGetValue(Scopes, out var known))
-        {
-            return known;
-        }
-
-        var parsed = Storage.ScopeJson.Parse(Scopes);
-        if (ParsedScopes.Count < ParsedScopesLimit)
-        {
-            ParsedScopes.TryAdd(Scopes, parsed);
-        }
-
-        return parsed;
-    }
+    public IReadOnlyList<string> ScopeList() => ParsedScopes.Get(Scopes);
 }

@@ -1,4 +1,3 @@
-using System.Collections.Concurrent;
 using System.Globalization;
 using System.Text;
 
@@ -63,24 +62,8 @@ public static class SeedLines
     private static string Type(ReportRow r) => r.ResourceType == Lifecycle.TokenKinds.Project ? "Project" : "Group";
 
     private static string Rest(ReportRow r) =>
-        $"Name: {r.Name}, Scopes: {RubyScopes(r.Scopes)}, Last used: {RubyTime(r.LastUsedAt)}";
+        $"Name: {r.Name}, Scopes: {RubyScopeLists.Get(r.Scopes)}, Last used: {RubyTime(r.LastUsedAt)}";
 
-    /// <summary>Scope lists as Ruby arrays, by their stored text: a report repeats a few dozen over all its rows.</summary>
-    private static readonly ConcurrentDictionary<string, string> RubyScopeLists = new(StringComparer.Ordinal);
-
-    private static string RubyScopes(string scopes)
-    {
-        if (RubyScopeLists.TryGetValue(scopes, out var known))
-        {
-            return known;
-        }
-
-        var made = RubyArray(Storage.ScopeJson.Parse(scopes));
-        if (RubyScopeLists.Count < 4096)
-        {
-            RubyScopeLists.TryAdd(scopes, made);
-        }
-
-        return made;
-    }
+    /// <summary>Scope lists as Ruby arrays, by their stored text.</summary>
+    private static readonly PerText<string> RubyScopeLists = new(scopes => RubyArray(Storage.ScopeJson.Parse(scopes)));
 }
