@@ -10,9 +10,11 @@ public sealed class ReportOwners
     /// <summary>Owners remembered at most; past that the memory starts over.</summary>
     private const int Max = 50_000;
 
-    private readonly Dictionary<(long User, long Resource), Owner> _known = [];
+    /// <summary>By user and resource: a group and a project can have the same id, so the type is part of the key.</summary>
+    private readonly Dictionary<(long User, string? ResourceType, long Resource), Owner> _known = [];
 
-    public bool TryGet(long userId, long? resourceId, out Owner owner) => _known.TryGetValue((userId, resourceId ?? -1), out owner!);
+    public bool TryGet(long userId, string? resourceType, long? resourceId, out Owner owner) =>
+        _known.TryGetValue((userId, resourceType, resourceId ?? -1), out owner!);
 
     public Owner Add(long userId, Owner owner)
     {
@@ -21,7 +23,7 @@ public sealed class ReportOwners
             _known.Clear();
         }
 
-        _known[(userId, owner.ResourceId ?? -1)] = owner;
+        _known[(userId, owner.ResourceType, owner.ResourceId ?? -1)] = owner;
         return owner;
     }
 

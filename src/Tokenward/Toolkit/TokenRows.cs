@@ -64,6 +64,7 @@ public sealed class TokenRows(TokenwardDb db)
             rows = rows.Where(r => bots.Contains(r.UserId));
         }
 
-        return rows.OrderBy(r => r.ExpiresAt).ThenBy(r => r.Id);
+        // A bot's token comes once per membership: those rows by their resource, as ReportSql orders them.
+        return rows.OrderBy(r => r.ExpiresAt).ThenBy(r => r.Id).ThenBy(r => r.ResourceType).ThenBy(r => r.ResourceId);
     }
 }

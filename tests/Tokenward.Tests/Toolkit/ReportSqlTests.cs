@@ -1,5 +1,6 @@
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
+using Tokenward.Lifecycle;
 using Tokenward.Storage;
 using Tokenward.Tests.Infrastructure;
 using Tokenward.Toolkit;
@@ -59,6 +60,12 @@ public class ReportSqlTests
         // A backfilled token whose expiry was removed since: its backfill row stays, and it is not "backfilled" any more.
         await db.PersonalAccessTokens.Where(t => t.Id == data.TeamToken).ExecuteUpdateAsync(s => s.SetProperty(t => t.ExpiresAt, (DateOnly?)null));
 
+        // The team's bot also a member of the project: its token is listed once per membership,
+        // which SQLite's reader joins in memory and PostgreSQL in SQL.
+        var teamBot = await db.PersonalAccessTokens.Where(t => t.Id == data.TeamToken).Select(t => t.UserId).SingleAsync();
+        db.Members.Add(new Member { SourceType = Member.ProjectSource, SourceId = data.Svc, UserId = teamBot, AccessLevel = 30, CreatedAt = DateTime.UtcNow, UpdatedAt = DateTime.UtcNow });
+        await db.SaveChangesAsync();
+
         var inventory = scope.ServiceProvider.GetRequiredService<TokenInventory>();
         var tokens = scope.ServiceProvider.GetRequiredService<TokenRows>();
         var compared = 0;
@@ -83,16 +90,19 @@ public class ReportSqlTests
         }
 
         Assert.True(compared > 100, $"only {compared} rows compared");
+        var both = await inventory.StreamAsync(new ReportFilter { Kinds = [TokenKinds.Group, TokenKinds.Project] }, CancellationToken.None)
+            .Where(r => r.Id == data.TeamToken).Select(r => (r.Kind, r.ResourceId)).ToListAsync();
+        Assert.Equal([("group", data.Team), ("project", data.Svc)], both.Order());
         Assert.Equal(used, (await inventory.FindAsync([data.ReadApiOnD], CancellationToken.None)).Single().LastUsedAt);
-        Assert.False((await inventory.FindAsync([data.TeamToken], CancellationToken.None)).Single().ExpiryBackfilled);
+        Assert.All(await inventory.FindAsync([data.TeamToken], CancellationToken.None), r => Assert.False(r.ExpiryBackfilled));
 
         // By id, whatever their state: revoked and blocked owners' tokens too.
         var ids = await db.PersonalAccessTokens.Select(t => t.Id).ToListAsync();
-        var all = await tokens.Rows().Where(r => ids.Contains(r.Id)).OrderBy(r => r.Id).ToListAsync();
+        var all = await tokens.Rows().Where(r => ids.Contains(r.Id)).OrderBy(r => r.Id).ThenBy(r => r.ResourceType).ThenBy(r => r.ResourceId).ToListAsync();
         Assert.Contains(all, r => r.Id == data.RevokedOnD);
         Assert.Equal(all, await inventory.FindAsync(ids, CancellationToken.None));
         Assert.Empty(await inventory.FindAsync([], CancellationToken.None));
     }
 
-    private static string Describe(List<ReportRow> rows) => string.Join(' ', rows.Select(r => r.Id));
+    private static string Describe(List<ReportRow> rows) => string.Join(' ', rows.Select(r => r.ResourceId is { } resource ? $"{r.Id}@{r.ResourceType}{resource}" : $"{r.Id}"));
 }
