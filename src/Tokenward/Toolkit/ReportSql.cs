@@ -66,40 +66,6 @@ public static class ReportSql
             where.Parameters);
     }
 
-    /// <summary>
-    /// The owners <paramref name="filter"/> keeps (columns: user id, username, email, state, resource
-    /// type, id and path), for joining with <see cref="TokenRows"/> in memory on SQLite
-    /// (<see cref="SqliteReportRows.ReadJoined"/>).
-    /// </summary>
-    public static SqlStatement OwnerRows(DatabaseEngine engine, ReportFilter filter)
-    {
-        var where = new Conditions(engine);
-        where.AddOwner(filter);
-        return new(
-            $"SELECT o.user_id, o.username, o.email, o.state, o.resource_type, o.resource_id, o.resource_path FROM {Owners} WHERE {where}",
-            where.Parameters);
-    }
-
-    /// <summary>
-    /// The tokens <paramref name="filter"/> selects by what is known of them alone (not their kind,
-    /// which needs the owner), soonest expiry first, then by id; the other half of <see cref="OwnerRows"/>.
-    /// Columns: id, impersonation, name, user id, scopes, revoked, expiry, last use, creation, backfilled.
-    /// </summary>
-    public static SqlStatement TokenRows(DatabaseEngine engine, ReportFilter filter)
-    {
-        var where = new Conditions(engine);
-        where.AddToken(filter with { Kinds = TokenKinds.All });
-        return new(
-            $"""
-            SELECT p.id, p.impersonation, p.name, p.user_id, p.scopes, p.revoked, p.expires_at, p.last_used_at, p.created_at,
-                EXISTS (SELECT 1 FROM token_expiry_backfills b WHERE b.personal_access_token_id = p.id AND b.expires_at = p.expires_at)
-            FROM personal_access_tokens p
-            WHERE {where}
-            ORDER BY p.expires_at, p.id
-            """,
-            where.Parameters);
-    }
-
     /// <summary>These tokens whatever their state (revoked, expired, blocked owner), by id.</summary>
     public static SqlStatement Find(DatabaseEngine engine, IReadOnlyCollection<long> ids) =>
         new($"SELECT {Columns}\nFROM personal_access_tokens p JOIN {Owners} ON o.user_id = p.user_id\nWHERE p.id IN ({Conditions.Ids([.. ids])})\nORDER BY p.id, {TieOrder}", []);

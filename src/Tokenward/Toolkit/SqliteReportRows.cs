@@ -15,94 +15,8 @@ namespace Tokenward.Toolkit;
 /// </summary>
 public static class SqliteReportRows
 {
-    /// <summary>The rows of <see cref="ReportSql.Rows"/> or <see cref="ReportSql.Find"/>.</summary>
     /// <exception cref="SqliteException">when SQLite refuses the statement or fails a step.</exception>
     public static IEnumerable<ReportRow> Read(SqliteConnection connection, SqlStatement statement, CancellationToken ct)
-    {
-        var owners = new ReportOwners();
-        var scopes = NewScopes();
-        foreach (var s in Steps(connection, statement, ct))
-        {
-            yield return Row(s, owners, scopes);
-        }
-    }
-
-    /// <summary>
-    /// The rows of a report as <see cref="ReportSql.OwnerRows"/> and <see cref="ReportSql.TokenRows"/>
-    /// joined here, in the tokens' order: the owners (a few thousand) are read first, and each token
-    /// meets its owner, or each of its bot's memberships, in a dictionary. Joined in SQL, every token
-    /// looks its owner up in two indexes, which is half of SQLite's work on a large report.
-    /// </summary>
-    /// <param name="kinds">The kinds to keep: a token's kind needs its owner, so it is decided here.</param>
-    /// <exception cref="SqliteException">when SQLite refuses a statement or fails a step.</exception>
-    public static IEnumerable<ReportRow> ReadJoined(
-        SqliteConnection connection, SqlStatement ownerRows, SqlStatement tokenRows, IReadOnlyList<string> kinds, CancellationToken ct)
-    {
-        var byUser = new Dictionary<long, ReportOwners.Owner[]>();
-        foreach (var s in Steps(connection, ownerRows, ct))
-        {
-            var userId = raw.sqlite3_column_int64(s, 0);
-            var owner = new ReportOwners.Owner(
-                Text(s, 1) ?? string.Empty,
-                Text(s, 2),
-                Known(raw.sqlite3_column_blob(s, 3)),
-                IsNull(s, 4) ? null : Known(raw.sqlite3_column_blob(s, 4)),
-                IsNull(s, 5) ? null : raw.sqlite3_column_int64(s, 5),
-                Text(s, 6));
-            // A bot has one owner row per membership, ordered by resource as ReportSql orders rows.
-            byUser[userId] = byUser.TryGetValue(userId, out var known)
-                ? [.. known.Append(owner).OrderBy(o => o.ResourceType, StringComparer.Ordinal).ThenBy(o => o.ResourceId)]
-                : [owner];
-        }
-
-        var everyKind = kinds.Count >= TokenKinds.All.Count;
-        var scopes = NewScopes();
-        foreach (var s in Steps(connection, tokenRows, ct))
-        {
-            var userId = raw.sqlite3_column_int64(s, 3);
-            if (!byUser.TryGetValue(userId, out var owners))
-            {
-                continue;
-            }
-
-            var impersonation = raw.sqlite3_column_int64(s, 1) != 0;
-            var (id, name, scopeText) = (raw.sqlite3_column_int64(s, 0), Text(s, 2) ?? string.Empty, Shared(raw.sqlite3_column_blob(s, 4), scopes));
-            var revoked = raw.sqlite3_column_int64(s, 5) != 0;
-            var expires = IsNull(s, 6) ? (DateOnly?)null : Date(raw.sqlite3_column_blob(s, 6));
-            var used = IsNull(s, 7) ? (DateTime?)null : Time(raw.sqlite3_column_blob(s, 7));
-            var created = Time(raw.sqlite3_column_blob(s, 8));
-            var backfilled = raw.sqlite3_column_int64(s, 9) != 0;
-            foreach (var owner in owners)
-            {
-                var kind = impersonation ? TokenKinds.Impersonation : owner.ResourceType ?? TokenKinds.Personal;
-                if (everyKind || kinds.Contains(kind))
-                {
-                    yield return new ReportRow
-                    {
-                        Id = id,
-                        Kind = kind,
-                        Name = name,
-                        UserId = userId,
-                        Username = owner.Username,
-                        UserEmail = owner.Email,
-                        UserState = owner.State,
-                        Scopes = scopeText,
-                        Revoked = revoked,
-                        ExpiresAt = expires,
-                        LastUsedAt = used,
-                        CreatedAt = created,
-                        ResourceType = owner.ResourceType,
-                        ResourceId = owner.ResourceId,
-                        ResourcePath = owner.ResourcePath,
-                        ExpiryBackfilled = backfilled,
-                    };
-                }
-            }
-        }
-    }
-
-    /// <summary>Prepares and binds <paramref name="statement"/> and steps through it, row by row.</summary>
-    private static IEnumerable<sqlite3_stmt> Steps(SqliteConnection connection, SqlStatement statement, CancellationToken ct)
     {
         var db = connection.Handle ?? throw new InvalidOperationException("the connection is not open");
         Check(db, raw.sqlite3_prepare_v2(db, statement.Text, out var stmt));
@@ -119,6 +33,8 @@ public static class SqliteReportRows
                 });
             }
 
+            var owners = new ReportOwners();
+            var scopes = new HashSet<string>(StringComparer.Ordinal).GetAlternateLookup<ReadOnlySpan<char>>();
             var rows = 0;
             while (true)
             {
@@ -134,13 +50,10 @@ public static class SqliteReportRows
                     ct.ThrowIfCancellationRequested();
                 }
 
-                yield return stmt;
+                yield return Row(stmt, owners, scopes);
             }
         }
     }
-
-    private static HashSet<string>.AlternateLookup<ReadOnlySpan<char>> NewScopes() =>
-        new HashSet<string>(StringComparer.Ordinal).GetAlternateLookup<ReadOnlySpan<char>>();
 
     /// <summary>Distinct scope lists remembered at most.</summary>
     private const int MaxShared = 4096;

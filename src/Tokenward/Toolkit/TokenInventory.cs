@@ -40,17 +40,11 @@ public sealed class TokenInventory(TokenwardSettings settings) : ITokenReports
         return await new FilterLookup(connection).ResolveAsync(filter, input, ct);
     }
 
-    /// <summary>
-    /// The tokens <paramref name="filter"/> selects, soonest expiry first, then by id. SQLite reads
-    /// the owners and the tokens apart and joins them here (<see cref="SqliteReportRows.ReadJoined"/>);
-    /// PostgreSQL joins them itself, hashing or caching the owners.
-    /// </summary>
-    public IAsyncEnumerable<ReportRow> StreamAsync(ReportFilter filter, CancellationToken ct) => Engine == DatabaseEngine.Sqlite
-        ? StreamAsync((sqlite, stop) => SqliteReportRows.ReadJoined(sqlite, ReportSql.OwnerRows(Engine, filter), ReportSql.TokenRows(Engine, filter), filter.Kinds, stop), ReportSql.Rows(Engine, filter), ct)
-        : StreamAsync(null, ReportSql.Rows(Engine, filter), ct);
+    /// <summary>The tokens <paramref name="filter"/> selects, soonest expiry first, then by id.</summary>
+    public IAsyncEnumerable<ReportRow> StreamAsync(ReportFilter filter, CancellationToken ct) => StreamAsync(ReportSql.Rows(Engine, filter), ct);
 
     public async Task<List<ReportRow>> FindAsync(IReadOnlyCollection<long> ids, CancellationToken ct) =>
-        ids.Count == 0 ? [] : await StreamAsync(null, ReportSql.Find(Engine, ids), ct).ToListAsync(ct);
+        ids.Count == 0 ? [] : await StreamAsync(ReportSql.Find(Engine, ids), ct).ToListAsync(ct);
 
     /// <summary>
     /// The dates on which most of the selected tokens expire, most first (ties: soonest first):
@@ -75,13 +69,11 @@ public sealed class TokenInventory(TokenwardSettings settings) : ITokenReports
         return dates;
     }
 
-    /// <param name="sqlite">How to read the rows on SQLite, when not by <paramref name="statement"/> alone.</param>
-    private async IAsyncEnumerable<ReportRow> StreamAsync(
-        Func<SqliteConnection, CancellationToken, IEnumerable<ReportRow>>? sqlite, SqlStatement statement, [EnumeratorCancellation] CancellationToken ct)
+    private async IAsyncEnumerable<ReportRow> StreamAsync(SqlStatement statement, [EnumeratorCancellation] CancellationToken ct)
     {
         var channel = Channel.CreateBounded<ReportRow[]>(new BoundedChannelOptions(BatchesAhead) { SingleReader = true, SingleWriter = true });
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(ct);
-        var reading = Task.Run(() => ReadAsync(sqlite, statement, channel.Writer, stop.Token), CancellationToken.None);
+        var reading = Task.Run(() => ReadAsync(statement, channel.Writer, stop.Token), CancellationToken.None);
         try
         {
             await foreach (var batch in channel.Reader.ReadAllAsync(ct))
@@ -101,16 +93,15 @@ public sealed class TokenInventory(TokenwardSettings settings) : ITokenReports
     }
 
     /// <summary>Never throws: whatever goes wrong completes the channel with it, and the writer's side rethrows it.</summary>
-    private async Task ReadAsync(
-        Func<SqliteConnection, CancellationToken, IEnumerable<ReportRow>>? sqlite, SqlStatement statement, ChannelWriter<ReportRow[]> channel, CancellationToken ct)
+    private async Task ReadAsync(SqlStatement statement, ChannelWriter<ReportRow[]> channel, CancellationToken ct)
     {
         try
         {
             await using var connection = await _target.OpenAsync(ct);
             var batch = new List<ReportRow>(BatchSize);
-            if (connection is SqliteConnection sqliteConnection)
+            if (connection is SqliteConnection sqlite)
             {
-                foreach (var row in sqlite?.Invoke(sqliteConnection, ct) ?? SqliteReportRows.Read(sqliteConnection, statement, ct))
+                foreach (var row in SqliteReportRows.Read(sqlite, statement, ct))
                 {
                     await AddAsync(row);
                 }

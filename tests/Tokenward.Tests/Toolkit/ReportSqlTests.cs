@@ -60,8 +60,9 @@ public class ReportSqlTests
         // A backfilled token whose expiry was removed since: its backfill row stays, and it is not "backfilled" any more.
         await db.PersonalAccessTokens.Where(t => t.Id == data.TeamToken).ExecuteUpdateAsync(s => s.SetProperty(t => t.ExpiresAt, (DateOnly?)null));
 
-        // The team's bot also a member of the project: its token is listed once per membership,
-        // which SQLite's reader joins in memory and PostgreSQL in SQL.
+        // The team's bot also a member of the project, whose id is the team's: its token is listed
+        // once per membership, each with its own resource.
+        Assert.Equal(data.Team, data.Svc); // a group's id that is a project's too: the owner cache once mixed them up
         var teamBot = await db.PersonalAccessTokens.Where(t => t.Id == data.TeamToken).Select(t => t.UserId).SingleAsync();
         db.Members.Add(new Member { SourceType = Member.ProjectSource, SourceId = data.Svc, UserId = teamBot, AccessLevel = 30, CreatedAt = DateTime.UtcNow, UpdatedAt = DateTime.UtcNow });
         await db.SaveChangesAsync();
