@@ -64,7 +64,7 @@ public sealed class TokenRows(TokenwardDb db)
             rows = rows.Where(r => bots.Contains(r.UserId));
         }
 
-        // A bot's token comes once per membership: those rows by their resource, as ReportSql orders them.
+        // A bot's token comes once per membership: those rows by their resource, so pages are stable.
         return rows.OrderBy(r => r.ExpiresAt).ThenBy(r => r.Id).ThenBy(r => r.ResourceType).ThenBy(r => r.ResourceId);
     }
 }
