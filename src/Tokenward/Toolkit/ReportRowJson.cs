@@ -64,15 +64,7 @@ public sealed class ReportRowJson : JsonConverter<ReportRow>
 
         w.Raw("],\"expires_at\":"u8);
         Span<char> text = stackalloc char[GitLabJson.TimeLength];
-        if (r.ExpiresAt is { } expires)
-        {
-            GitLabJson.FormatDate(expires, text);
-            w.Ascii(text[..10]);
-        }
-        else
-        {
-            w.Raw("null"u8);
-        }
+        w.Date(r.ExpiresAt, text);
 
         w.Raw(",\"last_used_at\":"u8);
         w.Time(r.LastUsedAt, text);
@@ -89,14 +81,7 @@ public sealed class ReportRowJson : JsonConverter<ReportRow>
         w.Raw(",\"resource_type\":"u8);
         w.String(r.ResourceType);
         w.Raw(",\"resource_id\":"u8);
-        if (r.ResourceId is { } resource)
-        {
-            w.Number(resource);
-        }
-        else
-        {
-            w.Raw("null"u8);
-        }
+        w.Number(r.ResourceId);
 
         w.Raw(",\"resource_path\":"u8);
         w.String(r.ResourcePath);
@@ -119,9 +104,15 @@ public sealed class ReportRowJson : JsonConverter<ReportRow>
             Length += bytes.Length;
         }
 
-        public void Number(long value)
+        public void Number(long? value)
         {
-            Utf8Formatter.TryFormat(value, _span[Length..], out var written);
+            if (value is not { } number)
+            {
+                Raw("null"u8);
+                return;
+            }
+
+            Utf8Formatter.TryFormat(number, _span[Length..], out var written);
             Length += written;
         }
 
@@ -137,6 +128,19 @@ public sealed class ReportRowJson : JsonConverter<ReportRow>
             }
 
             _span[Length++] = (byte)'"';
+        }
+
+        public void Date(DateOnly? date, scoped Span<char> text)
+        {
+            if (date is { } d)
+            {
+                GitLabJson.FormatDate(d, text);
+                Ascii(text[..10]);
+            }
+            else
+            {
+                Raw("null"u8);
+            }
         }
 
         public void Time(DateTime? utc, scoped Span<char> text)

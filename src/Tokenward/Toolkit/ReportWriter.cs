@@ -174,7 +174,15 @@ public static class ReportWriter
         }
 
         return string.Create(CultureInfo.InvariantCulture,
-            $"{r.Id,-8} {r.Kind,-13} {Fit(r.Name, NameWidth),-NameWidth} {Fit(owner, OwnerWidth),-OwnerWidth} {(r.ExpiresAt is { } expires ? GitLabJson.FormatDate(expires) : "never"),-10} {r.LastUsedAt?.ToString("yyyy-MM-dd HH:mm", CultureInfo.InvariantCulture) ?? "never",-16} {string.Join(',', r.ScopeList())}");
+            $"{r.Id,-8} {r.Kind,-13} {Fit(r.Name, NameWidth),-NameWidth} {Fit(owner, OwnerWidth),-OwnerWidth} {(r.ExpiresAt is { } expires ? GitLabJson.FormatDate(expires) : "never"),-10} {(r.LastUsedAt is { } used ? Minutes(used) : "never"),-16} {string.Join(',', r.ScopeList())}");
+    }
+
+    /// <summary><c>yyyy-MM-dd HH:mm</c> from the GitLab time's digits: no format string parsed per row.</summary>
+    private static string Minutes(DateTime utc)
+    {
+        Span<char> iso = stackalloc char[GitLabJson.TimeLength];
+        GitLabJson.FormatTime(DateTime.SpecifyKind(utc, DateTimeKind.Utc), iso);
+        return string.Concat(iso[..10], " ", iso[11..16]);
     }
 
     private static string Fit(string text, int width) => text.Length <= width ? text : string.Concat(text.AsSpan(0, width - 1), "…");
