@@ -52,7 +52,12 @@ public sealed class ApiParams
         }
         else if (request.ContentType?.Contains("json", StringComparison.OrdinalIgnoreCase) == true && request.ContentLength != 0)
         {
-            await ReadJsonAsync(context, values);
+            // python-gitlab says application/json on every GET and DELETE without sending a body;
+            // an empty or blank body is no body, whatever the method.
+            if (await ReadBodyAsync(context) is { } body)
+            {
+                ReadJson(body, values);
+            }
         }
 
         var result = new ApiParams(values);
@@ -139,17 +144,37 @@ public sealed class ApiParams
         list.Add(value);
     }
 
-    private static async Task ReadJsonAsync(HttpContext context, Dictionary<string, List<string>> values)
+    /// <summary>The whole body, or null when it is empty or only whitespace.</summary>
+    private static async Task<byte[]?> ReadBodyAsync(HttpContext context)
     {
         if (context.Request.ContentLength > MaxBodyBytes)
         {
             throw ApiException.BadRequest("request body is too large");
         }
 
+        using var buffer = new MemoryStream();
+        var chunk = new byte[16 * 1024];
+        int read;
+        while ((read = await context.Request.Body.ReadAsync(chunk, context.RequestAborted)) > 0)
+        {
+            if (buffer.Length + read > MaxBodyBytes)
+            {
+                throw ApiException.BadRequest("request body is too large");
+            }
+
+            buffer.Write(chunk, 0, read);
+        }
+
+        var bytes = buffer.ToArray();
+        return bytes.AsSpan().IndexOfAnyExcept(" \t\r\n"u8) < 0 ? null : bytes;
+    }
+
+    private static void ReadJson(byte[] body, Dictionary<string, List<string>> values)
+    {
         JsonDocument doc;
         try
         {
-            doc = await JsonDocument.ParseAsync(context.Request.Body, default, context.RequestAborted);
+            doc = JsonDocument.Parse(body);
         }
         catch (JsonException)
         {

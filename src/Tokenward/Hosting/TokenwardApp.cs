@@ -82,6 +82,7 @@ public static class TokenwardApp
         }
         app.UseWhen(c => c.Request.Path.StartsWithSegments("/api"), api =>
         {
+            api.UseMiddleware<PlainJsonContentType>();
             api.UseMiddleware<ApiLogMiddleware>();
             api.UseMiddleware<ApiExceptionMiddleware>();
             // Routing already ran (WebApplication adds it first), so the endpoint and its ApiAccess are known here.
