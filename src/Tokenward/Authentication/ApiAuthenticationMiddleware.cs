@@ -82,10 +82,14 @@ public sealed class ApiAuthenticationMiddleware(RequestDelegate next, TokenwardS
             RecordFailure(log, token, reason, access.AcceptedScopes, presented);
             if (reason == AuthFailReason.TokenRevoked && endpoint.Metadata.GetMetadata<RotationEndpoint>() is not null)
             {
-                // A revoked token presented to rotate: the family may be compromised.
+                // A revoked token presented to rotate: a client's retry just after its rotation,
+                // or else a leak, and then the whole family goes.
                 actor.Current = new Actor(token.UserId, token.User!.Username, token.Id, ip?.ToString());
-                var family = context.RequestServices.GetRequiredService<PersonalAccessTokenService>();
-                await family.RevokeFamilyAsync(token, ct);
+                var service = context.RequestServices.GetRequiredService<PersonalAccessTokenService>();
+                if (await service.ReusedForRotationAsync(token, ct))
+                {
+                    throw ApiException.BadRequest(new TokenAlreadyRevokedException().Message);
+                }
             }
 
             var refusal = reason switch

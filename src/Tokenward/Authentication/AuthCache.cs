@@ -19,6 +19,10 @@ public sealed class AuthCache(TimeProvider clock, TokenwardSettings settings)
     private readonly ConcurrentDictionary<string, Entry> _byDigest = new(StringComparer.Ordinal);
     private readonly long _ttlTicks = (long)(settings.AuthCacheSeconds * clock.TimestampFrequency);
 
+    // Bumped by every forget. A lookup that read the database before a revocation committed must
+    // not put its stale copy back after the revocation has forgotten the token.
+    private long _generation;
+
     public bool Enabled => _ttlTicks > 0;
 
     public PersonalAccessToken? Get(string digest)
@@ -37,9 +41,13 @@ public sealed class AuthCache(TimeProvider clock, TokenwardSettings settings)
         return null;
     }
 
-    public void Add(string digest, PersonalAccessToken token)
+    /// <summary>Take before reading the database; pass to <see cref="Add"/>.</summary>
+    public long Generation => Interlocked.Read(ref _generation);
+
+    /// <summary>Remembers a token read from the database, unless something was forgotten since <paramref name="generation"/>.</summary>
+    public void Add(string digest, PersonalAccessToken token, long generation)
     {
-        if (!Enabled)
+        if (!Enabled || generation != Generation)
         {
             return;
         }
@@ -53,7 +61,11 @@ public sealed class AuthCache(TimeProvider clock, TokenwardSettings settings)
     }
 
     /// <summary>Forgets everything, after a bulk change.</summary>
-    public void Clear() => _byDigest.Clear();
+    public void Clear()
+    {
+        Interlocked.Increment(ref _generation);
+        _byDigest.Clear();
+    }
 
     public void ForgetToken(long tokenId) => ForgetWhere(t => t.Id == tokenId);
 
@@ -61,6 +73,7 @@ public sealed class AuthCache(TimeProvider clock, TokenwardSettings settings)
 
     private void ForgetWhere(Func<PersonalAccessToken, bool> match)
     {
+        Interlocked.Increment(ref _generation);
         foreach (var (digest, entry) in _byDigest)
         {
             if (match(entry.Token))

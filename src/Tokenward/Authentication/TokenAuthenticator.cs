@@ -46,13 +46,14 @@ public sealed class TokenAuthenticator(TokenFormat format, TokenDigester digeste
             return cached;
         }
 
+        var generation = cache.Generation;
         var token = await _findByDigest(db, digest, ct);
         if (token is null || !TokenDigester.DigestsEqual(token.TokenDigest, digest))
         {
             return null;
         }
 
-        cache.Add(digest, token);
+        cache.Add(digest, token, generation);
         return token;
     }
 

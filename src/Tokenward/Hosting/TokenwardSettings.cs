@@ -42,6 +42,14 @@ public sealed record TokenwardSettings
     public double AuthCacheSeconds { get; init; } = 5;
 
     /// <summary>
+    /// How long after a rotation its old token, presented to rotate again, is taken for a client's
+    /// retry (a 400, the family kept) rather than a leak (the family revoked).
+    /// </summary>
+    public double RotationGraceSeconds { get; init; } = DefaultRotationGraceSeconds;
+
+    public const double DefaultRotationGraceSeconds = 5;
+
+    /// <summary>
     /// Resolves settings: an explicit option wins over its <c>TOKENWARD_*</c> variable, which wins
     /// over the default.
     /// </summary>
@@ -92,7 +100,8 @@ public sealed record TokenwardSettings
             Notifications = ParseNotifications(Env),
             TrustedProxies = ParseNetworks(Env("TOKENWARD_TRUSTED_PROXIES") ?? string.Empty, "TOKENWARD_TRUSTED_PROXIES"),
             AdminMode = ParseBool(Env("TOKENWARD_ADMIN_MODE"), false, "TOKENWARD_ADMIN_MODE"),
-            AuthCacheSeconds = ParseSeconds(Env("TOKENWARD_AUTH_CACHE_SECONDS")),
+            AuthCacheSeconds = ParseSeconds(Env("TOKENWARD_AUTH_CACHE_SECONDS"), 5, "TOKENWARD_AUTH_CACHE_SECONDS"),
+            RotationGraceSeconds = ParseSeconds(Env("TOKENWARD_ROTATION_GRACE_SECONDS"), DefaultRotationGraceSeconds, "TOKENWARD_ROTATION_GRACE_SECONDS"),
         };
     }
 
@@ -167,16 +176,16 @@ public sealed record TokenwardSettings
         }
     }
 
-    private static double ParseSeconds(string? value)
+    private static double ParseSeconds(string? value, double fallback, string name)
     {
         if (value is null)
         {
-            return 5;
+            return fallback;
         }
 
         return double.TryParse(value, System.Globalization.NumberStyles.Float, System.Globalization.CultureInfo.InvariantCulture, out var s) && s is >= 0 and <= 300
             ? s
-            : throw new SettingsException("TOKENWARD_AUTH_CACHE_SECONDS must be a number of seconds from 0 to 300.");
+            : throw new SettingsException($"{name} must be a number of seconds from 0 to 300.");
     }
 
     private static int ParseDays(string? value)

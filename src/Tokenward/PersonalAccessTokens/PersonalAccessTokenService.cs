@@ -17,6 +17,7 @@ public sealed partial class PersonalAccessTokenService(
     ActorContext actor,
     TimeProvider clock,
     Settings.ApplicationSettings settings,
+    Hosting.TokenwardSettings instance,
     ILogger<PersonalAccessTokenService> logger)
 {
     /// <summary>GitLab gives a rotated token one week when no expiry is asked for.</summary>
@@ -153,6 +154,33 @@ public sealed partial class PersonalAccessTokenService(
     }
 
     /// <summary>
+    /// A revoked token presented to a rotate endpoint. Within the grace window after its own
+    /// rotation (<see cref="Hosting.TokenwardSettings.RotationGraceSeconds"/>) it is taken for a
+    /// client retrying a rotation whose answer it lost or a concurrent request that lost the race:
+    /// the family is kept and the caller answers <c>400 Token already revoked</c>. Later, or for a
+    /// token revoked without being rotated, it is taken for a leak and the family is revoked.
+    /// Either way an audit event says which.
+    /// </summary>
+    /// <returns>Whether it was taken for a retry.</returns>
+    public async Task<bool> ReusedForRotationAsync(PersonalAccessToken reused, CancellationToken ct)
+    {
+        var rotatedAt = await db.PersonalAccessTokens.Where(t => t.PreviousPersonalAccessTokenId == reused.Id)
+            .OrderBy(t => t.CreatedAt).Select(t => new { t.Id, t.CreatedAt }).FirstOrDefaultAsync(ct);
+        var since = rotatedAt is null ? (TimeSpan?)null : clock.GetUtcNow().UtcDateTime - rotatedAt.CreatedAt;
+        if (rotatedAt is not null && since <= TimeSpan.FromSeconds(instance.RotationGraceSeconds))
+        {
+            var subject = AuditSubject.ForUser(reused.UserId, reused.Impersonation);
+            await audit.RecordAsync(actor.Current, subject.EntityType, subject.EntityId, "token_rotation_retried", "PersonalAccessToken", reused.Id,
+                new { reused_token_id = reused.Id, successor_token_id = rotatedAt.Id, seconds_since_rotation = Math.Round(since.Value.TotalSeconds, 3), grace_seconds = instance.RotationGraceSeconds }, ct);
+            LogRetryInGrace(logger, reused.Id, since.Value.TotalSeconds, rotatedAt.Id);
+            return true;
+        }
+
+        await RevokeFamilyAsync(reused, ct);
+        return false;
+    }
+
+    /// <summary>
     /// Reuse of a rotated token: revokes every active token of its family (its predecessors and
     /// every successor), as GitLab does when a revoked token is used to rotate.
     /// </summary>
@@ -199,6 +227,9 @@ public sealed partial class PersonalAccessTokenService(
 
         return revoked;
     }
+
+    [LoggerMessage(EventId = 5001, Level = LogLevel.Information, Message = "Rotated token {TokenId} was presented to rotate again {Seconds:0.###} s after its rotation, within the grace window: taken for a retry, its successor {SuccessorId} kept")]
+    private static partial void LogRetryInGrace(ILogger logger, long tokenId, double seconds, long successorId);
 
     private static DateOnly Min(DateOnly a, DateOnly b) => a < b ? a : b;
 

@@ -93,7 +93,8 @@ public class RotationTests
         await Expect.StatusAsync(await server.GetAsync("/api/v4/user", first), 401);
         await Expect.StatusAsync(await server.GetAsync("/api/v4/user", third), 200);
 
-        // Rotating with it again means it leaked: every token of the family goes.
+        // Rotating with it again, past the grace window for retries, means it leaked: every token of the family goes.
+        server.Clock.Advance(TimeSpan.FromSeconds(server.Settings.RotationGraceSeconds + 1));
         await Expect.StatusAsync(await server.PostJsonAsync("/api/v4/personal_access_tokens/self/rotate", new { }, first), 401);
         await Expect.StatusAsync(await server.GetAsync("/api/v4/user", third), 401);
         var events = await TestServer.Json(await server.GetAsync($"/api/v4/audit_events?entity_type=User&entity_id={alice}"));
@@ -121,6 +122,95 @@ public class RotationTests
         Assert.Equal(7, answers.Count(s => s == HttpStatusCode.BadRequest));
         var active = await TestServer.Json(await server.GetAsync($"/api/v4/personal_access_tokens?user_id={alice}&state=active"));
         Assert.Single(active.AsArray());
+    }
+
+    [Theory]
+    [MemberData(nameof(Engines.Both), MemberType = typeof(Engines))]
+    public async Task Parallel_self_rotations_with_one_token_leave_the_winners_successor_valid(DatabaseEngine engine)
+    {
+        await using var server = await TestServer.StartAsync(engine);
+        var alice = await server.CreateUserAsync("alice");
+        var (_, token) = await server.CreateTokenAsync(alice, ["api"]);
+        var answers = new ConcurrentBag<(HttpStatusCode Status, string Body)>();
+        await Parallel.ForEachAsync(Enumerable.Range(0, 6), new ParallelOptions { MaxDegreeOfParallelism = 6 }, async (_, ct) =>
+        {
+            using var response = await server.Client.SendAsync(TestServer.Request(HttpMethod.Post, "/api/v4/personal_access_tokens/self/rotate", token), ct);
+            answers.Add((response.StatusCode, await response.Content.ReadAsStringAsync(ct)));
+        });
+
+        var winner = Assert.Single(answers, a => a.Status == HttpStatusCode.OK);
+        Assert.All(answers.Where(a => a.Status != HttpStatusCode.OK), a =>
+        {
+            Assert.Equal(HttpStatusCode.BadRequest, a.Status);
+            Assert.Equal("""{"message":"400 Bad request - Token already revoked"}""", a.Body);
+        });
+        var successor = (string)System.Text.Json.Nodes.JsonNode.Parse(winner.Body)!["token"]!;
+        await Expect.StatusAsync(await server.GetAsync("/api/v4/user", successor), 200);
+        var active = await TestServer.Json(await server.GetAsync($"/api/v4/personal_access_tokens?user_id={alice}&state=active"));
+        Assert.Single(active.AsArray());
+        var events = await TestServer.Json(await server.GetAsync($"/api/v4/audit_events?entity_type=User&entity_id={alice}"));
+        Assert.DoesNotContain(events.AsArray(), e => (string?)e!["event_name"] == "token_family_revoked");
+    }
+
+    [Theory]
+    [MemberData(nameof(Engines.Both), MemberType = typeof(Engines))]
+    public async Task A_retried_rotation_within_the_grace_window_keeps_the_family(DatabaseEngine engine)
+    {
+        await using var server = await TestServer.StartAsync(engine);
+        var alice = await server.CreateUserAsync("alice");
+        var (oldId, old) = await server.CreateTokenAsync(alice, ["api"]);
+        var rotated = await TestServer.Json(await server.PostJsonAsync("/api/v4/personal_access_tokens/self/rotate", new { }, old));
+        var successor = (string)rotated["token"]!;
+
+        // The client lost the answer and retries with the old token, just inside the window.
+        server.Clock.Advance(TimeSpan.FromSeconds(server.Settings.RotationGraceSeconds));
+        await Expect.BodyAsync(await server.PostJsonAsync("/api/v4/personal_access_tokens/self/rotate", new { }, old), 400,
+            """{"message":"400 Bad request - Token already revoked"}""");
+        await Expect.BodyAsync(await server.PostJsonAsync($"/api/v4/personal_access_tokens/{oldId}/rotate", new { }, old), 400,
+            """{"message":"400 Bad request - Token already revoked"}""");
+        await Expect.StatusAsync(await server.GetAsync("/api/v4/user", successor), 200);
+
+        var line = await server.LogLineAsync(l => (int?)l["status"] == 400 && (string?)l["path"] == "/api/v4/personal_access_tokens/self/rotate");
+        Assert.Equal("token_revoked", (string?)line["meta.auth_fail_reason"]);
+        Assert.Equal($"PersonalAccessToken/{oldId}", (string?)line["meta.auth_fail_token_id"]);
+        var events = (await TestServer.Json(await server.GetAsync($"/api/v4/audit_events?entity_type=User&entity_id={alice}"))).AsArray();
+        var retries = events.Where(e => (string?)e!["event_name"] == "token_rotation_retried").ToList();
+        Assert.Equal(2, retries.Count);
+        Assert.All(retries, r =>
+        {
+            Assert.Equal(oldId, (long)r!["details"]!["reused_token_id"]!);
+            Assert.Equal((long)rotated["id"]!, (long)r!["details"]!["successor_token_id"]!);
+        });
+        Assert.DoesNotContain(events, e => (string?)e!["event_name"] == "token_family_revoked");
+    }
+
+    [Theory]
+    [MemberData(nameof(Engines.Both), MemberType = typeof(Engines))]
+    public async Task A_rotated_token_reused_after_the_grace_window_revokes_the_family(DatabaseEngine engine)
+    {
+        await using var server = await TestServer.StartAsync(engine, s => s with { RotationGraceSeconds = 3 });
+        var alice = await server.CreateUserAsync("alice");
+        var (oldId, old) = await server.CreateTokenAsync(alice, ["api"]);
+        var successor = (string)(await TestServer.Json(await server.PostJsonAsync("/api/v4/personal_access_tokens/self/rotate", new { }, old)))["token"]!;
+
+        server.Clock.Advance(TimeSpan.FromSeconds(3.01));
+        await Expect.StatusAsync(await server.PostJsonAsync("/api/v4/personal_access_tokens/self/rotate", new { }, old), 401);
+        await Expect.StatusAsync(await server.GetAsync("/api/v4/user", successor), 401);
+        var events = (await TestServer.Json(await server.GetAsync($"/api/v4/audit_events?entity_type=User&entity_id={alice}"))).AsArray();
+        var family = Assert.Single(events, e => (string?)e!["event_name"] == "token_family_revoked")!;
+        Assert.Equal(oldId, (long)family["details"]!["reused_token_id"]!);
+        Assert.DoesNotContain(events, e => (string?)e!["event_name"] == "token_rotation_retried");
+    }
+
+    [Fact]
+    public void The_grace_window_is_a_setting()
+    {
+        static Tokenward.Hosting.TokenwardSettings With(string? value) =>
+            Tokenward.Hosting.TokenwardSettings.Resolve(Path.GetTempPath(), null, null, name => name == "TOKENWARD_ROTATION_GRACE_SECONDS" ? value : null);
+        Assert.Equal(2.5, With("2.5").RotationGraceSeconds);
+        Assert.Equal(5, With(null).RotationGraceSeconds);
+        var e = Assert.Throws<Tokenward.Hosting.SettingsException>(() => With("soon"));
+        Assert.Equal("TOKENWARD_ROTATION_GRACE_SECONDS must be a number of seconds from 0 to 300.", e.Message);
     }
 
     [Fact]
