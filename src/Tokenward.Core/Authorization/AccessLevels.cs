@@ -14,4 +14,17 @@ public static class AccessLevels
     public static readonly IReadOnlyList<int> All = [Guest, Planner, Reporter, Developer, Maintainer, Owner];
 
     public static bool IsValid(int level) => All.Contains(level);
+
+    /// <summary>
+    /// Whether someone at <paramref name="holder"/> holds every permission of <paramref name="assigned"/>,
+    /// GitLab's <c>Authz::Role.access_level_encompasses?</c>: Planner is a side branch above Guest,
+    /// so only an Owner or a Planner may hand out Planner.
+    /// </summary>
+    public static bool Encompasses(int holder, int assigned) =>
+        IsValid(holder) && IsValid(assigned) && holder switch
+        {
+            Owner => true,
+            Planner => assigned is Planner or Guest,
+            _ => assigned != Planner && assigned <= holder,
+        };
 }

@@ -66,6 +66,16 @@ public sealed class ApiException(int status, object body, string logMessage) : E
     public static ApiException MethodNotAllowed() =>
         new(StatusCodes.Status405MethodNotAllowed, new Dictionary<string, object> { ["error"] = "405 Not Allowed" }, "405 Not Allowed");
 
+    /// <summary>GitLab's bare <c>not_found!</c>: <c>404 Not Found</c> (ActiveRecord's is <c>404 Not found</c>).</summary>
+    public static ApiException NotFoundUnnamed() => WithMessage(StatusCodes.Status404NotFound, "404 Not Found");
+
+    /// <summary>No route matched: GitLab's catch-all route answers <c>{"error":"404 Not Found"}</c>.</summary>
+    public static ApiException RouteNotFound() =>
+        new(StatusCodes.Status404NotFound, new Dictionary<string, object> { ["error"] = "404 Not Found" }, "404 Not Found");
+
+    /// <summary>412 <c>{"message":"412 Precondition Failed"}</c>: <c>If-Unmodified-Since</c> is older than the resource.</summary>
+    public static ApiException PreconditionFailed() => WithMessage(StatusCodes.Status412PreconditionFailed, "412 Precondition Failed");
+
     public static ApiException Conflict(string message) => WithMessage(StatusCodes.Status409Conflict, message);
 
     private static ApiException WithMessage(int status, string message) =>

@@ -20,7 +20,7 @@ public sealed partial class ApiExceptionMiddleware(RequestDelegate next, IOption
             if (context.GetEndpoint() is null && context.Response.StatusCode == StatusCodes.Status404NotFound && !context.Response.HasStarted)
             {
                 // No route matched: GitLab's JSON 404 rather than an empty body.
-                await WriteAsync(context, ApiException.NotFound());
+                await WriteAsync(context, ApiException.RouteNotFound());
             }
         }
         catch (ApiException e) when (!context.Response.HasStarted)

@@ -99,6 +99,7 @@ public sealed class ApiParams
         _ => throw ApiException.InvalidParameter($"{name} is invalid"),
     };
 
+    /// <summary>A date (<c>YYYY-MM-DD</c>), or the date of a date-time as written.</summary>
     public DateOnly? Date(string name)
     {
         if (String(name) is not { Length: > 0 } s)
@@ -106,8 +107,15 @@ public sealed class ApiParams
             return null;
         }
 
-        return DateOnly.TryParseExact(s, "yyyy-MM-dd", CultureInfo.InvariantCulture, DateTimeStyles.None, out var d)
-            ? d
+        if (DateOnly.TryParseExact(s, "yyyy-MM-dd", CultureInfo.InvariantCulture, DateTimeStyles.None, out var d))
+        {
+            return d;
+        }
+
+        // Grape coerces a date-time to its date as written, whatever its offset.
+        return s.Length > 10 && s[10] is 'T' or 't' or ' '
+            && DateTimeOffset.TryParse(s, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal, out var t)
+            ? DateOnly.FromDateTime(t.DateTime)
             : throw ApiException.InvalidParameter($"{name} is invalid");
     }
 

@@ -53,6 +53,7 @@ public static class ImpersonationTokensEndpoints
     private static async Task<IResult> Revoke(string user_id, string impersonation_token_id, HttpContext context, TokenwardDb db, PersonalAccessTokenService service)
     {
         var token = await FindAsync(user_id, impersonation_token_id, db, context.RequestAborted);
+        Preconditions.CheckUnmodifiedSince(context.Request, token.UpdatedAt);
         await service.RevokeAsync(token.Id, context.RequestAborted);
         return TypedResults.NoContent();
     }

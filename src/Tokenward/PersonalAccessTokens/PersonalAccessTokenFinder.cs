@@ -36,7 +36,7 @@ public static class PersonalAccessTokenFinder
 
         if (f.CreatedBefore is { } cb)
         {
-            tokens = tokens.Where(t => t.CreatedAt < cb);
+            tokens = tokens.Where(t => t.CreatedAt <= cb);
         }
 
         if (f.CreatedAfter is { } ca)
@@ -46,7 +46,7 @@ public static class PersonalAccessTokenFinder
 
         if (f.LastUsedBefore is { } lb)
         {
-            tokens = tokens.Where(t => t.LastUsedAt < lb);
+            tokens = tokens.Where(t => t.LastUsedAt <= lb);
         }
 
         if (f.LastUsedAfter is { } la)

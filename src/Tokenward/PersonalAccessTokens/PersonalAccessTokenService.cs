@@ -51,7 +51,14 @@ public sealed partial class PersonalAccessTokenService(
             throw new TokenValidationException("scopes", $"contains an unknown scope '{unknown}'; known scopes are {string.Join(", ", Scopes.All)}");
         }
 
-        var expiresAt = ExpiryFor(request.ExpiresAt, Narrowed(await settings.PolicyAsync(ct), request.MaxLifetimeDays));
+        var policy = Narrowed(await settings.PolicyAsync(ct), request.MaxLifetimeDays);
+        if (request.Impersonation && request.ExpiresAt is null && request.PreviousId is null && policy.RequirePersonalAccessTokenExpiry)
+        {
+            // GitLab gives impersonation tokens no default date.
+            throw new TokenValidationException("expires_at", "can't be blank");
+        }
+
+        var expiresAt = ExpiryFor(request.ExpiresAt, policy, request.NotAfter, rotation: false);
         string plaintext;
         if (request.ExplicitValue is { } value)
         {
@@ -125,11 +132,10 @@ public sealed partial class PersonalAccessTokenService(
     /// <exception cref="TokenAlreadyRevokedException">when the token is already revoked (or another rotation won).</exception>
     /// <exception cref="TokenValidationException">when the new expiry breaks the policy.</exception>
     public async Task<(PersonalAccessToken Token, string Plaintext)> RotateAsync(
-        long tokenId, DateOnly? expiresAt, CancellationToken ct, AuditSubject? subject = null, int? maxLifetimeDays = null)
+        long tokenId, DateOnly? expiresAt, CancellationToken ct, AuditSubject? subject = null, int? maxLifetimeDays = null, DateOnly? notAfter = null)
     {
-        var today = TokenExpiry.Today(clock);
         var policy = Narrowed(await settings.PolicyAsync(ct), maxLifetimeDays);
-        var newExpiry = ExpiryFor(expiresAt ?? Min(today.AddDays(DefaultRotationDays), today.AddDays(policy.MaxPersonalAccessTokenLifetime)), policy);
+        var newExpiry = ExpiryFor(expiresAt, policy, notAfter, rotation: true);
         var created = await audit.InTransactionAsync(async () =>
         {
             var now = TokenAuthenticator.TruncateToMilliseconds(clock.GetUtcNow().UtcDateTime);
@@ -144,7 +150,7 @@ public sealed partial class PersonalAccessTokenService(
             var old = await db.PersonalAccessTokens.FirstAsync(t => t.Id == tokenId, ct);
             subject ??= AuditSubject.ForUser(old.UserId, old.Impersonation);
             var scopes = old.ScopeList();
-            var successor = await CreateAsync(new NewToken(old.UserId, old.Name, scopes, newExpiry, old.Description, old.Impersonation, PreviousId: old.Id, MaxLifetimeDays: maxLifetimeDays), ct, subject);
+            var successor = await CreateAsync(new NewToken(old.UserId, old.Name, scopes, newExpiry, old.Description, old.Impersonation, PreviousId: old.Id, MaxLifetimeDays: maxLifetimeDays, NotAfter: notAfter), ct, subject);
             await audit.RecordAsync(actor.Current, subject.EntityType, subject.EntityId, $"{subject.TokenKind}_rotated", "PersonalAccessToken", successor.Token.Id,
                 new { token_id = successor.Token.Id, previous_token_id = old.Id, token_name = old.Name, before = new { expires_at = old.ExpiresAt }, after = new { expires_at = newExpiry } }, ct);
             return successor;
@@ -241,19 +247,25 @@ public sealed partial class PersonalAccessTokenService(
         maxLifetimeDays is { } days && days < policy.MaxPersonalAccessTokenLifetime ? policy with { MaxPersonalAccessTokenLifetime = days } : policy;
 
     /// <summary>
-    /// Applies the lifetime policy: no date means the maximum lifetime when expiry is required;
-    /// a date must be in the future and within the maximum lifetime.
+    /// Applies the lifetime policy as GitLab does. Without a date: the maximum lifetime on
+    /// creation and one week on rotation while expiry is required, none otherwise. A date may never
+    /// pass the maximum lifetime (GitLab Ultimate's rule for its lifetime setting). A past date is accepted on creation,
+    /// as GitLab accepts it (the token is simply inactive), but not on rotation, where it would
+    /// revoke a working token for a dead one. <paramref name="notAfter"/> caps both.
     /// </summary>
-    public DateOnly? ExpiryFor(DateOnly? requested, Settings.TokenPolicy policy)
+    public DateOnly? ExpiryFor(DateOnly? requested, Settings.TokenPolicy policy, DateOnly? notAfter, bool rotation)
     {
         var today = TokenExpiry.Today(clock);
         var latest = today.AddDays(policy.MaxPersonalAccessTokenLifetime);
         if (requested is not { } date)
         {
-            return policy.RequirePersonalAccessTokenExpiry ? latest : null;
+            var chosen = !policy.RequirePersonalAccessTokenExpiry ? (DateOnly?)null
+                : rotation ? Min(today.AddDays(DefaultRotationDays), latest)
+                : latest;
+            return notAfter is { } cap && (chosen is null || chosen > cap) ? cap : chosen;
         }
 
-        if (date <= today)
+        if (rotation && date <= today)
         {
             throw new TokenValidationException("expires_at", "must be in the future");
         }
@@ -261,6 +273,11 @@ public sealed partial class PersonalAccessTokenService(
         if (date > latest)
         {
             throw new TokenValidationException("expires_at", $"must be on or before {latest:yyyy-MM-dd} (the maximum lifetime is {policy.MaxPersonalAccessTokenLifetime} days)");
+        }
+
+        if (notAfter is { } limit && date > limit)
+        {
+            throw new TokenValidationException("expires_at", $"must be on or before {limit:yyyy-MM-dd}, when this bot's resource access token expires");
         }
 
         return date;

@@ -3,6 +3,7 @@ using Microsoft.EntityFrameworkCore;
 using Tokenward.Api;
 using Tokenward.Authentication;
 using Tokenward.Core.Tokens;
+using Tokenward.ResourceAccessTokens;
 using Tokenward.Storage;
 
 namespace Tokenward.PersonalAccessTokens;
@@ -44,7 +45,7 @@ public static class PersonalAccessTokensEndpoints
         {
             if (userId is { } id && !await db.Users.AnyAsync(u => u.Id == id, ct))
             {
-                throw ApiException.NotFound("User");
+                throw ApiException.NotFoundUnnamed();
             }
         }
         else if (userId is { } other && other != user.Id)
@@ -78,20 +79,20 @@ public static class PersonalAccessTokensEndpoints
         return TypedResults.Ok(TokenJson.From(token, TokenExpiry.Today(clock)).WithLastUsedIps(token));
     }
 
-    private static async Task<IResult> RevokeSelf(HttpContext context, PersonalAccessTokenService service)
+    private static async Task<IResult> RevokeSelf(HttpContext context, PersonalAccessTokenService service, ResourceAccessTokenService resources)
     {
-        await service.RevokeAsync(CurrentRequest.Of(context).Token!.Id, context.RequestAborted);
+        await RevokeAnyAsync(CurrentRequest.Of(context).Token!, service, resources, context.RequestAborted);
         return TypedResults.NoContent();
     }
 
-    private static async Task<IResult> RotateSelf(HttpContext context, PersonalAccessTokenService service, TimeProvider clock)
+    private static async Task<IResult> RotateSelf(HttpContext context, PersonalAccessTokenService service, ResourceAccessTokenService resources, TimeProvider clock)
     {
         var p = await ApiParams.ReadAsync(context);
-        var (token, plaintext) = await service.RotateAsync(CurrentRequest.Of(context).Token!.Id, p.Date("expires_at"), context.RequestAborted);
+        var (token, plaintext) = await RotateAnyAsync(CurrentRequest.Of(context).Token!, p.Date("expires_at"), service, resources, context.RequestAborted);
         return TypedResults.Ok(TokenJson.From(token, TokenExpiry.Today(clock)) with { Token = plaintext });
     }
 
-    private static async Task<IResult> Rotate(string id, HttpContext context, TokenwardDb db, PersonalAccessTokenService service, TimeProvider clock)
+    private static async Task<IResult> Rotate(string id, HttpContext context, TokenwardDb db, PersonalAccessTokenService service, ResourceAccessTokenService resources, TimeProvider clock)
     {
         var p = await ApiParams.ReadAsync(context);
         var expiresAt = p.Date("expires_at");
@@ -99,13 +100,37 @@ public static class PersonalAccessTokensEndpoints
         var user = current.RequireUser();
         var tokenId = ParseId(id, "id");
         var token = await db.PersonalAccessTokens.FirstOrDefaultAsync(t => t.Id == tokenId, context.RequestAborted);
+        // As GitLab: only admins learn that a token is not there; others get 401 for what is not theirs.
         if (token is null || (!current.IsAdmin && (token.UserId != user.Id || token.Impersonation)))
         {
-            throw ApiException.NotFound();
+            throw current.IsAdmin ? ApiException.NotFoundUnnamed() : ApiException.Unauthorized();
         }
 
-        var (rotated, plaintext) = await service.RotateAsync(token.Id, expiresAt, context.RequestAborted);
+        var (rotated, plaintext) = await RotateAnyAsync(token, expiresAt, service, resources, context.RequestAborted);
         return TypedResults.Ok(TokenJson.From(rotated, TokenExpiry.Today(clock)) with { Token = plaintext });
+    }
+
+    /// <summary>
+    /// Rotates a token whatever its kind: a bot's token stays a project or group token through these
+    /// endpoints too, with the resource's lifetime limit and an audit event naming the resource.
+    /// </summary>
+    private static async Task<(PersonalAccessToken Token, string Plaintext)> RotateAnyAsync(
+        PersonalAccessToken token, DateOnly? expiresAt, PersonalAccessTokenService service, ResourceAccessTokenService resources, CancellationToken ct) =>
+        await resources.ResourceOfBotAsync(token.UserId, ct) is { } resource
+            ? await resources.RotateAsync(resource, token, expiresAt, ct)
+            : await service.RotateAsync(token.Id, expiresAt, ct);
+
+    /// <summary>Revokes a token whatever its kind; revoking a bot's last resource token retires the bot.</summary>
+    private static async Task RevokeAnyAsync(PersonalAccessToken token, PersonalAccessTokenService service, ResourceAccessTokenService resources, CancellationToken ct)
+    {
+        if (await resources.ResourceOfBotAsync(token.UserId, ct) is { } resource)
+        {
+            await resources.RevokeAsync(resource, token, ct);
+        }
+        else
+        {
+            await service.RevokeAsync(token.Id, ct);
+        }
     }
 
     private static async Task<IResult> Get(string id, HttpContext context, TokenwardDb db, TimeProvider clock)
@@ -114,13 +139,13 @@ public static class PersonalAccessTokensEndpoints
         return TypedResults.Ok(TokenJson.From(token, TokenExpiry.Today(clock)).WithLastUsedIps(token));
     }
 
-    private static async Task<IResult> Revoke(string id, HttpContext context, TokenwardDb db, PersonalAccessTokenService service)
+    private static async Task<IResult> Revoke(string id, HttpContext context, TokenwardDb db, PersonalAccessTokenService service, ResourceAccessTokenService resources)
     {
         var current = CurrentRequest.Of(context);
         var user = current.RequireUser();
         var tokenId = ParseId(id, "id");
         var token = await db.PersonalAccessTokens.FirstOrDefaultAsync(t => t.Id == tokenId, context.RequestAborted)
-            ?? throw ApiException.NotFound("Personal Access Token");
+            ?? throw ApiException.NotFound();
 
         // GitLab answers a token you may not revoke with a bare 400, not 403, so as not to confirm it exists.
         if (!current.IsAdmin && (token.UserId != user.Id || token.Impersonation))
@@ -128,7 +153,7 @@ public static class PersonalAccessTokensEndpoints
             throw ApiException.BadRequest();
         }
 
-        await service.RevokeAsync(token.Id, context.RequestAborted);
+        await RevokeAnyAsync(token, service, resources, context.RequestAborted);
         return TypedResults.NoContent();
     }
 
@@ -145,7 +170,7 @@ public static class PersonalAccessTokensEndpoints
         return await CreateAsync(request, service, clock, context.RequestAborted);
     }
 
-    private static async Task<IResult> CreateForSelf(HttpContext context, PersonalAccessTokenService service, TimeProvider clock)
+    private static async Task<IResult> CreateForSelf(HttpContext context, PersonalAccessTokenService service, ResourceAccessTokenService resources, TimeProvider clock)
     {
         var user = CurrentRequest.Of(context).RequireUser();
         var p = await ApiParams.ReadAsync(context);
@@ -155,7 +180,9 @@ public static class PersonalAccessTokensEndpoints
             throw ApiException.InvalidParameter("scopes does not have a valid value");
         }
 
-        return await CreateAsync(request, service, clock, context.RequestAborted);
+        // GitLab lets a bot mint these for itself; here they never outlive its resource tokens.
+        var notAfter = user.IsBot ? await resources.SelfMintedCapAsync(user.Id, null, context.RequestAborted) : null;
+        return await CreateAsync(request with { NotAfter = notAfter }, service, clock, context.RequestAborted);
     }
 
     /// <summary>Reads <c>name</c>, <c>scopes</c>, <c>expires_at</c> and <c>description</c>, with GitLab's 400s for missing or unknown values.</summary>
@@ -193,7 +220,7 @@ public static class PersonalAccessTokensEndpoints
         var token = await db.PersonalAccessTokens.FirstOrDefaultAsync(t => t.Id == tokenId, context.RequestAborted);
         if (current.IsAdmin)
         {
-            return token ?? throw ApiException.NotFound();
+            return token ?? throw ApiException.NotFoundUnnamed();
         }
 
         return token is not null && token.UserId == user.Id && !token.Impersonation ? token : throw ApiException.Unauthorized();

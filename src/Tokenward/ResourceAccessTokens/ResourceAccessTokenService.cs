@@ -50,18 +50,99 @@ public sealed class ResourceAccessTokenService(
         join u in db.Users on m.UserId equals u.Id
         where u.UserType == UserTypes.ProjectBot
         join t in db.PersonalAccessTokens on u.Id equals t.UserId
-        select new TokenWithLevel { Token = t, AccessLevel = m.AccessLevel };
+        select new TokenWithLevel { Token = t, AccessLevel = m.AccessLevel, BotName = u.Name };
 
-    /// <summary>Revokes a resource token; a bot left without an active token is blocked, so nothing usable remains.</summary>
+    /// <summary>
+    /// Revokes a resource token. A bot whose resource tokens (the one it was made with and that
+    /// token's successors) are all revoked or expired is retired: whatever it minted for itself
+    /// is revoked too and it is blocked, as GitLab deleted the bot with its token.
+    /// </summary>
     public async Task RevokeAsync(ResourceRef resource, PersonalAccessToken token, CancellationToken ct)
     {
         await tokens.RevokeAsync(token.Id, ct, Subject(resource));
-        await BlockBotsWithoutActiveTokensAsync([token.UserId], ct);
+        await RetireIfNoResourceTokenLeftAsync(token.UserId, ct);
     }
 
     /// <summary>Rotates a resource token: the same bot gets the new token, so its membership carries over.</summary>
     public async Task<(PersonalAccessToken Token, string Plaintext)> RotateAsync(ResourceRef resource, PersonalAccessToken token, DateOnly? expiresAt, CancellationToken ct) =>
-        await tokens.RotateAsync(token.Id, expiresAt, ct, Subject(resource), await GroupLimitAsync(resource, ct));
+        await tokens.RotateAsync(token.Id, expiresAt, ct, Subject(resource), await GroupLimitAsync(resource, ct), await SelfMintedCapAsync(token.UserId, token.Id, ct));
+
+    /// <summary>The project or group a bot belongs to, at the bot's level; null for people.</summary>
+    public async Task<ResourceRef?> ResourceOfBotAsync(long userId, CancellationToken ct)
+    {
+        var membership = await (from u in db.Users
+                                where u.Id == userId && u.UserType == UserTypes.ProjectBot
+                                join m in db.Members on u.Id equals m.UserId
+                                orderby m.Id
+                                select m).FirstOrDefaultAsync(ct);
+        if (membership is null)
+        {
+            return null;
+        }
+
+        var name = membership.SourceType == Member.ProjectSource
+            ? await db.Projects.Where(p => p.Id == membership.SourceId).Select(p => p.Name).FirstOrDefaultAsync(ct)
+            : await db.Namespaces.Where(n => n.Id == membership.SourceId).Select(n => n.Name).FirstOrDefaultAsync(ct);
+        return new ResourceRef(membership.SourceType, membership.SourceId, name ?? string.Empty, membership.AccessLevel);
+    }
+
+    /// <summary>
+    /// The latest date a token a bot mints for itself (<c>POST /user/personal_access_tokens</c>), or
+    /// the successor of such a token, may live to: never past its resource tokens, so a bot cannot
+    /// outlive them. Null when there is no such limit: for people, for the bot's resource tokens
+    /// themselves (<paramref name="tokenId"/>), and while a resource token has no expiry.
+    /// </summary>
+    /// <exception cref="TokenValidationException">when the bot has no active resource token left.</exception>
+    public async Task<DateOnly?> SelfMintedCapAsync(long userId, long? tokenId, CancellationToken ct)
+    {
+        var lineage = await LineageAsync(userId, ct);
+        if (lineage is null || (tokenId is { } id && lineage.Ids.Contains(id)))
+        {
+            return null;
+        }
+
+        var (hasActive, latest) = lineage.ActiveExpiry(TokenExpiry.Today(clock));
+        return hasActive ? latest
+            : throw new TokenValidationException("expires_at", "cannot be set: this bot has no active resource access token left");
+    }
+
+    /// <summary>A bot's resource tokens: the first token it was made with and that token's successors. Null for people.</summary>
+    private async Task<BotLineage?> LineageAsync(long userId, CancellationToken ct)
+    {
+        if (!await db.Users.AnyAsync(u => u.Id == userId && u.UserType == UserTypes.ProjectBot, ct))
+        {
+            return null;
+        }
+
+        var all = await db.PersonalAccessTokens.Where(t => t.UserId == userId).OrderBy(t => t.Id)
+            .Select(t => new BotLineage.Row(t.Id, t.PreviousPersonalAccessTokenId, t.Revoked, t.ExpiresAt)).ToListAsync(ct);
+        return BotLineage.Of(all);
+    }
+
+    private async Task RetireIfNoResourceTokenLeftAsync(long botId, CancellationToken ct)
+    {
+        var lineage = await LineageAsync(botId, ct);
+        if (lineage is null || lineage.ActiveExpiry(TokenExpiry.Today(clock)).HasActive)
+        {
+            return;
+        }
+
+        var now = TokenAuthenticator.TruncateToMilliseconds(clock.GetUtcNow().UtcDateTime);
+        await audit.InTransactionAsync(async () =>
+        {
+            var minted = await db.PersonalAccessTokens.Where(t => t.UserId == botId && !t.Revoked).Select(t => t.Id).ToListAsync(ct);
+            await db.PersonalAccessTokens.Where(t => minted.Contains(t.Id))
+                .ExecuteUpdateAsync(s => s.SetProperty(t => t.Revoked, true).SetProperty(t => t.UpdatedAt, now), ct);
+            var blocked = await db.Users.Where(u => u.Id == botId && u.State != UserStates.Blocked)
+                .ExecuteUpdateAsync(s => s.SetProperty(u => u.State, UserStates.Blocked).SetProperty(u => u.UpdatedAt, now), ct);
+            if (blocked > 0 || minted.Count > 0)
+            {
+                await audit.RecordAsync(actor.Current, "User", botId, "bot_user_removed", "User", botId,
+                    new { reason = "no active resource access token left", before = new { state = UserStates.Active }, after = new { state = UserStates.Blocked }, tokens_revoked = minted.Order().ToArray() }, ct);
+            }
+        }, ct);
+        cache.ForgetUser(botId);
+    }
 
     /// <summary>The lifetime limit of the nearest group above (or at) the resource that sets one.</summary>
     private async Task<int?> GroupLimitAsync(ResourceRef resource, CancellationToken ct)
@@ -99,23 +180,6 @@ public sealed class ResourceAccessTokenService(
             cache.ForgetUser(bot);
             await audit.RecordAsync(actor.Current, "User", bot, "bot_user_removed", "User", bot,
                 new { reason = $"{sourceType} deleted", before = new { state = UserStates.Active }, after = new { state = UserStates.Blocked }, tokens_revoked = true }, ct);
-        }
-    }
-
-    private async Task BlockBotsWithoutActiveTokensAsync(IReadOnlyCollection<long> botIds, CancellationToken ct)
-    {
-        var today = TokenExpiry.Today(clock);
-        var now = TokenAuthenticator.TruncateToMilliseconds(clock.GetUtcNow().UtcDateTime);
-        var idle = await db.Users.Where(u => botIds.Contains(u.Id) && u.UserType == UserTypes.ProjectBot && u.State != UserStates.Blocked
-                && !db.PersonalAccessTokens.Any(t => t.UserId == u.Id && !t.Revoked && (t.ExpiresAt == null || t.ExpiresAt > today)))
-            .Select(u => u.Id).ToListAsync(ct);
-        await db.Users.Where(u => idle.Contains(u.Id))
-            .ExecuteUpdateAsync(s => s.SetProperty(u => u.State, UserStates.Blocked).SetProperty(u => u.UpdatedAt, now), ct);
-        foreach (var bot in idle)
-        {
-            cache.ForgetUser(bot);
-            await audit.RecordAsync(actor.Current, "User", bot, "bot_user_removed", "User", bot,
-                new { reason = "no active token left", before = new { state = UserStates.Active }, after = new { state = UserStates.Blocked } }, ct);
         }
     }
 }

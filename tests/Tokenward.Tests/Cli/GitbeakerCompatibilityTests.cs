@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using Tokenward.Storage;
 using Tokenward.Tests.Infrastructure;
 
 namespace Tokenward.Tests.Cli;
@@ -9,15 +10,18 @@ namespace Tokenward.Tests.Cli;
 /// </summary>
 public class GitbeakerCompatibilityTests
 {
-    [Fact]
-    public async Task Gitbeaker_manages_users_groups_projects_and_every_token_kind()
+    private static readonly TimeSpan Timeout = TimeSpan.FromSeconds(120);
+
+    [Theory]
+    [MemberData(nameof(Engines.Both), MemberType = typeof(Engines))]
+    public async Task Gitbeaker_manages_users_groups_projects_and_every_token_kind(DatabaseEngine engine)
     {
         var compat = FindCompatFolder();
         Assert.True(
             Directory.Exists(Path.Combine(compat, "node_modules", "@gitbeaker", "rest")),
             $"@gitbeaker/rest is not installed: run `npm ci --prefix {compat}` (scripts/test does).");
 
-        await using var server = await TestServer.StartAsync();
+        await using var server = await TestServer.StartAsync(engine);
         var start = new ProcessStartInfo("node", [Path.Combine(compat, "gitbeaker.mjs")])
         {
             WorkingDirectory = compat,
@@ -29,10 +33,20 @@ public class GitbeakerCompatibilityTests
         using var process = Process.Start(start)!;
         var stdout = process.StandardOutput.ReadToEndAsync();
         var stderr = process.StandardError.ReadToEndAsync();
-        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(120));
-        await process.WaitForExitAsync(timeout.Token);
+        using var timeout = new CancellationTokenSource(Timeout);
+        try
+        {
+            await process.WaitForExitAsync(timeout.Token);
+        }
+        catch (OperationCanceledException)
+        {
+            process.Kill(entireProcessTree: true);
+            await process.WaitForExitAsync();
+            Assert.Fail($"gitbeaker.mjs did not finish within {Timeout.TotalSeconds} s on {engine}; output so far:\n{await stdout}{await stderr}");
+        }
+
         var output = await stdout + await stderr;
-        Assert.True(process.ExitCode == 0, output);
+        Assert.True(process.ExitCode == 0, $"gitbeaker.mjs on {engine} exited {process.ExitCode}:\n{output}");
         Assert.Contains(" passed, 0 failed", output, StringComparison.Ordinal);
     }
 

@@ -65,7 +65,7 @@ public class AuditEventsTests
         var second = await TestServer.Json(await server.PostJsonAsync($"/api/v4/projects/{other}/access_tokens", new { name = "x", scopes = new[] { "api" } }));
         await Expect.StatusAsync(await server.DeleteAsync($"/api/v4/projects/{other}/access_tokens/{second["id"]}"), 204);
         var removed = await TestServer.Json(await server.GetAsync($"/api/v4/audit_events?entity_type=User&entity_id={second["user_id"]}"));
-        Assert.Contains(removed.AsArray(), e => (string?)e!["event_name"] == "bot_user_removed" && (string?)e["details"]!["reason"] == "no active token left");
+        Assert.Contains(removed.AsArray(), e => (string?)e!["event_name"] == "bot_user_removed" && (string?)e["details"]!["reason"] == "no active resource access token left");
     }
 
     private static async Task<System.Text.Json.Nodes.JsonObject> AuditLineAsync(TestServer server, Func<System.Text.Json.Nodes.JsonObject, bool> match)

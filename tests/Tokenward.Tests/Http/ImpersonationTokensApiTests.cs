@@ -41,14 +41,14 @@ public class ImpersonationTokensApiTests
         await using var server = await TestServer.StartAsync();
         var alice = await server.CreateUserAsync("alice");
         var (_, own) = await server.CreateTokenAsync(alice, ["api"]);
-        var imp = await TestServer.Json(await server.PostJsonAsync($"/api/v4/users/{alice}/impersonation_tokens", new { name = "support", scopes = new[] { "api" } }));
+        var imp = await TestServer.Json(await server.PostJsonAsync($"/api/v4/users/{alice}/impersonation_tokens", new { name = "support", scopes = new[] { "api" }, expires_at = "2026-12-01" }));
         var impId = (long)imp["id"]!;
 
         Assert.Single((await TestServer.Json(await server.GetAsync("/api/v4/personal_access_tokens", own))).AsArray());
         await Expect.StatusAsync(await server.GetAsync($"/api/v4/personal_access_tokens/{impId}", own), 401);
         await Expect.BodyAsync(await server.DeleteAsync($"/api/v4/personal_access_tokens/{impId}", own), 400, """{"message":"400 Bad request"}""");
         await Expect.StatusAsync(await server.GetAsync($"/api/v4/users/{alice}/impersonation_tokens", own), 403);
-        await Expect.StatusAsync(await server.PostJsonAsync($"/api/v4/users/{alice}/impersonation_tokens", new { name = "x", scopes = new[] { "api" } }, own), 403);
+        await Expect.StatusAsync(await server.PostJsonAsync($"/api/v4/users/{alice}/impersonation_tokens", new { name = "x", scopes = new[] { "api" }, expires_at = "2026-12-01" }, own), 403);
     }
 
     [Fact]
@@ -69,7 +69,7 @@ public class ImpersonationTokensApiTests
         await using var server = await TestServer.StartAsync(configure: s => s with { ImpersonationEnabled = false });
         var alice = await server.CreateUserAsync("alice");
         var (_, own) = await server.CreateTokenAsync(alice, ["api"]);
-        var imp = await TestServer.Json(await server.PostJsonAsync($"/api/v4/users/{alice}/impersonation_tokens", new { name = "support", scopes = new[] { "api" } }));
+        var imp = await TestServer.Json(await server.PostJsonAsync($"/api/v4/users/{alice}/impersonation_tokens", new { name = "support", scopes = new[] { "api" }, expires_at = "2026-12-01" }));
         var response = await server.GetAsync("/api/v4/user", (string)imp["token"]!);
         await Expect.StatusAsync(response, 401);
         Assert.Equal("Token is an impersonation token but impersonation was disabled.", (string?)(await TestServer.Json(response))["error_description"]);

@@ -36,7 +36,8 @@ public class ResourceAccessTokensApiTests
         await Expect.StatusAsync(await server.GetAsync($"/api/v4/{kind}/{id}", token), 200);
         var elsewhere = await CreateGroupAsync(server, "elsewhere");
         await Expect.StatusAsync(await server.GetAsync($"/api/v4/groups/{elsewhere}", token), 404);
-        await Expect.StatusAsync(await server.GetAsync($"/api/v4/{kind}/{id}/access_tokens", token), 403);
+        // A Reporter-level bot may not read its resource's tokens: 401, as GitLab.
+        await Expect.StatusAsync(await server.GetAsync($"/api/v4/{kind}/{id}/access_tokens", token), 401);
 
         var list = await TestServer.Json(await server.GetAsync($"/api/v4/{kind}/{id}/access_tokens?state=active"));
         Assert.Equal(tokenId, (long)Assert.Single(list.AsArray())!["id"]!);
@@ -62,17 +63,19 @@ public class ResourceAccessTokensApiTests
         await AddMemberAsync(server, "groups", group, dev, 30);
         await AddMemberAsync(server, "groups", group, maint, 40);
 
-        // A developer creating any token, and an owner-level one in particular: refused.
-        await Expect.StatusAsync(await server.PostJsonAsync($"/api/v4/projects/{project}/access_tokens", new { name = "x", scopes = new[] { "api" }, access_level = 50 }, devToken), 403);
-        await Expect.StatusAsync(await server.GetAsync($"/api/v4/projects/{project}/access_tokens", devToken), 403);
+        // A developer creating any token, and an owner-level one in particular: refused, as GitLab words it.
+        await Expect.BodyAsync(await server.PostJsonAsync($"/api/v4/projects/{project}/access_tokens", new { name = "x", scopes = new[] { "api" }, access_level = 50 }, devToken),
+            400, """{"message":"400 Bad request - User does not have permission to create project access token"}""");
+        await Expect.BodyAsync(await server.GetAsync($"/api/v4/projects/{project}/access_tokens", devToken), 401, """{"message":"401 Unauthorized"}""");
         // A maintainer may, up to maintainer.
         await Expect.StatusAsync(await server.PostJsonAsync($"/api/v4/projects/{project}/access_tokens", new { name = "ok", scopes = new[] { "api" } }, maintToken), 201);
         await Expect.BodyAsync(
             await server.PostJsonAsync($"/api/v4/projects/{project}/access_tokens", new { name = "x", scopes = new[] { "api" }, access_level = 50 }, maintToken),
             400,
-            """{"message":{"access_level":["cannot be higher than your own access level (40)"]}}""");
+            """{"message":"400 Bad request - Access level of the token contains permissions not held by the creating user"}""");
         // Group tokens need an owner.
-        await Expect.StatusAsync(await server.PostJsonAsync($"/api/v4/groups/{group}/access_tokens", new { name = "x", scopes = new[] { "api" } }, maintToken), 403);
+        await Expect.BodyAsync(await server.PostJsonAsync($"/api/v4/groups/{group}/access_tokens", new { name = "x", scopes = new[] { "api" } }, maintToken),
+            400, """{"message":"400 Bad request - User does not have permission to create group access token"}""");
     }
 
     [Theory]

@@ -52,7 +52,10 @@ public class RotationTests
         var (aliceId, aliceToken) = await server.CreateTokenAsync(alice, ["api"]);
         var (bobId, _) = await server.CreateTokenAsync(bob, ["api"]);
 
-        await Expect.BodyAsync(await server.PostJsonAsync($"/api/v4/personal_access_tokens/{bobId}/rotate", new { }, aliceToken), 404, """{"message":"404 Not found"}""");
+        // Someone else's token, or none: 401 for users, as GitLab hides which; admins learn it is not there.
+        await Expect.BodyAsync(await server.PostJsonAsync($"/api/v4/personal_access_tokens/{bobId}/rotate", new { }, aliceToken), 401, """{"message":"401 Unauthorized"}""");
+        await Expect.BodyAsync(await server.PostJsonAsync("/api/v4/personal_access_tokens/9999/rotate", new { }, aliceToken), 401, """{"message":"401 Unauthorized"}""");
+        await Expect.BodyAsync(await server.PostJsonAsync("/api/v4/personal_access_tokens/9999/rotate", new { }), 404, """{"message":"404 Not Found"}""");
         await Expect.BodyAsync(
             await server.PostJsonAsync($"/api/v4/personal_access_tokens/{aliceId}/rotate", new { expires_at = "2028-01-01" }),
             400,
@@ -229,7 +232,7 @@ public class RotationTests
         await Expect.StatusAsync(await server.GetAsync($"/api/v4/projects/{project}", (string)created["token"]!), 401);
 
         var alice = await server.CreateUserAsync("alice");
-        var imp = await TestServer.Json(await server.PostJsonAsync($"/api/v4/users/{alice}/impersonation_tokens", new { name = "support", scopes = new[] { "api" } }));
+        var imp = await TestServer.Json(await server.PostJsonAsync($"/api/v4/users/{alice}/impersonation_tokens", new { name = "support", scopes = new[] { "api" }, expires_at = "2026-12-01" }));
         var impRotated = await TestServer.Json(await server.PostJsonAsync($"/api/v4/users/{alice}/impersonation_tokens/{imp["id"]}/rotate", new { }));
         Assert.True((bool)impRotated["impersonation"]!);
         Assert.Equal("alice", (string?)(await TestServer.Json(await server.GetAsync("/api/v4/user", (string)impRotated["token"]!)))["username"]);

@@ -66,7 +66,7 @@ public class UsersApiTests
         await Expect.BodyAsync(await server.GetAsync("/api/v4/users/4242"), 404, """{"message":"404 User Not Found"}""");
         await Expect.BodyAsync(await server.PostJsonAsync("/api/v4/users/4242/block", new { }), 404, """{"message":"404 User Not Found"}""");
         await Expect.BodyAsync(await server.GetAsync("/api/v4/users/-1"), 400, """{"error":"id is invalid"}""");
-        await Expect.BodyAsync(await server.GetAsync("/api/v4/nothing/here"), 404, """{"message":"404 Not found"}""");
+        await Expect.BodyAsync(await server.GetAsync("/api/v4/nothing/here"), 404, """{"error":"404 Not Found"}""");
         await Expect.BodyAsync(await server.Client.SendAsync(TestServer.Request(HttpMethod.Put, "/api/v4/user")), 405, """{"error":"405 Not Allowed"}""");
     }
 
