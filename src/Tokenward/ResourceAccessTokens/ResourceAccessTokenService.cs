@@ -63,9 +63,16 @@ public sealed class ResourceAccessTokenService(
         await RetireIfNoResourceTokenLeftAsync(token.UserId, ct);
     }
 
-    /// <summary>Rotates a resource token: the same bot gets the new token, so its membership carries over.</summary>
-    public async Task<(PersonalAccessToken Token, string Plaintext)> RotateAsync(ResourceRef resource, PersonalAccessToken token, DateOnly? expiresAt, CancellationToken ct) =>
-        await tokens.RotateAsync(token.Id, expiresAt, ct, Subject(resource), await GroupLimitAsync(resource, ct), await SelfMintedCapAsync(token.UserId, token.Id, ct));
+    /// <summary>
+    /// Rotates a resource token: the same bot gets the new token, so its membership carries over.
+    /// A resource token rotated to an earlier date takes the bot's self-minted tokens down to it.
+    /// </summary>
+    public async Task<(PersonalAccessToken Token, string Plaintext)> RotateAsync(ResourceRef resource, PersonalAccessToken token, DateOnly? expiresAt, CancellationToken ct)
+    {
+        var rotated = await tokens.RotateAsync(token.Id, expiresAt, ct, Subject(resource), await GroupLimitAsync(resource, ct), await SelfMintedCapAsync(token.UserId, token.Id, ct));
+        await ClampSelfMintedAsync(token.UserId, ct);
+        return rotated;
+    }
 
     /// <summary>The project or group a bot belongs to, at the bot's level; null for people.</summary>
     public async Task<ResourceRef?> ResourceOfBotAsync(long userId, CancellationToken ct)
@@ -117,6 +124,39 @@ public sealed class ResourceAccessTokenService(
         var all = await db.PersonalAccessTokens.Where(t => t.UserId == userId).OrderBy(t => t.Id)
             .Select(t => new BotLineage.Row(t.Id, t.PreviousPersonalAccessTokenId, t.Revoked, t.ExpiresAt)).ToListAsync(ct);
         return BotLineage.Of(all);
+    }
+
+    /// <summary>Shortens what a bot minted for itself to its resource tokens' latest expiry.</summary>
+    private async Task ClampSelfMintedAsync(long botId, CancellationToken ct)
+    {
+        var lineage = await LineageAsync(botId, ct);
+        if (lineage?.ActiveExpiry(TokenExpiry.Today(clock)) is not (true, { } latest))
+        {
+            return;
+        }
+
+        var ids = lineage.Ids.ToList();
+        var now = TokenAuthenticator.TruncateToMilliseconds(clock.GetUtcNow().UtcDateTime);
+        await audit.InTransactionAsync(async () =>
+        {
+            var outliving = await db.PersonalAccessTokens
+                .Where(t => t.UserId == botId && !t.Revoked && !ids.Contains(t.Id) && (t.ExpiresAt == null || t.ExpiresAt > latest))
+                .Select(t => new { t.Id, t.ExpiresAt }).ToListAsync(ct);
+            if (outliving.Count == 0)
+            {
+                return;
+            }
+
+            var outlivingIds = outliving.Select(t => t.Id).ToList();
+            await db.PersonalAccessTokens.Where(t => outlivingIds.Contains(t.Id))
+                .ExecuteUpdateAsync(s => s.SetProperty(t => t.ExpiresAt, latest).SetProperty(t => t.UpdatedAt, now), ct);
+            foreach (var t in outliving)
+            {
+                await audit.RecordAsync(actor.Current, "User", botId, "personal_access_token_expiry_shortened", "PersonalAccessToken", t.Id,
+                    new { token_id = t.Id, reason = "a bot's self-minted token may not outlive its resource access token", before = new { expires_at = t.ExpiresAt }, after = new { expires_at = latest } }, ct);
+            }
+        }, ct);
+        cache.ForgetUser(botId);
     }
 
     private async Task RetireIfNoResourceTokenLeftAsync(long botId, CancellationToken ct)

@@ -137,7 +137,7 @@ public static class ResourceAccessTokensEndpoints
         var found = MayIssue(resource, current) ? await FindAsync(resource, tokenId, service, context.RequestAborted) : null;
         if (found is null)
         {
-            throw current.IsAdmin ? ApiException.NotFound() : ApiException.Unauthorized();
+            throw current.IsAdmin ? ApiException.NotFoundUnnamed() : ApiException.Unauthorized();
         }
 
         if (!current.IsAdmin && !AccessLevels.Encompasses(resource.CallerLevel, found.AccessLevel))
