@@ -88,6 +88,7 @@ public static class MembersEndpoints
             throw ApiException.Forbidden();
         }
 
+        Preconditions.CheckUnmodifiedSince(context.Request, member.UpdatedAt);
         await db.Members.Where(m => m.Id == member.Id).ExecuteDeleteAsync(ct);
         return TypedResults.NoContent();
     }

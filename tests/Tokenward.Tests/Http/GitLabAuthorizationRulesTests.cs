@@ -275,7 +275,7 @@ public class GitLabAuthorizationRulesTests
 
     [Theory]
     [MemberData(nameof(Engines.Both), MemberType = typeof(Engines))]
-    public async Task Deleting_an_impersonation_token_honours_if_unmodified_since(DatabaseEngine engine)
+    public async Task Deleting_an_impersonation_token_or_a_member_honours_if_unmodified_since(DatabaseEngine engine)
     {
         await using var server = await TestServer.StartAsync(engine);
         var alice = await server.CreateUserAsync("alice");
@@ -294,6 +294,12 @@ public class GitLabAuthorizationRulesTests
         Assert.True((bool)(await TestServer.Json(await server.GetAsync(path)))["active"]!);
         await Expect.StatusAsync(await server.Client.SendAsync(Delete("Mon, 01 Jun 2026 10:00:01 GMT", path)), 204);
         Assert.False((bool)(await TestServer.Json(await server.GetAsync(path)))["active"]!);
+
+        // GitLab guards removing a member the same way.
+        var project = await CreateProjectAsync(server, "svc");
+        await AddMemberAsync(server, "projects", project, alice, 30);
+        await Expect.StatusAsync(await server.Client.SendAsync(Delete("Sun, 31 May 2026 10:00:00 GMT", $"/api/v4/projects/{project}/members/{alice}")), 412);
+        await Expect.StatusAsync(await server.Client.SendAsync(Delete("Mon, 01 Jun 2026 11:00:00 GMT", $"/api/v4/projects/{project}/members/{alice}")), 204);
 
         var other = await TestServer.Json(await server.PostJsonAsync($"/api/v4/users/{alice}/impersonation_tokens", new { name = "s2", scopes = new[] { "api" }, expires_at = "2026-12-01" }));
         // A header that is no date is ignored, as GitLab ignores it.
