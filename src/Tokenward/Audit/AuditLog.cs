@@ -20,6 +20,8 @@ public sealed class AuditLog(TokenwardDb db, AuditJsonLog file, TimeProvider clo
 
     private readonly List<AuditEvent> _pending = [];
 
+    private readonly List<Action> _afterCommit = [];
+
     private static JsonSerializerOptions CreateDetailOptions()
     {
         var options = new JsonSerializerOptions();
@@ -130,10 +132,16 @@ public sealed class AuditLog(TokenwardDb db, AuditJsonLog file, TimeProvider clo
 
     /// <summary>
     /// Runs <paramref name="work"/> in one database transaction; the audit lines it records are
-    /// written after the commit, and forgotten if it fails.
+    /// written after the commit, and forgotten if it fails. Inside a transaction already under way
+    /// it simply joins it, so services that each keep their change whole compose into one.
     /// </summary>
     public async Task<T> InTransactionAsync<T>(Func<Task<T>> work, CancellationToken ct)
     {
+        if (db.Database.CurrentTransaction is not null)
+        {
+            return await work();
+        }
+
         await using var tx = await db.Database.BeginTransactionAsync(ct);
         try
         {
@@ -147,6 +155,22 @@ public sealed class AuditLog(TokenwardDb db, AuditJsonLog file, TimeProvider clo
             Discard();
             throw;
         }
+    }
+
+    /// <summary>
+    /// Runs <paramref name="action"/> once the current transaction has committed (at once without
+    /// one); dropped if it rolls back. For forgetting cached tokens: forgotten before the commit, a
+    /// lookup in between would cache the old row again.
+    /// </summary>
+    public void AfterCommit(Action action)
+    {
+        if (db.Database.CurrentTransaction is null)
+        {
+            action();
+            return;
+        }
+
+        _afterCommit.Add(action);
     }
 
     public Task InTransactionAsync(Func<Task> work, CancellationToken ct) =>
@@ -165,10 +189,20 @@ public sealed class AuditLog(TokenwardDb db, AuditJsonLog file, TimeProvider clo
         }
 
         _pending.Clear();
+        var actions = _afterCommit.ToList();
+        _afterCommit.Clear();
+        foreach (var action in actions)
+        {
+            action();
+        }
     }
 
-    /// <summary>Forgets events of a transaction that rolled back.</summary>
-    public void Discard() => _pending.Clear();
+    /// <summary>Forgets events (and after-commit actions) of a transaction that rolled back.</summary>
+    public void Discard()
+    {
+        _pending.Clear();
+        _afterCommit.Clear();
+    }
 
     public static JsonObject Json(AuditEvent e) => new()
     {

@@ -86,9 +86,10 @@ public sealed class ApiAuthenticationMiddleware(RequestDelegate next, TokenwardS
                 // or else a leak, and then the whole family goes.
                 actor.Current = new Actor(token.UserId, token.User!.Username, token.Id, ip?.ToString());
                 var service = context.RequestServices.GetRequiredService<PersonalAccessTokenService>();
-                if (await service.ReusedForRotationAsync(token, ct))
+                if (await service.ReusedForRotationAsync(token, ct) == RotationReuse.Retry)
                 {
-                    throw ApiException.BadRequest(new TokenAlreadyRevokedException().Message);
+                    // Still a revoked token presented: it counts towards the address's ban like any other.
+                    throw Refuse(ApiException.BadRequest(TokenAlreadyRevokedException.Text), ip, bans, log);
                 }
             }
 

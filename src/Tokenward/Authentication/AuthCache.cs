@@ -57,7 +57,13 @@ public sealed class AuthCache(TimeProvider clock, TokenwardSettings settings)
             _byDigest.Clear();
         }
 
-        _byDigest[digest] = new Entry(token, clock.GetTimestamp() + _ttlTicks);
+        var entry = new Entry(token, clock.GetTimestamp() + _ttlTicks);
+        _byDigest[digest] = entry;
+        if (generation != Generation)
+        {
+            // A forget ran between the check and the insert and may have missed this entry.
+            _byDigest.TryRemove(new KeyValuePair<string, Entry>(digest, entry));
+        }
     }
 
     /// <summary>Forgets everything, after a bulk change.</summary>

@@ -1,12 +1,8 @@
 using System.CommandLine;
 using System.Globalization;
 using System.Text.Json;
-using Microsoft.EntityFrameworkCore;
 using Tokenward.Lifecycle;
-using Tokenward.Members;
 using Tokenward.PersonalAccessTokens;
-using Tokenward.ResourceAccessTokens;
-using Tokenward.Storage;
 using Tokenward.Toolkit;
 
 namespace Tokenward.Cli;
@@ -145,15 +141,8 @@ public static class TokenChangeCommands
                 return 0;
             }
 
-            if (row.ResourceType is not null)
-            {
-                var token = await services.Get<TokenwardDb>().PersonalAccessTokens.FirstAsync(t => t.Id == id, ct);
-                await services.Get<ResourceAccessTokenService>().RevokeAsync(Resource(row), token, ct);
-            }
-            else
-            {
-                await services.Get<PersonalAccessTokenService>().RevokeAsync(id, ct);
-            }
+            // A bot's token is filed under its resource and retires the bot with it, whatever the path.
+            await services.Get<PersonalAccessTokenService>().RevokeAsync(id, ct);
 
             await Console.Out.WriteLineAsync($"Revoked {Describe(row)}.");
             return 0;
@@ -204,9 +193,7 @@ public static class TokenChangeCommands
                     throw new ToolkitException($"token {id} is already revoked");
                 }
 
-                var (token, secret) = row.ResourceType is not null
-                    ? await services.Get<ResourceAccessTokenService>().RotateAsync(Resource(row), await services.Get<TokenwardDb>().PersonalAccessTokens.FirstAsync(t => t.Id == id, ct), expiry, ct)
-                    : await services.Get<PersonalAccessTokenService>().RotateAsync(id, expiry, ct);
+                var (token, secret) = await services.Get<PersonalAccessTokenService>().RotateAsync(id, expiry, ct);
                 (plaintext, newId) = (secret, token.Id);
             }
 
@@ -228,9 +215,6 @@ public static class TokenChangeCommands
     private static async Task<ReportRow> FindAsync(CliServices services, long id, CancellationToken ct) =>
         (await services.Get<TokenInventory>().FindAsync([id], ct)).FirstOrDefault()
             ?? throw new ToolkitException($"Token {id} not found", notFound: true);
-
-    private static ResourceRef Resource(ReportRow row) =>
-        new(row.ResourceType == TokenKinds.Project ? Member.ProjectSource : Member.NamespaceSource, row.ResourceId!.Value, row.ResourcePath ?? string.Empty, Core.Authorization.AccessLevels.Owner);
 
     private static string Describe(ReportRow r) =>
         $"{r.Kind} token {r.Id} '{r.Name}' of {(r.ResourceType is null ? r.Username : $"{r.ResourceType} {r.ResourcePath}")}";

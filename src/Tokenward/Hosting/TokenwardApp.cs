@@ -32,6 +32,7 @@ public static class TokenwardApp
         services.AddHttpClient("webhooks", c => c.Timeout = TimeSpan.FromSeconds(10));
         services.AddSingleton(sp => new AuditJsonLog(settings.LogDir, sp.GetRequiredService<ILogger<AuditJsonLog>>()));
         services.AddScoped<ResourceAccessTokens.ResourceAccessTokenService>();
+        services.AddScoped<ResourceAccessTokens.BotTokens>();
         services.AddSingleton<Toolkit.TokenInventory>();
         services.AddScoped<Toolkit.TokenRows>();
         services.AddScoped<Toolkit.TokenChanges>();

@@ -62,6 +62,12 @@ public static class MembersEndpoints
         var lower = username?.ToLowerInvariant();
         var user = await (userId is { } uid ? db.Users.FirstOrDefaultAsync(u => u.Id == uid, ct) : db.Users.FirstOrDefaultAsync(u => u.Username.ToLower() == lower, ct))
             ?? throw ApiException.NotFound("User");
+        if (user.IsBot)
+        {
+            // A bot belongs to the resource it was made for; elsewhere its token would be managed by strangers.
+            throw ApiException.Invalid("user_id", "project bots cannot be added to other groups / projects");
+        }
+
         if (await db.Members.AnyAsync(m => m.SourceType == resource.SourceType && m.SourceId == resource.Id && m.UserId == user.Id, ct))
         {
             throw ApiException.Conflict("Member already exists");
@@ -86,6 +92,12 @@ public static class MembersEndpoints
         if (!self && (resource.CallerLevel < resource.ManageLevel || (!current.IsAdmin && member.AccessLevel > resource.CallerLevel)))
         {
             throw ApiException.Forbidden();
+        }
+
+        if (await db.Users.AnyAsync(u => u.Id == member.UserId && u.UserType == UserTypes.ProjectBot, ct))
+        {
+            // Without its membership a bot's tokens would drop out of the resource's list and rules.
+            throw ApiException.BadRequest("A project or group bot leaves with its access token: revoke the token instead");
         }
 
         Preconditions.CheckUnmodifiedSince(context.Request, member.UpdatedAt);

@@ -18,6 +18,7 @@ public sealed partial class PersonalAccessTokenService(
     TimeProvider clock,
     Settings.ApplicationSettings settings,
     Hosting.TokenwardSettings instance,
+    ResourceAccessTokens.BotTokens bots,
     ILogger<PersonalAccessTokenService> logger)
 {
     /// <summary>GitLab gives a rotated token one week when no expiry is asked for.</summary>
@@ -29,6 +30,13 @@ public sealed partial class PersonalAccessTokenService(
     /// <exception cref="TokenValidationException">when the request breaks a rule.</exception>
     public async Task<(PersonalAccessToken Token, string Plaintext)> CreateAsync(NewToken request, CancellationToken ct, AuditSubject? subject = null)
     {
+        // A bot's token follows its resource's rules whichever endpoint asks; a successor gets them from its rotation.
+        if (request.PreviousId is null && await bots.RulesAsync(request.UserId, null, ct) is { } bot)
+        {
+            subject ??= bot.Subject;
+            request = request with { MaxLifetimeDays = request.MaxLifetimeDays ?? bot.GroupLimitDays, NotAfter = request.NotAfter ?? bot.NotAfter };
+        }
+
         var name = request.Name.Trim();
         if (name.Length == 0)
         {
@@ -94,33 +102,43 @@ public sealed partial class PersonalAccessTokenService(
             CreatedAt = now,
             UpdatedAt = now,
         };
-        db.PersonalAccessTokens.Add(token);
-        await db.SaveChangesAsync(ct);
-        db.Entry(token).State = EntityState.Detached;
         subject ??= AuditSubject.ForUser(token.UserId, token.Impersonation);
-        await audit.RecordAsync(actor.Current, subject.EntityType, subject.EntityId, $"{subject.TokenKind}_created", "PersonalAccessToken", token.Id,
-            new { token_id = token.Id, token_name = token.Name, user_id = token.UserId, scopes, expires_at = token.ExpiresAt }, ct);
+        await audit.InTransactionAsync(async () =>
+        {
+            db.PersonalAccessTokens.Add(token);
+            await db.SaveChangesAsync(ct);
+            db.Entry(token).State = EntityState.Detached;
+            await audit.RecordAsync(actor.Current, subject.EntityType, subject.EntityId, $"{subject.TokenKind}_created", "PersonalAccessToken", token.Id,
+                new { token_id = token.Id, token_name = token.Name, user_id = token.UserId, scopes, expires_at = token.ExpiresAt }, ct);
+        }, ct);
         return (token, plaintext);
     }
 
-    /// <summary>Marks the token revoked. Revoking an already revoked token changes nothing.</summary>
+    /// <summary>
+    /// Marks the token revoked, with its audit event, in one transaction; a bot left without an
+    /// active resource token is retired in it too. Revoking an already revoked token changes nothing.
+    /// </summary>
     /// <returns>Whether this call revoked it.</returns>
-    public async Task<bool> RevokeAsync(long tokenId, CancellationToken ct, AuditSubject? subject = null)
+    public async Task<bool> RevokeAsync(long tokenId, CancellationToken ct)
     {
         var now = TokenAuthenticator.TruncateToMilliseconds(clock.GetUtcNow().UtcDateTime);
-        var changed = await db.PersonalAccessTokens.Where(t => t.Id == tokenId && !t.Revoked)
-            .ExecuteUpdateAsync(s => s.SetProperty(t => t.Revoked, true).SetProperty(t => t.UpdatedAt, now), ct);
-        cache.ForgetToken(tokenId);
-        if (changed == 0)
+        return await audit.InTransactionAsync(async () =>
         {
-            return false;
-        }
+            var changed = await db.PersonalAccessTokens.Where(t => t.Id == tokenId && !t.Revoked)
+                .ExecuteUpdateAsync(s => s.SetProperty(t => t.Revoked, true).SetProperty(t => t.UpdatedAt, now), ct);
+            audit.AfterCommit(() => cache.ForgetToken(tokenId));
+            if (changed == 0)
+            {
+                return false;
+            }
 
-        var token = await db.PersonalAccessTokens.FirstAsync(t => t.Id == tokenId, ct);
-        subject ??= AuditSubject.ForUser(token.UserId, token.Impersonation);
-        await audit.RecordAsync(actor.Current, subject.EntityType, subject.EntityId, $"{subject.TokenKind}_revoked", "PersonalAccessToken", tokenId,
-            new { token_id = tokenId, token_name = token.Name, user_id = token.UserId, before = new { revoked = false }, after = new { revoked = true } }, ct);
-        return true;
+            var token = await db.PersonalAccessTokens.AsNoTracking().FirstAsync(t => t.Id == tokenId, ct);
+            var subject = await SubjectOfAsync(token, ct);
+            await audit.RecordAsync(actor.Current, subject.EntityType, subject.EntityId, $"{subject.TokenKind}_revoked", "PersonalAccessToken", tokenId,
+                new { token_id = tokenId, token_name = token.Name, user_id = token.UserId, before = new { revoked = false }, after = new { revoked = true } }, ct);
+            await bots.RetireIfNoResourceTokenLeftAsync(token.UserId, ct);
+            return true;
+        }, CancellationToken.None);
     }
 
     /// <summary>
@@ -131,12 +149,15 @@ public sealed partial class PersonalAccessTokenService(
     /// <param name="expiresAt">The new expiry; without it, one week (GitLab's default), within the lifetime policy.</param>
     /// <exception cref="TokenAlreadyRevokedException">when the token is already revoked (or another rotation won).</exception>
     /// <exception cref="TokenValidationException">when the new expiry breaks the policy.</exception>
-    public async Task<(PersonalAccessToken Token, string Plaintext)> RotateAsync(
-        long tokenId, DateOnly? expiresAt, CancellationToken ct, AuditSubject? subject = null, int? maxLifetimeDays = null, DateOnly? notAfter = null)
+    public async Task<(PersonalAccessToken Token, string Plaintext)> RotateAsync(long tokenId, DateOnly? expiresAt, CancellationToken ct)
     {
-        var policy = Narrowed(await settings.PolicyAsync(ct), maxLifetimeDays);
-        var newExpiry = ExpiryFor(expiresAt, policy, notAfter, rotation: true);
-        var created = await audit.InTransactionAsync(async () =>
+        var owner = await db.PersonalAccessTokens.Where(t => t.Id == tokenId).Select(t => new { t.UserId, t.Impersonation }).FirstAsync(ct);
+        // A bot's token keeps its resource's limits and, if it minted it for itself, the bot's end date.
+        var bot = await bots.RulesAsync(owner.UserId, tokenId, ct);
+        var subject = bot?.Subject ?? AuditSubject.ForUser(owner.UserId, owner.Impersonation);
+        var policy = Narrowed(await settings.PolicyAsync(ct), bot?.GroupLimitDays);
+        var newExpiry = ExpiryFor(expiresAt, policy, bot?.NotAfter, rotation: true);
+        return await audit.InTransactionAsync(async () =>
         {
             var now = TokenAuthenticator.TruncateToMilliseconds(clock.GetUtcNow().UtcDateTime);
             // The conditional update is the lock: only one transaction can flip revoked for this row.
@@ -147,43 +168,63 @@ public sealed partial class PersonalAccessTokenService(
                 throw new TokenAlreadyRevokedException();
             }
 
-            var old = await db.PersonalAccessTokens.FirstAsync(t => t.Id == tokenId, ct);
-            subject ??= AuditSubject.ForUser(old.UserId, old.Impersonation);
-            var scopes = old.ScopeList();
-            var successor = await CreateAsync(new NewToken(old.UserId, old.Name, scopes, newExpiry, old.Description, old.Impersonation, PreviousId: old.Id, MaxLifetimeDays: maxLifetimeDays, NotAfter: notAfter), ct, subject);
+            audit.AfterCommit(() => cache.ForgetToken(tokenId));
+            var old = await db.PersonalAccessTokens.AsNoTracking().FirstAsync(t => t.Id == tokenId, ct);
+            var successor = await CreateAsync(
+                new NewToken(old.UserId, old.Name, old.ScopeList(), newExpiry, old.Description, old.Impersonation, PreviousId: old.Id, MaxLifetimeDays: bot?.GroupLimitDays, NotAfter: bot?.NotAfter),
+                ct, subject);
             await audit.RecordAsync(actor.Current, subject.EntityType, subject.EntityId, $"{subject.TokenKind}_rotated", "PersonalAccessToken", successor.Token.Id,
                 new { token_id = successor.Token.Id, previous_token_id = old.Id, token_name = old.Name, before = new { expires_at = old.ExpiresAt }, after = new { expires_at = newExpiry } }, ct);
+            if (bot is { IsResourceToken: true })
+            {
+                // A resource token rotated to an earlier date takes what the bot minted down with it.
+                await bots.ClampSelfMintedAsync(owner.UserId, ct);
+            }
+
             return successor;
         }, ct);
-        cache.ForgetToken(tokenId);
-        return created;
     }
 
     /// <summary>
     /// A revoked token presented to a rotate endpoint. Within the grace window after its own
-    /// rotation (<see cref="Hosting.TokenwardSettings.RotationGraceSeconds"/>) it is taken for a
-    /// client retrying a rotation whose answer it lost or a concurrent request that lost the race:
-    /// the family is kept and the caller answers <c>400 Token already revoked</c>. Later, or for a
-    /// token revoked without being rotated, it is taken for a leak and the family is revoked.
-    /// Either way an audit event says which.
+    /// rotation (<see cref="Hosting.TokenwardSettings.RotationGraceSeconds"/>) and from the address
+    /// that rotated it, it is taken for a client retrying a rotation whose answer it lost, or a
+    /// parallel request of that client that lost the race: the family is kept and the caller
+    /// answers <c>400 Token already revoked</c>. From another address, later, or for a token revoked
+    /// without being rotated, it is taken for a leak and the family is revoked: a thief who rotated
+    /// a stolen token first is locked out as soon as its owner tries. Either way an audit event says which.
     /// </summary>
-    /// <returns>Whether it was taken for a retry.</returns>
-    public async Task<bool> ReusedForRotationAsync(PersonalAccessToken reused, CancellationToken ct)
+    public async Task<RotationReuse> ReusedForRotationAsync(PersonalAccessToken reused, CancellationToken ct)
     {
-        var rotatedAt = await db.PersonalAccessTokens.Where(t => t.PreviousPersonalAccessTokenId == reused.Id)
+        var successor = await db.PersonalAccessTokens.Where(t => t.PreviousPersonalAccessTokenId == reused.Id)
             .OrderBy(t => t.CreatedAt).Select(t => new { t.Id, t.CreatedAt }).FirstOrDefaultAsync(ct);
-        var since = rotatedAt is null ? (TimeSpan?)null : clock.GetUtcNow().UtcDateTime - rotatedAt.CreatedAt;
-        if (rotatedAt is not null && since <= TimeSpan.FromSeconds(instance.RotationGraceSeconds))
+        var presenter = actor.Current.IpAddress;
+        string reason;
+        if (successor is null)
         {
-            var subject = AuditSubject.ForUser(reused.UserId, reused.Impersonation);
-            await audit.RecordAsync(actor.Current, subject.EntityType, subject.EntityId, "token_rotation_retried", "PersonalAccessToken", reused.Id,
-                new { reused_token_id = reused.Id, successor_token_id = rotatedAt.Id, seconds_since_rotation = Math.Round(since.Value.TotalSeconds, 3), grace_seconds = instance.RotationGraceSeconds }, ct);
-            LogRetryInGrace(logger, reused.Id, since.Value.TotalSeconds, rotatedAt.Id);
-            return true;
+            reason = "revoked without rotation";
+        }
+        else
+        {
+            var since = clock.GetUtcNow().UtcDateTime - successor.CreatedAt;
+            var rotatedFrom = await db.AuditEvents
+                .Where(e => e.TargetType == "PersonalAccessToken" && e.TargetId == successor.Id && e.EventName.EndsWith("_rotated"))
+                .Select(e => e.IpAddress).FirstOrDefaultAsync(ct);
+            var inGrace = since <= TimeSpan.FromSeconds(instance.RotationGraceSeconds);
+            if (inGrace && rotatedFrom == presenter)
+            {
+                var subject = await SubjectOfAsync(reused, ct);
+                await audit.RecordAsync(actor.Current, subject.EntityType, subject.EntityId, "token_rotation_retried", "PersonalAccessToken", reused.Id,
+                    new { reused_token_id = reused.Id, successor_token_id = successor.Id, seconds_since_rotation = Math.Round(since.TotalSeconds, 3), grace_seconds = instance.RotationGraceSeconds }, ct);
+                LogRetryInGrace(logger, reused.Id, since.TotalSeconds, successor.Id);
+                return RotationReuse.Retry;
+            }
+
+            reason = inGrace ? $"presented from {presenter ?? "the CLI"}, rotated from {rotatedFrom ?? "the CLI"}" : "presented after the grace window";
         }
 
-        await RevokeFamilyAsync(reused, ct);
-        return false;
+        await RevokeFamilyAsync(reused, reason, ct);
+        return RotationReuse.Leak;
     }
 
     /// <summary>
@@ -191,7 +232,7 @@ public sealed partial class PersonalAccessTokenService(
     /// every successor), as GitLab does when a revoked token is used to rotate.
     /// </summary>
     /// <returns>How many tokens this revoked.</returns>
-    public async Task<int> RevokeFamilyAsync(PersonalAccessToken reused, CancellationToken ct)
+    public async Task<int> RevokeFamilyAsync(PersonalAccessToken reused, string reason, CancellationToken ct)
     {
         var family = new HashSet<long> { reused.Id };
         var up = reused.PreviousPersonalAccessTokenId;
@@ -215,24 +256,35 @@ public sealed partial class PersonalAccessTokenService(
             return 0;
         }
 
+        var subject = await SubjectOfAsync(reused, ct);
         var revoked = await audit.InTransactionAsync(async () =>
         {
             var count = await db.PersonalAccessTokens.Where(t => active.Contains(t.Id) && !t.Revoked)
                 .ExecuteUpdateAsync(s => s.SetProperty(t => t.Revoked, true).SetProperty(t => t.UpdatedAt, now), ct);
-            var subject = AuditSubject.ForUser(reused.UserId, reused.Impersonation);
             await audit.RecordAsync(actor.Current, subject.EntityType, subject.EntityId, "token_family_revoked", "PersonalAccessToken", reused.Id,
-                new { reused_token_id = reused.Id, family = family.Order().ToArray(), revoked = active.Order().ToArray() }, ct);
+                new { reused_token_id = reused.Id, reason, family = family.Order().ToArray(), revoked = active.Order().ToArray() }, ct);
+            // A family is one owner's: a bot losing its resource tokens this way is retired too.
+            await bots.RetireIfNoResourceTokenLeftAsync(reused.UserId, ct);
+            audit.AfterCommit(() =>
+            {
+                foreach (var id in active)
+                {
+                    cache.ForgetToken(id);
+                }
+            });
             return count;
-        }, ct);
-        foreach (var id in active)
-        {
-            cache.ForgetToken(id);
-        }
+        }, CancellationToken.None);
 
         LogFamilyRevoked(logger, reused.Id, revoked, string.Join(',', active));
 
         return revoked;
     }
+
+    /// <summary>Where a token's events are filed: its bot's project or group, or its owner.</summary>
+    private async Task<AuditSubject> SubjectOfAsync(PersonalAccessToken token, CancellationToken ct) =>
+        await bots.HomeOfAsync(token.UserId, ct) is { } home
+            ? ResourceAccessTokens.BotTokens.Subject(home)
+            : AuditSubject.ForUser(token.UserId, token.Impersonation);
 
     [LoggerMessage(EventId = 5001, Level = LogLevel.Information, Message = "Rotated token {TokenId} was presented to rotate again {Seconds:0.###} s after its rotation, within the grace window: taken for a retry, its successor {SuccessorId} kept")]
     private static partial void LogRetryInGrace(ILogger logger, long tokenId, double seconds, long successorId);

@@ -3,7 +3,6 @@ using Microsoft.EntityFrameworkCore;
 using Tokenward.Api;
 using Tokenward.Authentication;
 using Tokenward.Core.Tokens;
-using Tokenward.ResourceAccessTokens;
 using Tokenward.Storage;
 
 namespace Tokenward.PersonalAccessTokens;
@@ -40,9 +39,15 @@ public static class PersonalAccessTokensEndpoints
         var user = current.RequireUser();
         var p = await ApiParams.ReadAsync(context);
         var ct = context.RequestAborted;
-        var userId = p.Long("user_id");
+        // GitLab: an admin's blank user_id names no user (404); for others a blank one is no filter.
+        var userId = p.String("user_id") is { Length: 0 } ? null : p.Long("user_id");
         if (current.IsAdmin)
         {
+            if (p.String("user_id") is { Length: 0 })
+            {
+                throw ApiException.NotFoundUnnamed();
+            }
+
             if (userId is { } id && !await db.Users.AnyAsync(u => u.Id == id, ct))
             {
                 throw ApiException.NotFoundUnnamed();
@@ -79,20 +84,21 @@ public static class PersonalAccessTokensEndpoints
         return TypedResults.Ok(TokenJson.From(token, TokenExpiry.Today(clock)).WithLastUsedIps(token));
     }
 
-    private static async Task<IResult> RevokeSelf(HttpContext context, PersonalAccessTokenService service, ResourceAccessTokenService resources)
+    private static async Task<IResult> RevokeSelf(HttpContext context, PersonalAccessTokenService service)
     {
-        await RevokeAnyAsync(CurrentRequest.Of(context).Token!, service, resources, context.RequestAborted);
+        await service.RevokeAsync(CurrentRequest.Of(context).Token!.Id, context.RequestAborted);
         return TypedResults.NoContent();
     }
 
-    private static async Task<IResult> RotateSelf(HttpContext context, PersonalAccessTokenService service, ResourceAccessTokenService resources, TimeProvider clock)
+    private static async Task<IResult> RotateSelf(HttpContext context, PersonalAccessTokenService service, TimeProvider clock)
     {
         var p = await ApiParams.ReadAsync(context);
-        var (token, plaintext) = await RotateAnyAsync(CurrentRequest.Of(context).Token!, p.Date("expires_at"), service, resources, context.RequestAborted);
+        // A bot's token stays a resource token here too: PersonalAccessTokenService applies its resource's rules.
+        var (token, plaintext) = await service.RotateAsync(CurrentRequest.Of(context).Token!.Id, p.Date("expires_at"), context.RequestAborted);
         return TypedResults.Ok(TokenJson.From(token, TokenExpiry.Today(clock)) with { Token = plaintext });
     }
 
-    private static async Task<IResult> Rotate(string id, HttpContext context, TokenwardDb db, PersonalAccessTokenService service, ResourceAccessTokenService resources, TimeProvider clock)
+    private static async Task<IResult> Rotate(string id, HttpContext context, TokenwardDb db, PersonalAccessTokenService service, TimeProvider clock)
     {
         var p = await ApiParams.ReadAsync(context);
         var expiresAt = p.Date("expires_at");
@@ -106,31 +112,8 @@ public static class PersonalAccessTokensEndpoints
             throw current.IsAdmin ? ApiException.NotFoundUnnamed() : ApiException.Unauthorized();
         }
 
-        var (rotated, plaintext) = await RotateAnyAsync(token, expiresAt, service, resources, context.RequestAborted);
+        var (rotated, plaintext) = await service.RotateAsync(token.Id, expiresAt, context.RequestAborted);
         return TypedResults.Ok(TokenJson.From(rotated, TokenExpiry.Today(clock)) with { Token = plaintext });
-    }
-
-    /// <summary>
-    /// Rotates a token whatever its kind: a bot's token stays a project or group token through these
-    /// endpoints too, with the resource's lifetime limit and an audit event naming the resource.
-    /// </summary>
-    private static async Task<(PersonalAccessToken Token, string Plaintext)> RotateAnyAsync(
-        PersonalAccessToken token, DateOnly? expiresAt, PersonalAccessTokenService service, ResourceAccessTokenService resources, CancellationToken ct) =>
-        await resources.ResourceOfBotAsync(token.UserId, ct) is { } resource
-            ? await resources.RotateAsync(resource, token, expiresAt, ct)
-            : await service.RotateAsync(token.Id, expiresAt, ct);
-
-    /// <summary>Revokes a token whatever its kind; revoking a bot's last resource token retires the bot.</summary>
-    private static async Task RevokeAnyAsync(PersonalAccessToken token, PersonalAccessTokenService service, ResourceAccessTokenService resources, CancellationToken ct)
-    {
-        if (await resources.ResourceOfBotAsync(token.UserId, ct) is { } resource)
-        {
-            await resources.RevokeAsync(resource, token, ct);
-        }
-        else
-        {
-            await service.RevokeAsync(token.Id, ct);
-        }
     }
 
     private static async Task<IResult> Get(string id, HttpContext context, TokenwardDb db, TimeProvider clock)
@@ -139,7 +122,7 @@ public static class PersonalAccessTokensEndpoints
         return TypedResults.Ok(TokenJson.From(token, TokenExpiry.Today(clock)).WithLastUsedIps(token));
     }
 
-    private static async Task<IResult> Revoke(string id, HttpContext context, TokenwardDb db, PersonalAccessTokenService service, ResourceAccessTokenService resources)
+    private static async Task<IResult> Revoke(string id, HttpContext context, TokenwardDb db, PersonalAccessTokenService service)
     {
         var current = CurrentRequest.Of(context);
         var user = current.RequireUser();
@@ -153,7 +136,7 @@ public static class PersonalAccessTokensEndpoints
             throw ApiException.BadRequest();
         }
 
-        await RevokeAnyAsync(token, service, resources, context.RequestAborted);
+        await service.RevokeAsync(token.Id, context.RequestAborted);
         return TypedResults.NoContent();
     }
 
@@ -170,7 +153,7 @@ public static class PersonalAccessTokensEndpoints
         return await CreateAsync(request, service, clock, context.RequestAborted);
     }
 
-    private static async Task<IResult> CreateForSelf(HttpContext context, PersonalAccessTokenService service, ResourceAccessTokenService resources, TimeProvider clock)
+    private static async Task<IResult> CreateForSelf(HttpContext context, PersonalAccessTokenService service, TimeProvider clock)
     {
         var user = CurrentRequest.Of(context).RequireUser();
         var p = await ApiParams.ReadAsync(context);
@@ -180,9 +163,8 @@ public static class PersonalAccessTokensEndpoints
             throw ApiException.InvalidParameter("scopes does not have a valid value");
         }
 
-        // GitLab lets a bot mint these for itself; here they never outlive its resource tokens.
-        var notAfter = user.IsBot ? await resources.SelfMintedCapAsync(user.Id, null, context.RequestAborted) : null;
-        return await CreateAsync(request with { NotAfter = notAfter }, service, clock, context.RequestAborted);
+        // GitLab lets a bot mint these for itself; PersonalAccessTokenService keeps them within its resource tokens' life.
+        return await CreateAsync(request, service, clock, context.RequestAborted);
     }
 
     /// <summary>Reads <c>name</c>, <c>scopes</c>, <c>expires_at</c> and <c>description</c>, with GitLab's 400s for missing or unknown values.</summary>

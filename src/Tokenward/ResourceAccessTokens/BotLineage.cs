@@ -6,9 +6,9 @@ namespace Tokenward.ResourceAccessTokens;
 /// </summary>
 public sealed class BotLineage
 {
-    private readonly List<Row> _rows;
+    private readonly List<BotTokenRow> _rows;
 
-    private BotLineage(List<Row> rows, HashSet<long> ids)
+    private BotLineage(List<BotTokenRow> rows, HashSet<long> ids)
     {
         _rows = rows;
         Ids = ids;
@@ -17,7 +17,7 @@ public sealed class BotLineage
     public IReadOnlySet<long> Ids { get; }
 
     /// <param name="tokens">All the bot's tokens, in id order.</param>
-    public static BotLineage Of(IReadOnlyList<Row> tokens)
+    public static BotLineage Of(IReadOnlyList<BotTokenRow> tokens)
     {
         var ids = new HashSet<long>();
         if (tokens.Count > 0)
@@ -36,17 +36,21 @@ public sealed class BotLineage
         return new BotLineage(tokens.Where(t => ids.Contains(t.Id)).ToList(), ids);
     }
 
-    /// <summary>Whether a resource token is still active, and the latest expiry among those (null: one never expires).</summary>
-    public (bool HasActive, DateOnly? Latest) ActiveExpiry(DateOnly today)
+    /// <summary>Whether a resource token is active on <paramref name="today"/>, and until when.</summary>
+    public LineageLife Life(DateOnly today)
     {
         var active = _rows.Where(t => !t.Revoked && (t.ExpiresAt is null || t.ExpiresAt > today)).ToList();
-        if (active.Count == 0)
-        {
-            return (false, null);
-        }
-
-        return (true, active.Any(t => t.ExpiresAt is null) ? null : active.Max(t => t.ExpiresAt));
+        return active.Count == 0 ? LineageLife.Ended
+            : active.Any(t => t.ExpiresAt is null) ? new LineageLife(true, null)
+            : new LineageLife(true, active.Max(t => t.ExpiresAt));
     }
+}
 
-    public sealed record Row(long Id, long? PreviousId, bool Revoked, DateOnly? ExpiresAt);
+/// <summary>One of a bot's tokens, as far as its lineage goes.</summary>
+public sealed record BotTokenRow(long Id, long? PreviousId, bool Revoked, DateOnly? ExpiresAt);
+
+/// <summary>Whether a bot's resource tokens are alive, and the latest expiry among the active ones (null: one never expires).</summary>
+public sealed record LineageLife(bool Active, DateOnly? Until)
+{
+    public static readonly LineageLife Ended = new(false, null);
 }

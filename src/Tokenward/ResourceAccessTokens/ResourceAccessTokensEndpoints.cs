@@ -37,7 +37,7 @@ public static class ResourceAccessTokensEndpoints
         }
     }
 
-    /// <summary>Who may read, rotate and delete a resource's tokens: Maintainers of a project, Owners of a group, admins; bots too if their level is enough.</summary>
+    /// <summary>Who may read and delete a resource's tokens: Maintainers of a project, Owners of a group, admins; bots too if their level is enough.</summary>
     private static bool MayManage(ResourceRef resource, CurrentRequest current) =>
         current.IsAdmin || resource.CallerLevel >= resource.ManageLevel;
 
@@ -123,7 +123,7 @@ public static class ResourceAccessTokensEndpoints
             throw ApiException.BadRequest($"{current.RequireUser().Name} cannot delete {found.BotName}");
         }
 
-        await service.RevokeAsync(resource, found.Token, context.RequestAborted);
+        await context.RequestServices.GetRequiredService<PersonalAccessTokenService>().RevokeAsync(found.Token.Id, context.RequestAborted);
         return TypedResults.NoContent();
     }
 
@@ -145,8 +145,7 @@ public static class ResourceAccessTokensEndpoints
             throw ApiException.BadRequest("Not eligible to rotate token with access level higher than the user");
         }
 
-        var (token, plaintext) = await service.RotateAsync(resource, found.Token, expiresAt, context.RequestAborted);
-        return TypedResults.Ok(Json(new TokenWithLevel { Token = token, AccessLevel = found.AccessLevel, BotName = found.BotName }, resource, TokenExpiry.Today(clock)) with { Token = plaintext });
+        return await RotatedAsync(found, resource, expiresAt, context, clock);
     }
 
     /// <summary>A bot rotating its own token through its resource's path (GitLab 17.x's <c>access_tokens/self/rotate</c>).</summary>
@@ -161,10 +160,17 @@ public static class ResourceAccessTokensEndpoints
         var p = await ApiParams.ReadAsync(context);
         var expiresAt = p.Date("expires_at");
         var resource = await ResolveAsync(kind, id, context, access);
-        var found = await FindAsync(resource, current.Token!.Id.ToString(System.Globalization.CultureInfo.InvariantCulture), service, context.RequestAborted)
+        var found = await service.TokensOf(resource).FirstOrDefaultAsync(x => x.Token.Id == current.Token!.Id, context.RequestAborted)
             ?? throw ApiException.Unauthorized();
-        var (token, plaintext) = await service.RotateAsync(resource, found.Token, expiresAt, context.RequestAborted);
-        return TypedResults.Ok(Json(new TokenWithLevel { Token = token, AccessLevel = found.AccessLevel, BotName = found.BotName }, resource, TokenExpiry.Today(clock)) with { Token = plaintext });
+        return await RotatedAsync(found, resource, expiresAt, context, clock);
+    }
+
+    private static async Task<IResult> RotatedAsync(TokenWithLevel found, ResourceRef resource, DateOnly? expiresAt, HttpContext context, TimeProvider clock)
+    {
+        var service = context.RequestServices.GetRequiredService<PersonalAccessTokenService>();
+        var (token, plaintext) = await service.RotateAsync(found.Token.Id, expiresAt, context.RequestAborted);
+        var json = Json(new TokenWithLevel { Token = token, AccessLevel = found.AccessLevel, BotName = found.BotName }, resource, TokenExpiry.Today(clock));
+        return TypedResults.Ok(json with { Token = plaintext });
     }
 
     /// <summary>The resource's token with that id; GitLab takes the id as a string, so anything else is simply not found.</summary>

@@ -56,4 +56,23 @@ public class AuthCacheTests
         server.Clock.Advance(TimeSpan.FromMinutes(2));
         await Expect.StatusAsync(await server.GetAsync("/api/v4/user", token), 401);
     }
+
+    [Fact]
+    public void A_lookup_that_read_before_a_revocation_does_not_cache_the_old_row()
+    {
+        var clock = new Microsoft.Extensions.Time.Testing.FakeTimeProvider(TestServer.Start);
+        var settings = new Tokenward.Hosting.TokenwardSettings { DataDir = "/tmp", Database = DatabaseTarget.SqliteIn("/tmp"), LogDir = "/tmp" };
+        var cache = new Tokenward.Authentication.AuthCache(clock, settings);
+        var token = new PersonalAccessToken { Id = 7, UserId = 3, Name = "t", TokenDigest = "d", Scopes = "[]" };
+
+        // The lookup takes the generation, reads the row; the revocation commits and forgets; then the lookup adds.
+        var generation = cache.Generation;
+        cache.ForgetToken(7);
+        cache.Add("d", token, generation);
+        Assert.Null(cache.Get("d"));
+
+        // A lookup that started after the forget caches as usual.
+        cache.Add("d", token, cache.Generation);
+        Assert.Same(token, cache.Get("d"));
+    }
 }

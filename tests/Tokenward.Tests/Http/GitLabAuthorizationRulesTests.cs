@@ -209,6 +209,178 @@ public class GitLabAuthorizationRulesTests
 
     [Theory]
     [MemberData(nameof(Engines.Both), MemberType = typeof(Engines))]
+    public async Task A_bot_cannot_be_adopted_by_another_resource_nor_detached_from_its_own(DatabaseEngine engine)
+    {
+        await using var server = await TestServer.StartAsync(engine);
+        var victim = await CreateProjectAsync(server, "victim");
+        var bot = await CreateResourceTokenAsync(server, "projects", victim, 50, ["api"]);
+        var mallory = await server.CreateUserAsync("mallory");
+        var (_, malloryToken) = await server.CreateTokenAsync(mallory, ["api"]);
+        var own = await CreateProjectAsync(server, "mine", token: malloryToken);
+
+        // Adding another resource's bot to one's own project, to manage its token from there: refused, as GitLab.
+        await Expect.BodyAsync(await server.PostJsonAsync($"/api/v4/projects/{own}/members", new { user_id = (long)bot["user_id"]!, access_level = 10 }, malloryToken),
+            400, """{"message":{"user_id":["project bots cannot be added to other groups / projects"]}}""");
+        await Expect.StatusAsync(await server.PostJsonAsync($"/api/v4/projects/{own}/access_tokens/{bot["id"]}/rotate", new { }, malloryToken), 401);
+        await Expect.StatusAsync(await server.DeleteAsync($"/api/v4/projects/{own}/access_tokens/{bot["id"]}", malloryToken), 404);
+        await Expect.StatusAsync(await server.GetAsync($"/api/v4/projects/{victim}", (string)bot["token"]!), 200);
+
+        // Nor can its own resource's maintainers detach it: its token would leave the resource's list and rules.
+        await Expect.BodyAsync(await server.DeleteAsync($"/api/v4/projects/{victim}/members/{bot["user_id"]}"),
+            400, """{"message":"400 Bad request - A project or group bot leaves with its access token: revoke the token instead"}""");
+        Assert.Single((await TestServer.Json(await server.GetAsync($"/api/v4/projects/{victim}/access_tokens"))).AsArray());
+    }
+
+    [Theory]
+    [MemberData(nameof(Engines.Both), MemberType = typeof(Engines))]
+    public async Task A_bot_is_retired_whichever_way_its_last_resource_token_goes(DatabaseEngine engine)
+    {
+        await using var server = await TestServer.StartAsync(engine, s => s with { RotationGraceSeconds = 1 });
+        var project = await CreateProjectAsync(server, "svc");
+
+        // The bot revokes its own resource token through the personal endpoint.
+        var first = await CreateResourceTokenAsync(server, "projects", project, 40, ["api"]);
+        var firstMinted = (string)(await TestServer.Json(await server.PostJsonAsync("/api/v4/user/personal_access_tokens", new { name = "k", scopes = new[] { "self_rotate" } }, (string)first["token"]!)))["token"]!;
+        await Expect.StatusAsync(await server.DeleteAsync("/api/v4/personal_access_tokens/self", (string)first["token"]!), 204);
+        await Expect.StatusAsync(await server.GetAsync("/api/v4/personal_access_tokens/self", firstMinted), 401);
+        Assert.Equal("blocked", (string?)(await TestServer.Json(await server.GetAsync($"/api/v4/users/{first["user_id"]}")))["state"]);
+        var events = await EventsAsync(server, "Project", project);
+        Assert.Contains(events, e => (string?)e!["event_name"] == "project_access_token_revoked" && (long)e["target_id"]! == (long)first["id"]!);
+
+        // A leaked resource token revokes its family, and the bot goes with it.
+        var second = await CreateResourceTokenAsync(server, "projects", project, 40, ["api"]);
+        var secondMinted = (string)(await TestServer.Json(await server.PostJsonAsync("/api/v4/user/personal_access_tokens", new { name = "k", scopes = new[] { "self_rotate" } }, (string)second["token"]!)))["token"]!;
+        await Expect.StatusAsync(await server.PostJsonAsync("/api/v4/personal_access_tokens/self/rotate", new { }, (string)second["token"]!), 200);
+        server.Clock.Advance(TimeSpan.FromSeconds(2));
+        await Expect.StatusAsync(await server.PostJsonAsync("/api/v4/personal_access_tokens/self/rotate", new { }, (string)second["token"]!), 401);
+        await Expect.StatusAsync(await server.GetAsync("/api/v4/personal_access_tokens/self", secondMinted), 401);
+        Assert.Equal("blocked", (string?)(await TestServer.Json(await server.GetAsync($"/api/v4/users/{second["user_id"]}")))["state"]);
+        Assert.Contains(await EventsAsync(server, "Project", project), e => (string?)e!["event_name"] == "token_family_revoked");
+    }
+
+    [Theory]
+    [MemberData(nameof(Engines.Both), MemberType = typeof(Engines))]
+    public async Task A_rotated_token_presented_from_another_address_within_the_window_is_a_leak(DatabaseEngine engine)
+    {
+        // Requests from 127.0.0.1 may say who the client is, so one test can be two addresses.
+        await using var server = await TestServer.StartAsync(engine, s => s with { TrustedProxies = Tokenward.AuthBans.BanPolicy.ParseNetworks("127.0.0.1/32") });
+        var alice = await server.CreateUserAsync("alice");
+        var (_, stolen) = await server.CreateTokenAsync(alice, ["api"]);
+        HttpRequestMessage Rotate(string from)
+        {
+            var request = TestServer.Request(HttpMethod.Post, "/api/v4/personal_access_tokens/self/rotate", stolen, System.Net.Http.Json.JsonContent.Create(new { }));
+            request.Headers.Add("X-Forwarded-For", from);
+            return request;
+        }
+
+        // The thief rotates first; the owner's rotation a second later, from elsewhere, exposes the theft.
+        var thiefs = (string)(await TestServer.Json(await server.Client.SendAsync(Rotate("203.0.113.66"))))["token"]!;
+        server.Clock.Advance(TimeSpan.FromSeconds(1));
+        await Expect.StatusAsync(await server.Client.SendAsync(Rotate("198.51.100.7")), 401);
+        await Expect.StatusAsync(await server.GetAsync("/api/v4/user", thiefs), 401);
+        var family = Assert.Single(await EventsAsync(server, "User", alice), e => (string?)e!["event_name"] == "token_family_revoked")!;
+        Assert.Equal("presented from 198.51.100.7, rotated from 203.0.113.66", (string?)family["details"]!["reason"]);
+    }
+
+    [Theory]
+    [MemberData(nameof(Engines.Both), MemberType = typeof(Engines))]
+    public async Task A_group_maintainer_is_denied_every_group_token_endpoint_as_gitlab_does(DatabaseEngine engine)
+    {
+        await using var server = await TestServer.StartAsync(engine);
+        var group = await CreateGroupAsync(server, "team");
+        var maint = await server.CreateUserAsync("maint");
+        await AddMemberAsync(server, "groups", group, maint, 40);
+        var (_, maintToken) = await server.CreateTokenAsync(maint, ["api"]);
+        var token = await CreateResourceTokenAsync(server, "groups", group, 30, ["api"]);
+        var botName = (string)(await TestServer.Json(await server.GetAsync($"/api/v4/users/{token["user_id"]}")))["name"]!;
+        const string Unauthorized = """{"message":"401 Unauthorized"}""";
+
+        await Expect.BodyAsync(await server.GetAsync($"/api/v4/groups/{group}/access_tokens", maintToken), 401, Unauthorized);
+        await Expect.BodyAsync(await server.GetAsync($"/api/v4/groups/{group}/access_tokens/{token["id"]}", maintToken), 401, Unauthorized);
+        await Expect.BodyAsync(await server.PostJsonAsync($"/api/v4/groups/{group}/access_tokens/{token["id"]}/rotate", new { }, maintToken), 401, Unauthorized);
+        await Expect.BodyAsync(await server.PostJsonAsync($"/api/v4/groups/{group}/access_tokens", new { name = "x", scopes = new[] { "api" }, access_level = 30 }, maintToken),
+            400, """{"message":"400 Bad request - User does not have permission to create group access token"}""");
+        await Expect.BodyAsync(await server.DeleteAsync($"/api/v4/groups/{group}/access_tokens/{token["id"]}", maintToken),
+            400, $$"""{"message":"400 Bad request - maint cannot delete {{botName}}"}""");
+        await Expect.StatusAsync(await server.GetAsync($"/api/v4/groups/{group}", (string)token["token"]!), 200);
+
+        // An Owner of the group may.
+        var owner = await server.CreateUserAsync("owner");
+        await AddMemberAsync(server, "groups", group, owner, 50);
+        var (_, ownerToken) = await server.CreateTokenAsync(owner, ["api"]);
+        await Expect.StatusAsync(await server.PostJsonAsync($"/api/v4/groups/{group}/access_tokens/{token["id"]}/rotate", new { }, ownerToken), 200);
+    }
+
+    public static TheoryData<string, DatabaseEngine> RotateEndpoints()
+    {
+        var data = new TheoryData<string, DatabaseEngine>();
+        foreach (var engine in new[] { DatabaseEngine.Sqlite, DatabaseEngine.Postgres })
+        {
+            foreach (var endpoint in new[] { "pat-by-id", "resource-by-id", "resource-self" })
+            {
+                data.Add(endpoint, engine);
+            }
+        }
+
+        return data;
+    }
+
+    [Theory]
+    [MemberData(nameof(RotateEndpoints))]
+    public async Task Parallel_rotations_of_a_resource_token_leave_one_valid_successor(string endpoint, DatabaseEngine engine)
+    {
+        await using var server = await TestServer.StartAsync(engine);
+        var project = await CreateProjectAsync(server, "svc");
+        var created = await CreateResourceTokenAsync(server, "projects", project, 40, ["api"], "2026-12-01");
+        var token = (string)created["token"]!;
+        var path = endpoint switch
+        {
+            "pat-by-id" => $"/api/v4/personal_access_tokens/{created["id"]}/rotate",
+            "resource-by-id" => $"/api/v4/projects/{project}/access_tokens/{created["id"]}/rotate",
+            _ => $"/api/v4/projects/{project}/access_tokens/self/rotate",
+        };
+        var answers = new System.Collections.Concurrent.ConcurrentBag<(int Status, string Body)>();
+        await Parallel.ForEachAsync(Enumerable.Range(0, 6), new ParallelOptions { MaxDegreeOfParallelism = 6 }, async (_, ct) =>
+        {
+            // Bots may not rotate through the resource path by id, so root does there; elsewhere the bot rotates itself.
+            var credential = endpoint == "resource-by-id" ? TestServer.RootToken : token;
+            using var response = await server.Client.SendAsync(TestServer.Request(HttpMethod.Post, path, credential, System.Net.Http.Json.JsonContent.Create(new { })), ct);
+            answers.Add(((int)response.StatusCode, await response.Content.ReadAsStringAsync(ct)));
+        });
+
+        var winner = Assert.Single(answers, a => a.Status == 200);
+        Assert.All(answers.Where(a => a.Status != 200), a => Assert.Equal((400, """{"message":"400 Bad request - Token already revoked"}"""), a));
+        var successor = (string)JsonNode.Parse(winner.Body)!["token"]!;
+        await Expect.StatusAsync(await server.GetAsync($"/api/v4/projects/{project}", successor), 200);
+        Assert.Single((await TestServer.Json(await server.GetAsync($"/api/v4/projects/{project}/access_tokens?state=active"))).AsArray());
+
+        // A retry of the bot's own rotation within the window is filed under the project, the family kept.
+        if (endpoint != "resource-by-id")
+        {
+            await Expect.StatusAsync(await server.PostJsonAsync(path, new { }, token), 400);
+            await Expect.StatusAsync(await server.GetAsync($"/api/v4/projects/{project}", successor), 200);
+            Assert.Contains(await EventsAsync(server, "Project", project), e => (string?)e!["event_name"] == "token_rotation_retried");
+        }
+    }
+
+    [Theory]
+    [MemberData(nameof(Engines.Both), MemberType = typeof(Engines))]
+    public async Task Resource_tokens_take_a_past_date_as_gitlab_and_admins_a_blank_user_id_is_404(DatabaseEngine engine)
+    {
+        await using var server = await TestServer.StartAsync(engine);
+        var project = await CreateProjectAsync(server, "svc");
+        var past = await CreateResourceTokenAsync(server, "projects", project, 30, ["api"], "2026-05-01");
+        Assert.False((bool)past["active"]!);
+        await Expect.StatusAsync(await server.GetAsync($"/api/v4/projects/{project}", (string)past["token"]!), 401);
+
+        await Expect.BodyAsync(await server.GetAsync("/api/v4/personal_access_tokens?user_id="), 404, """{"message":"404 Not Found"}""");
+        var alice = await server.CreateUserAsync("alice");
+        var (_, aliceToken) = await server.CreateTokenAsync(alice, ["api"]);
+        await Expect.StatusAsync(await server.GetAsync("/api/v4/personal_access_tokens?user_id=", aliceToken), 200);
+    }
+
+    [Theory]
+    [MemberData(nameof(Engines.Both), MemberType = typeof(Engines))]
     public async Task Token_filters_bound_as_gitlabs_finder(DatabaseEngine engine)
     {
         await using var server = await TestServer.StartAsync(engine);
