@@ -39,7 +39,9 @@ public sealed record TokenwardSettings
     public bool AdminMode { get; init; }
 
     /// <summary>How long a found token is remembered between lookups (0 turns the cache off); see <see cref="Authentication.AuthCache"/>.</summary>
-    public double AuthCacheSeconds { get; init; } = 5;
+    public double AuthCacheSeconds { get; init; } = DefaultAuthCacheSeconds;
+
+    public const double DefaultAuthCacheSeconds = 5;
 
     /// <summary>
     /// How long after a rotation its old token, presented to rotate again, is taken for a client's
@@ -100,7 +102,7 @@ public sealed record TokenwardSettings
             Notifications = ParseNotifications(Env),
             TrustedProxies = ParseNetworks(Env("TOKENWARD_TRUSTED_PROXIES") ?? string.Empty, "TOKENWARD_TRUSTED_PROXIES"),
             AdminMode = ParseBool(Env("TOKENWARD_ADMIN_MODE"), false, "TOKENWARD_ADMIN_MODE"),
-            AuthCacheSeconds = ParseSeconds(Env("TOKENWARD_AUTH_CACHE_SECONDS"), 5, "TOKENWARD_AUTH_CACHE_SECONDS"),
+            AuthCacheSeconds = ParseSeconds(Env("TOKENWARD_AUTH_CACHE_SECONDS"), DefaultAuthCacheSeconds, "TOKENWARD_AUTH_CACHE_SECONDS"),
             RotationGraceSeconds = ParseSeconds(Env("TOKENWARD_ROTATION_GRACE_SECONDS"), DefaultRotationGraceSeconds, "TOKENWARD_ROTATION_GRACE_SECONDS"),
         };
     }
