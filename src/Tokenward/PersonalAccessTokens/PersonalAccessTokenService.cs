@@ -28,10 +28,13 @@ public sealed partial class PersonalAccessTokenService(
 
     /// <returns>The stored token and its plaintext, which is shown once and never kept.</returns>
     /// <exception cref="TokenValidationException">when the request breaks a rule.</exception>
-    public async Task<(PersonalAccessToken Token, string Plaintext)> CreateAsync(NewToken request, CancellationToken ct, AuditSubject? subject = null)
+    public Task<(PersonalAccessToken Token, string Plaintext)> CreateAsync(NewToken request, CancellationToken ct, AuditSubject? subject = null) =>
+        audit.InTransactionAsync(() => CreateInTransactionAsync(request, subject, ct), ct);
+
+    private async Task<(PersonalAccessToken Token, string Plaintext)> CreateInTransactionAsync(NewToken request, AuditSubject? subject, CancellationToken ct)
     {
         // A bot's token follows its resource's rules whichever endpoint asks; a successor gets them from its rotation.
-        if (request.PreviousId is null && await bots.RulesAsync(request.UserId, null, ct) is { } bot)
+        if (request.PreviousId is null && await bots.LockAndReadRulesAsync(request.UserId, null, ct) is { } bot)
         {
             subject ??= bot.Subject;
             request = request with { MaxLifetimeDays = request.MaxLifetimeDays ?? bot.GroupLimitDays, NotAfter = request.NotAfter ?? bot.NotAfter };
@@ -103,14 +106,11 @@ public sealed partial class PersonalAccessTokenService(
             UpdatedAt = now,
         };
         subject ??= AuditSubject.ForUser(token.UserId, token.Impersonation);
-        await audit.InTransactionAsync(async () =>
-        {
-            db.PersonalAccessTokens.Add(token);
-            await db.SaveChangesAsync(ct);
-            db.Entry(token).State = EntityState.Detached;
-            await audit.RecordAsync(actor.Current, subject.EntityType, subject.EntityId, $"{subject.TokenKind}_created", "PersonalAccessToken", token.Id,
-                new { token_id = token.Id, token_name = token.Name, user_id = token.UserId, scopes, expires_at = token.ExpiresAt }, ct);
-        }, ct);
+        db.PersonalAccessTokens.Add(token);
+        await db.SaveChangesAsync(ct);
+        db.Entry(token).State = EntityState.Detached;
+        await audit.RecordAsync(actor.Current, subject.EntityType, subject.EntityId, $"{subject.TokenKind}_created", "PersonalAccessToken", token.Id,
+            new { token_id = token.Id, token_name = token.Name, user_id = token.UserId, scopes, expires_at = token.ExpiresAt }, ct);
         return (token, plaintext);
     }
 
@@ -124,6 +124,12 @@ public sealed partial class PersonalAccessTokenService(
         var now = TokenAuthenticator.TruncateToMilliseconds(clock.GetUtcNow().UtcDateTime);
         return await audit.InTransactionAsync(async () =>
         {
+            var ownerId = await db.PersonalAccessTokens.Where(t => t.Id == tokenId).Select(t => (long?)t.UserId).FirstOrDefaultAsync(ct);
+            if (ownerId is { } userId)
+            {
+                await bots.LockAsync(userId, ct);
+            }
+
             var changed = await db.PersonalAccessTokens.Where(t => t.Id == tokenId && !t.Revoked)
                 .ExecuteUpdateAsync(s => s.SetProperty(t => t.Revoked, true).SetProperty(t => t.UpdatedAt, now), ct);
             audit.AfterCommit(() => cache.ForgetToken(tokenId));
@@ -152,13 +158,13 @@ public sealed partial class PersonalAccessTokenService(
     public async Task<(PersonalAccessToken Token, string Plaintext)> RotateAsync(long tokenId, DateOnly? expiresAt, CancellationToken ct)
     {
         var owner = await db.PersonalAccessTokens.Where(t => t.Id == tokenId).Select(t => new { t.UserId, t.Impersonation }).FirstAsync(ct);
-        // A bot's token keeps its resource's limits and, if it minted it for itself, the bot's end date.
-        var bot = await bots.RulesAsync(owner.UserId, tokenId, ct);
-        var subject = bot?.Subject ?? AuditSubject.ForUser(owner.UserId, owner.Impersonation);
-        var policy = Narrowed(await settings.PolicyAsync(ct), bot?.GroupLimitDays);
-        var newExpiry = ExpiryFor(expiresAt, policy, bot?.NotAfter, rotation: true);
         return await audit.InTransactionAsync(async () =>
         {
+            // A bot's token keeps its resource's limits and, if it minted it for itself, the bot's end date.
+            var bot = await bots.LockAndReadRulesAsync(owner.UserId, tokenId, ct);
+            var subject = bot?.Subject ?? AuditSubject.ForUser(owner.UserId, owner.Impersonation);
+            var policy = Narrowed(await settings.PolicyAsync(ct), bot?.GroupLimitDays);
+            var newExpiry = ExpiryFor(expiresAt, policy, bot?.NotAfter, rotation: true);
             var now = TokenAuthenticator.TruncateToMilliseconds(clock.GetUtcNow().UtcDateTime);
             // The conditional update is the lock: only one transaction can flip revoked for this row.
             var won = await db.PersonalAccessTokens.Where(t => t.Id == tokenId && !t.Revoked)
@@ -170,9 +176,9 @@ public sealed partial class PersonalAccessTokenService(
 
             audit.AfterCommit(() => cache.ForgetToken(tokenId));
             var old = await db.PersonalAccessTokens.AsNoTracking().FirstAsync(t => t.Id == tokenId, ct);
-            var successor = await CreateAsync(
+            var successor = await CreateInTransactionAsync(
                 new NewToken(old.UserId, old.Name, old.ScopeList(), newExpiry, old.Description, old.Impersonation, PreviousId: old.Id, MaxLifetimeDays: bot?.GroupLimitDays, NotAfter: bot?.NotAfter),
-                ct, subject);
+                subject, ct);
             await audit.RecordAsync(actor.Current, subject.EntityType, subject.EntityId, $"{subject.TokenKind}_rotated", "PersonalAccessToken", successor.Token.Id,
                 new { token_id = successor.Token.Id, previous_token_id = old.Id, token_name = old.Name, before = new { expires_at = old.ExpiresAt }, after = new { expires_at = newExpiry } }, ct);
             if (bot is { IsResourceToken: true })
@@ -259,6 +265,7 @@ public sealed partial class PersonalAccessTokenService(
         var subject = await SubjectOfAsync(reused, ct);
         var revoked = await audit.InTransactionAsync(async () =>
         {
+            await bots.LockAsync(reused.UserId, ct);
             var count = await db.PersonalAccessTokens.Where(t => active.Contains(t.Id) && !t.Revoked)
                 .ExecuteUpdateAsync(s => s.SetProperty(t => t.Revoked, true).SetProperty(t => t.UpdatedAt, now), ct);
             await audit.RecordAsync(actor.Current, subject.EntityType, subject.EntityId, "token_family_revoked", "PersonalAccessToken", reused.Id,

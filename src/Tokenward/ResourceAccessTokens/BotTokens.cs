@@ -36,16 +36,28 @@ public sealed class BotTokens(TokenwardDb db, Access access, AuthCache cache, Au
     }
 
     /// <summary>
-    /// The rules for a token of <paramref name="userId"/>: an existing one (<paramref name="tokenId"/>,
+    /// Inside a change's transaction, before anything else in it: holds the bot's row until the
+    /// commit (a no-op for people), so the bot's token changes run one at a time and each sees
+    /// the others' results (a mint never races past a shortening), always in the same lock order.
+    /// </summary>
+    public async Task LockAsync(long userId, CancellationToken ct) =>
+        await db.Users.Where(u => u.Id == userId && u.UserType == UserTypes.ProjectBot)
+            .ExecuteUpdateAsync(s => s.SetProperty(u => u.UpdatedAt, u => u.UpdatedAt), ct);
+
+    /// <summary>
+    /// Inside a change's transaction: takes the bot's lock (<see cref="LockAsync"/>) and returns
+    /// the rules for a token of <paramref name="userId"/>: an existing one (<paramref name="tokenId"/>,
     /// being rotated) or a new one (null). Null for people.
     /// </summary>
     /// <exception cref="TokenValidationException">when a bot with no active resource token left asks for a token of its own.</exception>
-    public async Task<BotRules?> RulesAsync(long userId, long? tokenId, CancellationToken ct)
+    public async Task<BotRules?> LockAndReadRulesAsync(long userId, long? tokenId, CancellationToken ct)
     {
         if (!await IsBotAsync(userId, ct))
         {
             return null;
         }
+
+        await LockAsync(userId, ct);
 
         var home = await HomeOfAsync(userId, ct);
         var lineage = await LineageAsync(userId, ct);

@@ -73,10 +73,11 @@ public sealed class ResourceAccessTokenService(
             .ToListAsync(ct);
         var now = TokenAuthenticator.TruncateToMilliseconds(clock.GetUtcNow().UtcDateTime);
         audit.AfterCommit(() => bots.ForEach(cache.ForgetUser));
-        await db.PersonalAccessTokens.Where(t => bots.Contains(t.UserId) && !t.Revoked)
-            .ExecuteUpdateAsync(s => s.SetProperty(t => t.Revoked, true).SetProperty(t => t.UpdatedAt, now), ct);
+        // Bots first, then their tokens: the lock order of every bot token change (BotTokens.LockAsync).
         await db.Users.Where(u => bots.Contains(u.Id))
             .ExecuteUpdateAsync(s => s.SetProperty(u => u.State, UserStates.Blocked).SetProperty(u => u.UpdatedAt, now), ct);
+        await db.PersonalAccessTokens.Where(t => bots.Contains(t.UserId) && !t.Revoked)
+            .ExecuteUpdateAsync(s => s.SetProperty(t => t.Revoked, true).SetProperty(t => t.UpdatedAt, now), ct);
         foreach (var bot in bots)
         {
             await audit.RecordAsync(actor.Current, "User", bot, "bot_user_removed", "User", bot,
