@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using Tokenward.Storage;
 using Tokenward.Tests.Infrastructure;
 
@@ -10,45 +9,15 @@ namespace Tokenward.Tests.Cli;
 /// </summary>
 public class GitbeakerCompatibilityTests
 {
-    private static readonly TimeSpan Timeout = TimeSpan.FromSeconds(120);
-
     [Theory]
     [MemberData(nameof(Engines.Both), MemberType = typeof(Engines))]
     public async Task Gitbeaker_manages_users_groups_projects_and_every_token_kind(DatabaseEngine engine)
     {
-        var compat = FindCompatFolder();
         Assert.True(
-            Directory.Exists(Path.Combine(compat, "node_modules", "@gitbeaker", "rest")),
-            $"@gitbeaker/rest is not installed: run `npm ci --prefix {compat}` (scripts/test does).");
+            Directory.Exists(Path.Combine(CompatScript.Folder, "node_modules", "@gitbeaker", "rest")),
+            $"@gitbeaker/rest is not installed: run `npm ci --prefix {CompatScript.Folder}` (scripts/test does).");
 
         await using var server = await TestServer.StartAsync(engine);
-        var start = new ProcessStartInfo("node", [Path.Combine(compat, "gitbeaker.mjs")])
-        {
-            WorkingDirectory = compat,
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-        };
-        start.Environment["GITLAB_URL"] = server.BaseAddress.ToString().TrimEnd('/');
-        start.Environment["GITLAB_TOKEN"] = TestServer.RootToken;
-        using var process = Process.Start(start)!;
-        var stdout = process.StandardOutput.ReadToEndAsync();
-        var stderr = process.StandardError.ReadToEndAsync();
-        using var timeout = new CancellationTokenSource(Timeout);
-        try
-        {
-            await process.WaitForExitAsync(timeout.Token);
-        }
-        catch (OperationCanceledException)
-        {
-            process.Kill(entireProcessTree: true);
-            await process.WaitForExitAsync();
-            Assert.Fail($"gitbeaker.mjs did not finish within {Timeout.TotalSeconds} s on {engine}; output so far:\n{await stdout}{await stderr}");
-        }
-
-        var output = await stdout + await stderr;
-        Assert.True(process.ExitCode == 0, $"gitbeaker.mjs on {engine} exited {process.ExitCode}:\n{output}");
-        Assert.Contains(" passed, 0 failed", output, StringComparison.Ordinal);
+        await CompatScript.RunAsync(server, "node", "gitbeaker.mjs", TimeSpan.FromSeconds(120), engine.ToString());
     }
-
-    private static string FindCompatFolder() => Path.Combine(Repo.Root, "tests", "compat");
 }

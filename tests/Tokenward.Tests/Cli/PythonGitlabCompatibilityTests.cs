@@ -1,5 +1,4 @@
 using System.Diagnostics;
-using System.Globalization;
 using Tokenward.Storage;
 using Tokenward.Tests.Infrastructure;
 
@@ -20,39 +19,9 @@ public class PythonGitlabCompatibilityTests
     public async Task Python_gitlab_manages_users_groups_projects_and_every_token_kind(DatabaseEngine engine)
     {
         await RequirePythonGitlabAsync();
-        var compat = Path.Combine(Repo.Root, "tests", "compat");
-
         await using var server = await TestServer.StartAsync(engine);
-        var start = new ProcessStartInfo(Python, [Path.Combine(compat, "python_gitlab.py")])
-        {
-            WorkingDirectory = compat,
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-        };
-        start.Environment["GITLAB_URL"] = server.BaseAddress.ToString().TrimEnd('/');
-        start.Environment["GITLAB_TOKEN"] = TestServer.RootToken;
-        // Expiry dates are valid relative to the server's fake clock, not the machine's.
-        start.Environment["GITLAB_TODAY"] = TestServer.Start.UtcDateTime.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture);
-        start.Environment["PYTHONUNBUFFERED"] = "1";
-        using var process = Process.Start(start)!;
-        var stdout = process.StandardOutput.ReadToEndAsync();
-        var stderr = process.StandardError.ReadToEndAsync();
-        using var timeout = new CancellationTokenSource(Timeout);
-        try
-        {
-            await process.WaitForExitAsync(timeout.Token);
-        }
-        catch (OperationCanceledException)
-        {
-            // The script runs the gitlab CLI as child processes: end them all.
-            process.Kill(entireProcessTree: true);
-            await process.WaitForExitAsync();
-            Assert.Fail($"python_gitlab.py did not finish within {Timeout.TotalSeconds} s on {engine}; output so far:\n{await stdout}{await stderr}");
-        }
-
-        var output = await stdout + await stderr;
-        Assert.True(process.ExitCode == 0, $"python_gitlab.py on {engine} exited {process.ExitCode}:\n{output}");
-        Assert.Contains(" passed, 0 failed", output, StringComparison.Ordinal);
+        // The script runs the gitlab CLI as child processes; a timeout ends them all.
+        await CompatScript.RunAsync(server, Python, "python_gitlab.py", Timeout, engine.ToString());
     }
 
     /// <summary>Fails with what to install when Debian's python3-gitlab is missing.</summary>
