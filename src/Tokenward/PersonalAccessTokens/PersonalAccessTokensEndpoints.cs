@@ -40,15 +40,11 @@ public static class PersonalAccessTokensEndpoints
         var p = await ApiParams.ReadAsync(context);
         var ct = context.RequestAborted;
         // GitLab: an admin's blank user_id names no user (404); for others a blank one is no filter.
-        var userId = p.String("user_id") is { Length: 0 } ? null : p.Long("user_id");
+        var blankUserId = p.String("user_id") is { Length: 0 };
+        var userId = blankUserId ? null : p.Long("user_id");
         if (current.IsAdmin)
         {
-            if (p.String("user_id") is { Length: 0 })
-            {
-                throw ApiException.NotFoundUnnamed();
-            }
-
-            if (userId is { } id && !await db.Users.AnyAsync(u => u.Id == id, ct))
+            if (blankUserId || (userId is { } id && !await db.Users.AnyAsync(u => u.Id == id, ct)))
             {
                 throw ApiException.NotFoundUnnamed();
             }

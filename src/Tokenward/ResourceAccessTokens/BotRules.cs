@@ -7,4 +7,4 @@ namespace Tokenward.ResourceAccessTokens;
 /// project or group, the group's lifetime limit, and the date a self-minted token may not pass.
 /// </summary>
 /// <param name="IsResourceToken">Whether the token is one of the bot's resource tokens (not self-minted).</param>
-public sealed record BotRules(long BotId, AuditSubject? Subject, int? GroupLimitDays, DateOnly? NotAfter, bool IsResourceToken);
+public sealed record BotRules(AuditSubject? Subject, int? GroupLimitDays, DateOnly? NotAfter, bool IsResourceToken);

@@ -71,7 +71,7 @@ public sealed class BotTokens(TokenwardDb db, Access access, AuthCache cache, Au
                 : throw new TokenValidationException("expires_at", "cannot be set: this bot has no active resource access token left");
         }
 
-        return new BotRules(userId, home is null ? null : Subject(home), home is null ? null : await GroupLimitAsync(home, ct), notAfter, isResourceToken);
+        return new BotRules(home is null ? null : Subject(home), home is null ? null : await GroupLimitAsync(home, ct), notAfter, isResourceToken);
     }
 
     public static AuditSubject Subject(ResourceRef resource) =>
