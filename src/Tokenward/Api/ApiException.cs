@@ -76,6 +76,17 @@ public sealed class ApiException(int status, object body, string logMessage) : E
     /// <summary>412 <c>{"message":"412 Precondition Failed"}</c>: <c>If-Unmodified-Since</c> is older than the resource.</summary>
     public static ApiException PreconditionFailed() => WithMessage(StatusCodes.Status412PreconditionFailed, "412 Precondition Failed");
 
+    /// <summary>503 with <c>Retry-After</c>: the database cannot answer now; the request may be retried as it is.</summary>
+    public static ApiException ServiceUnavailable() => new(
+        StatusCodes.Status503ServiceUnavailable,
+        new Dictionary<string, object> { ["message"] = "503 Service Unavailable - the database is unavailable, retry later" },
+        "database unavailable")
+    {
+        Headers = new Dictionary<string, string> { ["Retry-After"] = RetryAfterSeconds.ToString(System.Globalization.CultureInfo.InvariantCulture) },
+    };
+
+    public const int RetryAfterSeconds = 5;
+
     public static ApiException Conflict(string message) => WithMessage(StatusCodes.Status409Conflict, message);
 
     private static ApiException WithMessage(int status, string message) =>

@@ -12,6 +12,8 @@ public sealed partial class ApiExceptionMiddleware(RequestDelegate next, IOption
 {
     private readonly JsonSerializerOptions _json = json.Value.SerializerOptions;
 
+    private long _lastUnavailableLog = long.MinValue / 2;
+
     public async Task InvokeAsync(HttpContext context)
     {
         try
@@ -38,6 +40,16 @@ public sealed partial class ApiExceptionMiddleware(RequestDelegate next, IOption
         catch (BadHttpRequestException e) when (!context.Response.HasStarted)
         {
             await WriteAsync(context, ApiException.BadRequest(e.Message));
+        }
+        catch (Exception e) when (!context.Response.HasStarted && Storage.DatabaseUnavailable.Is(e))
+        {
+            // A state, not a bug: one line every so often rather than a stack trace per request.
+            if (Interlocked.Exchange(ref _lastUnavailableLog, Environment.TickCount64) < Environment.TickCount64 - 10_000)
+            {
+                LogDatabaseUnavailable(logger, e.GetBaseException().Message);
+            }
+
+            await WriteAsync(context, ApiException.ServiceUnavailable());
         }
         catch (OperationCanceledException) when (context.RequestAborted.IsCancellationRequested)
         {
@@ -70,6 +82,9 @@ public sealed partial class ApiExceptionMiddleware(RequestDelegate next, IOption
 
         return context.Response.WriteAsJsonAsync(e.Body, _json);
     }
+
+    [LoggerMessage(EventId = 1001, Level = LogLevel.Warning, Message = "The database is unavailable; answering 503 until it is back: {Reason}")]
+    private static partial void LogDatabaseUnavailable(ILogger logger, string reason);
 
     [LoggerMessage(EventId = 1000, Level = LogLevel.Error, Message = "Unhandled error on {Method} {Path}")]
     private static partial void LogUnexpected(ILogger logger, Exception e, string method, string path);
