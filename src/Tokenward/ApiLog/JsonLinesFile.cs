@@ -1,30 +1,44 @@
+using System.Buffers;
 using System.Runtime.InteropServices;
 using System.Threading.Channels;
 
 namespace Tokenward.ApiLog;
 
 /// <summary>
-/// Appends lines to a JSON-lines log (<c>api_json.log</c>, <c>audit_json.log</c>) from one background writer, so a request only queues its
-/// line and never waits on the disk. The queue is unbounded: under a burst lines wait in memory
-/// rather than being dropped. The file is reopened on SIGHUP (after logrotate moved it) and a
-/// <c>copytruncate</c> is noticed before each write, so no line lands past the truncated end.
+/// Appends lines to a JSON-lines log (<c>api_json.log</c>) from one background writer, so a request
+/// only queues its line and never waits on the disk. The queue is unbounded: under a burst lines
+/// wait in memory rather than being dropped. The file is opened for appending, and each batch of
+/// whole lines goes out in one write: a write a full disk cuts short is taken back, so no line is
+/// ever half there. Lines that cannot be written are counted and reported once a minute, and
+/// writing resumes by itself when space returns. The file is reopened on SIGHUP (after logrotate
+/// moved it); a <c>copytruncate</c> needs nothing, appends land at the new end.
 /// </summary>
 public partial class JsonLinesFile : IHostedService, IAsyncDisposable
 {
+    private static readonly TimeSpan ReportEvery = TimeSpan.FromMinutes(1);
+
     private readonly Channel<byte[]> _lines = Channel.CreateUnbounded<byte[]>(new UnboundedChannelOptions { SingleReader = true });
+    private readonly TimeProvider _clock;
     private readonly ILogger _logger;
     private PosixSignalRegistration? _hangup;
     private Task? _writer;
     private volatile bool _reopen;
     private FileStream? _file;
+    private long _lost;
+    private long _lostSinceReport;
+    private long? _lastReport;
 
-    protected JsonLinesFile(string path, ILogger logger)
+    protected JsonLinesFile(string path, TimeProvider clock, ILogger logger)
     {
+        _clock = clock;
         _logger = logger;
         Path = path;
     }
 
     public string Path { get; }
+
+    /// <summary>Lines that could not be written since the start (a full disk, an unwritable folder).</summary>
+    public long LostLines => Interlocked.Read(ref _lost);
 
     /// <summary>Queues one line (without its newline). Never blocks.</summary>
     public void Write(byte[] line) => _lines.Writer.TryWrite(line);
@@ -35,7 +49,6 @@ public partial class JsonLinesFile : IHostedService, IAsyncDisposable
     public Task StartAsync(CancellationToken cancellationToken)
     {
         Directory.CreateDirectory(System.IO.Path.GetDirectoryName(Path)!);
-        _file = Open();
         if (!OperatingSystem.IsWindows())
         {
             _hangup = PosixSignalRegistration.Create(PosixSignal.SIGHUP, ctx =>
@@ -74,72 +87,89 @@ public partial class JsonLinesFile : IHostedService, IAsyncDisposable
         }
     }
 
-    private FileStream Open()
-    {
-        var stream = new FileStream(Path, FileMode.OpenOrCreate, FileAccess.Write, FileShare.ReadWrite | FileShare.Delete, 64 * 1024);
-        stream.Seek(0, SeekOrigin.End);
-        return stream;
-    }
+    private FileStream Open() => AppendOnlyFile.Open(Path);
 
     private async Task WriteLoopAsync()
     {
         var reader = _lines.Reader;
+        var batch = new ArrayBufferWriter<byte>(64 * 1024);
         while (await reader.WaitToReadAsync())
         {
+            batch.ResetWrittenCount();
+            var count = 0;
+            while (batch.WrittenCount < 1 << 20 && reader.TryRead(out var line))
+            {
+                batch.Write(line);
+                batch.Write("\n"u8);
+                count++;
+            }
+
             try
             {
-                PrepareFile();
-                while (reader.TryRead(out var line))
+                WriteWhole(batch.WrittenMemory);
+                if (_lostSinceReport > 0)
                 {
-                    await _file!.WriteAsync(line);
+                    LogResumed(_logger, Path, _lostSinceReport);
+                    _lostSinceReport = 0;
+                    _lastReport = null;
                 }
-
-                await _file!.FlushAsync();
             }
-            catch (IOException e)
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
             {
-                // Keep serving requests; try a fresh handle for the next lines.
-                LogWriteFailed(_logger, e, Path);
+                // The API keeps serving; these lines are gone, and said so.
+                Interlocked.Add(ref _lost, count);
+                _lostSinceReport += count;
                 _reopen = true;
+                var now = _clock.GetTimestamp();
+                if (_lastReport is not { } last || _clock.GetElapsedTime(last, now) >= ReportEvery)
+                {
+                    _lastReport = now;
+                    LogLinesLost(_logger, _lostSinceReport, Path, e.Message);
+                }
             }
-        }
-
-        if (_file is not null)
-        {
-            await _file.FlushAsync();
         }
     }
 
-    private void PrepareFile()
+    /// <summary>Writes the batch in one write; if it is cut short, takes back what did get written.</summary>
+    private void WriteWhole(ReadOnlyMemory<byte> batch)
     {
-        if (_reopen || !File.Exists(Path))
+        if (_reopen || _file is null || !File.Exists(Path))
         {
             _reopen = false;
             _file?.Dispose();
+            _file = null;
             _file = Open();
-            return;
         }
 
-        // copytruncate: the file shrank under us, so continue at its new end.
-        var length = _file!.Length;
-        if (length < _file.Position)
+        var before = _file.Length;
+        try
         {
-            _file.Seek(length, SeekOrigin.Begin);
+            _file.Write(batch.Span);
+        }
+        catch (IOException)
+        {
+            try
+            {
+                _file.SetLength(before);
+            }
+            catch (IOException)
+            {
+                // Nothing more to do; the next batch starts on a fresh handle.
+            }
+
+            throw;
         }
     }
 
-    [LoggerMessage(EventId = 2000, Level = LogLevel.Error, Message = "Could not write to {Path}")]
-    private static partial void LogWriteFailed(ILogger logger, Exception e, string path);
+    [LoggerMessage(EventId = 2000, Level = LogLevel.Error, Message = "{Count} line(s) could not be written to {Path} and are lost: {Reason}. Requests are still served; writing resumes when it can.")]
+    private static partial void LogLinesLost(ILogger logger, long count, string path, string reason);
+
+    [LoggerMessage(EventId = 2001, Level = LogLevel.Warning, Message = "Writing to {Path} again; {Count} line(s) were lost meanwhile")]
+    private static partial void LogResumed(ILogger logger, string path, long count);
 }
 
 /// <summary>The API request log, <c>api_json.log</c>.</summary>
-public sealed class ApiJsonLog(string logDir, ILogger<ApiJsonLog> logger) : JsonLinesFile(System.IO.Path.Combine(logDir, FileName), logger)
+public sealed class ApiJsonLog(string logDir, TimeProvider clock, ILogger<ApiJsonLog> logger) : JsonLinesFile(System.IO.Path.Combine(logDir, FileName), clock, logger)
 {
     public const string FileName = "api_json.log";
-}
-
-/// <summary>The audit log, <c>audit_json.log</c>: one line per audit event.</summary>
-public sealed class AuditJsonLog(string logDir, ILogger<AuditJsonLog> logger) : JsonLinesFile(System.IO.Path.Combine(logDir, FileName), logger)
-{
-    public const string FileName = "audit_json.log";
 }

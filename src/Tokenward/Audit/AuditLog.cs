@@ -3,22 +3,19 @@ using System.Text.Json.Nodes;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore.Storage;
 using Tokenward.Api;
-using Tokenward.ApiLog;
 using Tokenward.Authentication;
 using Tokenward.Storage;
 
 namespace Tokenward.Audit;
 
 /// <summary>
-/// Records audit events in <c>audit_events</c> and as lines of <c>audit_json.log</c>. The row is
-/// written in the caller's transaction; the line is written once that transaction commits
-/// (<see cref="Publish"/>), so the file never shows an event the database rolled back.
+/// Records audit events in <c>audit_events</c>, in the caller's transaction, so a change and its
+/// event commit together or not at all. <c>audit_json.log</c> is fed from the table by the
+/// <see cref="AuditShipper"/> (an outbox), which a commit nudges (<see cref="Publish"/>).
 /// </summary>
-public sealed class AuditLog(TokenwardDb db, AuditJsonLog file, TimeProvider clock)
+public sealed class AuditLog(TokenwardDb db, AuditShipper shipper, TimeProvider clock)
 {
     private static readonly JsonSerializerOptions DetailOptions = CreateDetailOptions();
-
-    private readonly List<AuditEvent> _pending = [];
 
     private readonly List<Action> _afterCommit = [];
 
@@ -39,7 +36,6 @@ public sealed class AuditLog(TokenwardDb db, AuditJsonLog file, TimeProvider clo
         var createdAt = TokenAuthenticator.TruncateToMilliseconds(clock.GetUtcNow().UtcDateTime);
         var events = entries.Select(entry => Event(entry, createdAt)).ToList();
         await InsertAsync(events, ct);
-        _pending.AddRange(events);
         if (db.Database.CurrentTransaction is null)
         {
             Publish();
@@ -180,15 +176,10 @@ public sealed class AuditLog(TokenwardDb db, AuditJsonLog file, TimeProvider clo
             return true;
         }, ct);
 
-    /// <summary>Writes the lines of events whose transaction has committed.</summary>
+    /// <summary>After a commit: the shipper writes the new events' lines; the after-commit actions run.</summary>
     public void Publish()
     {
-        foreach (var e in _pending)
-        {
-            file.Write(Line(e));
-        }
-
-        _pending.Clear();
+        shipper.Nudge();
         var actions = _afterCommit.ToList();
         _afterCommit.Clear();
         foreach (var action in actions)
@@ -197,12 +188,8 @@ public sealed class AuditLog(TokenwardDb db, AuditJsonLog file, TimeProvider clo
         }
     }
 
-    /// <summary>Forgets events (and after-commit actions) of a transaction that rolled back.</summary>
-    public void Discard()
-    {
-        _pending.Clear();
-        _afterCommit.Clear();
-    }
+    /// <summary>Forgets the after-commit actions of a transaction that rolled back.</summary>
+    public void Discard() => _afterCommit.Clear();
 
     public static JsonObject Json(AuditEvent e) => new()
     {
@@ -217,42 +204,4 @@ public sealed class AuditLog(TokenwardDb db, AuditJsonLog file, TimeProvider clo
         ["details"] = JsonNode.Parse(e.Details),
         ["created_at"] = GitLabJson.FormatTime(e.CreatedAt),
     };
-
-    /// <summary>The <c>audit_json.log</c> line: written directly, the details copied as they are (bulk changes write thousands).</summary>
-    private static byte[] Line(AuditEvent e)
-    {
-        var buffer = new System.Buffers.ArrayBufferWriter<byte>(512);
-        using (var w = new Utf8JsonWriter(buffer))
-        {
-            w.WriteStartObject();
-            w.WriteString("time", GitLabJson.FormatTime(e.CreatedAt));
-            w.WriteString("severity", "INFO");
-            w.WriteNumber("id", e.Id);
-            WriteNumberOrNull(w, "author_id", e.AuthorId);
-            w.WriteNumber("entity_id", e.EntityId);
-            w.WriteString("entity_type", e.EntityType);
-            w.WriteString("event_name", e.EventName);
-            w.WriteString("target_type", e.TargetType);
-            WriteNumberOrNull(w, "target_id", e.TargetId);
-            w.WriteString("ip_address", e.IpAddress);
-            w.WritePropertyName("details");
-            w.WriteRawValue(e.Details, skipInputValidation: true);
-            w.WriteEndObject();
-        }
-
-        System.Buffers.BuffersExtensions.Write(buffer, "\n"u8);
-        return buffer.WrittenSpan.ToArray();
-    }
-
-    private static void WriteNumberOrNull(Utf8JsonWriter w, string name, long? value)
-    {
-        if (value is { } v)
-        {
-            w.WriteNumber(name, v);
-        }
-        else
-        {
-            w.WriteNull(name);
-        }
-    }
 }

@@ -6,7 +6,7 @@ using Tokenward.Storage;
 
 namespace Tokenward.Cli;
 
-/// <summary><c>tokenward audit list</c>: audit events from the database, newest first, with GitLab's filters.</summary>
+/// <summary><c>tokenward audit list</c>: audit events from the database, newest first, with GitLab's filters; <c>audit ship</c>: them to audit_json.log.</summary>
 public static class AuditCommand
 {
     public static Command Create()
@@ -44,6 +44,31 @@ public static class AuditCommand
 
             return 0;
         });
-        return new Command("audit", "Audit events") { list };
+        return new Command("audit", "Audit events") { list, Ship() };
+    }
+
+    /// <summary>
+    /// <c>tokenward audit ship [--from-id N]</c>: writes committed events not yet in audit_json.log
+    /// (every process does this on its own; this is for an operator), or from id N on again.
+    /// </summary>
+    private static Command Ship()
+    {
+        var fromId = new Option<long?>("--from-id") { Description = "Write the events from this id on again (their lines are appended a second time)" };
+        var ship = new Command("ship", "Write committed audit events to audit_json.log") { fromId };
+        ship.SetAction(async (result, ct) =>
+        {
+            if (result.GetValue(fromId) is < 1)
+            {
+                throw new CliException("--from-id must be a positive event id");
+            }
+
+            await using var services = await CliServices.StartAsync(GlobalOptions.Settings(result), ct, shipAudit: false);
+            var shipper = services.Get<AuditShipper>();
+            var written = await shipper.ShipAsync(ct, result.GetValue(fromId))
+                ?? throw new CliException($"another tokenward process is writing {shipper.Path} now (it holds {shipper.Path}.lock); it writes these events too");
+            await Console.Out.WriteLineAsync(string.Create(CultureInfo.InvariantCulture, $"Wrote {written} audit event line(s) to {shipper.Path}."));
+            return 0;
+        });
+        return ship;
     }
 }

@@ -1,4 +1,3 @@
-using Tokenward.ApiLog;
 using Tokenward.Audit;
 using Tokenward.Hosting;
 
@@ -21,15 +20,20 @@ public sealed class CliServices : IAsyncDisposable
     public T Get<T>()
         where T : notnull => Scope.ServiceProvider.GetRequiredService<T>();
 
-    /// <summary>Migrates the database and opens the audit log.</summary>
-    public static async Task<CliServices> StartAsync(TokenwardSettings settings, CancellationToken ct)
+    /// <summary>Migrates the database and ships audit events left behind.</summary>
+    /// <param name="shipAudit">Whether to ship left-behind events now (<c>audit ship</c> does it itself, to count them).</param>
+    public static async Task<CliServices> StartAsync(TokenwardSettings settings, CancellationToken ct, bool shipAudit = true)
     {
         var root = new ServiceCollection()
             .AddLogging(l => l.AddSimpleConsole().SetMinimumLevel(LogLevel.Warning))
             .AddTokenwardCore(settings, TimeProvider.System)
             .BuildServiceProvider(new ServiceProviderOptions { ValidateScopes = true });
         await Storage.Migrations.Migrator.MigrateAsync(settings.Database, ct);
-        await root.GetRequiredService<AuditJsonLog>().StartAsync(ct);
+        // Events an earlier process committed but did not ship (it was killed) go out first.
+        if (shipAudit)
+        {
+            await ShipAuditAsync(root, ct);
+        }
         var scope = root.CreateAsyncScope();
         scope.ServiceProvider.GetRequiredService<ActorContext>().Current = Actor.Cli();
         return new CliServices(root, scope);
@@ -38,7 +42,24 @@ public sealed class CliServices : IAsyncDisposable
     public async ValueTask DisposeAsync()
     {
         await Scope.DisposeAsync();
-        // Disposing the root flushes audit_json.log.
+        await ShipAuditAsync(_root, CancellationToken.None);
         await _root.DisposeAsync();
+    }
+
+    /// <summary>
+    /// Writes this command's audit events to audit_json.log unless another process (a running
+    /// serve) is shipping, which then writes them. A file that cannot be written fails nothing:
+    /// the events wait in the database for the next process that can.
+    /// </summary>
+    private static async Task ShipAuditAsync(ServiceProvider root, CancellationToken ct)
+    {
+        try
+        {
+            await root.GetRequiredService<AuditShipper>().ShipAsync(ct);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            await Console.Error.WriteLineAsync($"warning: audit events not written to audit_json.log yet ({e.Message}); they are kept in the database and written by the next tokenward process that can.");
+        }
     }
 }

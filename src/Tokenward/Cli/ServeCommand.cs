@@ -16,6 +16,8 @@ public static class ServeCommand
         command.SetAction(async (result, ct) =>
         {
             var settings = GlobalOptions.Settings(result);
+            // One server per SQLite data folder; PostgreSQL takes several (see README).
+            using var folderLock = settings.Database.Engine == Storage.DatabaseEngine.Sqlite ? DataFolderLock.Acquire(settings.DataDir) : null;
             var listen = result.GetValue(urls)?.Split(';', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
             await using var app = TokenwardApp.Build(settings, TimeProvider.System, listen);
             var rootToken = await TokenwardApp.PrepareAsync(app.Services, ct);

@@ -30,7 +30,7 @@ public static class TokenwardApp
         services.AddScoped<Members.Access>();
         services.AddScoped<Notifications.ExpiryNotifier>();
         services.AddHttpClient("webhooks", c => c.Timeout = TimeSpan.FromSeconds(10));
-        services.AddSingleton(sp => new AuditJsonLog(settings.LogDir, sp.GetRequiredService<ILogger<AuditJsonLog>>()));
+        services.AddSingleton<Audit.AuditShipper>();
         services.AddScoped<ResourceAccessTokens.ResourceAccessTokenService>();
         services.AddScoped<ResourceAccessTokens.BotTokens>();
         services.AddSingleton<Toolkit.TokenInventory>();
@@ -66,9 +66,9 @@ public static class TokenwardApp
                 o.KnownIPNetworks.Add(network);
             }
         });
-        builder.Services.AddSingleton(sp => new ApiJsonLog(settings.LogDir, sp.GetRequiredService<ILogger<ApiJsonLog>>()));
+        builder.Services.AddSingleton(sp => new ApiJsonLog(settings.LogDir, clock, sp.GetRequiredService<ILogger<ApiJsonLog>>()));
         builder.Services.AddHostedService(sp => sp.GetRequiredService<ApiJsonLog>());
-        builder.Services.AddHostedService(sp => sp.GetRequiredService<AuditJsonLog>());
+        builder.Services.AddHostedService<Audit.AuditShippingService>();
         if (settings.Notifications.AnyChannel && settings.Notifications.Interval > TimeSpan.Zero)
         {
             builder.Services.AddHostedService<Notifications.ExpiryNotificationService>();

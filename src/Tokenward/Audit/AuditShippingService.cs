@@ -1,0 +1,76 @@
+namespace Tokenward.Audit;
+
+/// <summary>
+/// In <c>serve</c>: ships audit events to <c>audit_json.log</c> as soon as a commit nudges it, and
+/// every few seconds for events committed by CLI processes or other nodes. A file that cannot be
+/// written (a full disk) is retried every interval; nothing is lost meanwhile, the events wait in
+/// the database.
+/// </summary>
+public sealed partial class AuditShippingService(AuditShipper shipper, TimeProvider clock, ILogger<AuditShippingService> logger) : BackgroundService
+{
+    public static readonly TimeSpan Interval = TimeSpan.FromSeconds(2);
+
+    private static readonly TimeSpan ReportEvery = TimeSpan.FromMinutes(1);
+
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        long? failingSince = null;
+        long lastReport = 0;
+        while (!stoppingToken.IsCancellationRequested)
+        {
+            try
+            {
+                await shipper.ShipAsync(stoppingToken);
+                if (failingSince is not null)
+                {
+                    LogResumed(logger, shipper.Path);
+                    failingSince = null;
+                }
+            }
+            catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+            {
+                return;
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException || Storage.DatabaseUnavailable.Is(e))
+            {
+                // A state, not a storm: said when it starts and once a minute while it lasts.
+                var now = clock.GetTimestamp();
+                if (failingSince is null || clock.GetElapsedTime(lastReport, now) >= ReportEvery)
+                {
+                    failingSince ??= now;
+                    lastReport = now;
+                    LogCannotShip(logger, shipper.Path, e.GetBaseException().Message);
+                }
+            }
+
+            try
+            {
+                await shipper.WaitAsync(Interval, stoppingToken);
+            }
+            catch (OperationCanceledException)
+            {
+                return;
+            }
+        }
+    }
+
+    public override async Task StopAsync(CancellationToken cancellationToken)
+    {
+        await base.StopAsync(cancellationToken);
+        // What committed during shutdown still goes out.
+        try
+        {
+            await shipper.ShipAsync(cancellationToken);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException || Storage.DatabaseUnavailable.Is(e))
+        {
+            LogCannotShip(logger, shipper.Path, e.GetBaseException().Message);
+        }
+    }
+
+    [LoggerMessage(EventId = 2102, Level = LogLevel.Error, Message = "Cannot write audit events to {Path}: {Reason}. They wait in the database and are written when it can be.")]
+    private static partial void LogCannotShip(ILogger logger, string path, string reason);
+
+    [LoggerMessage(EventId = 2103, Level = LogLevel.Information, Message = "Writing audit events to {Path} again")]
+    private static partial void LogResumed(ILogger logger, string path);
+}

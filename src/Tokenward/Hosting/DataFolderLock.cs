@@ -1,0 +1,54 @@
+namespace Tokenward.Hosting;
+
+/// <summary>
+/// The one <c>serve</c> of a SQLite data folder: <c>tokenward.lock</c>, held while it runs (the
+/// operating system lets it go when the process dies, even by SIGKILL). Two servers on one
+/// SQLite file would fight over its write lock and their caches and bans would disagree;
+/// several servers need PostgreSQL.
+/// </summary>
+public sealed class DataFolderLock : IDisposable
+{
+    public const string FileName = "tokenward.lock";
+
+    private readonly FileStream _file;
+
+    private DataFolderLock(FileStream file) => _file = file;
+
+    /// <exception cref="SettingsException">when another process holds it.</exception>
+    public static DataFolderLock Acquire(string dataDir)
+    {
+        Directory.CreateDirectory(dataDir);
+        var path = Path.Combine(dataDir, FileName);
+        try
+        {
+            var file = new FileStream(path, FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.None);
+            file.SetLength(0);
+            file.Write(System.Text.Encoding.ASCII.GetBytes(Environment.ProcessId.ToString(System.Globalization.CultureInfo.InvariantCulture) + "\n"));
+            file.Flush();
+            return new DataFolderLock(file);
+        }
+        catch (IOException)
+        {
+            var holder = TryRead(path);
+            throw new SettingsException(
+                $"another tokenward serve{(holder is null ? string.Empty : $" (process {holder})")} is running on the data folder {dataDir}: {path} is held. " +
+                "Stop it first; to run several servers, use PostgreSQL (--database).");
+        }
+    }
+
+    public void Dispose() => _file.Dispose();
+
+    private static string? TryRead(string path)
+    {
+        try
+        {
+            using var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite);
+            using var reader = new StreamReader(stream);
+            return reader.ReadLine()?.Trim() is { Length: > 0 } pid ? pid : null;
+        }
+        catch (IOException)
+        {
+            return null;
+        }
+    }
+}
