@@ -40,7 +40,7 @@ public partial class JsonLinesFile : IHostedService, IAsyncDisposable
     /// <summary>Lines that could not be written since the start (a full disk, an unwritable folder).</summary>
     public long LostLines => Interlocked.Read(ref _lost);
 
-    /// <summary>Queues one line (without its newline). Never blocks.</summary>
+    /// <summary>Queues one line, with its newline. Never blocks.</summary>
     public void Write(byte[] line) => _lines.Writer.TryWrite(line);
 
     /// <summary>Asks the writer to reopen the file before its next write.</summary>
@@ -100,7 +100,6 @@ public partial class JsonLinesFile : IHostedService, IAsyncDisposable
             while (batch.WrittenCount < 1 << 20 && reader.TryRead(out var line))
             {
                 batch.Write(line);
-                batch.Write("\n"u8);
                 count++;
             }
 

@@ -21,34 +21,15 @@ public sealed class DataFolderLock : IDisposable
         var path = Path.Combine(dataDir, FileName);
         try
         {
-            var file = new FileStream(path, FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.None);
-            file.SetLength(0);
-            file.Write(System.Text.Encoding.ASCII.GetBytes(Environment.ProcessId.ToString(System.Globalization.CultureInfo.InvariantCulture) + "\n"));
-            file.Flush();
-            return new DataFolderLock(file);
+            return new DataFolderLock(new FileStream(path, FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.None));
         }
         catch (IOException)
         {
-            var holder = TryRead(path);
             throw new SettingsException(
-                $"another tokenward serve{(holder is null ? string.Empty : $" (process {holder})")} is running on the data folder {dataDir}: {path} is held. " +
+                $"another tokenward serve is running on the data folder {dataDir}: {path} is held. " +
                 "Stop it first; to run several servers, use PostgreSQL (--database).");
         }
     }
 
     public void Dispose() => _file.Dispose();
-
-    private static string? TryRead(string path)
-    {
-        try
-        {
-            using var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite);
-            using var reader = new StreamReader(stream);
-            return reader.ReadLine()?.Trim() is { Length: > 0 } pid ? pid : null;
-        }
-        catch (IOException)
-        {
-            return null;
-        }
-    }
 }

@@ -1,0 +1,186 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Net;
+using System.Net.Http.Json;
+using System.Net.Sockets;
+using Microsoft.EntityFrameworkCore;
+using Tokenward.Storage;
+using Tokenward.Tests.Cli;
+using Tokenward.Tests.Infrastructure;
+
+namespace Tokenward.Tests.Faults;
+
+/// <summary>
+/// Real processes killed with SIGKILL mid-change, then run again: every change has its audit
+/// event, and every event is in <c>audit_json.log</c> exactly once.
+/// </summary>
+public sealed class AuditTrailFaultTests : TempDir
+{
+    private const int Tokens = 20_000;
+
+    private string[] DatabaseArgs(DatabaseTarget database) =>
+        database.Engine == DatabaseEngine.Postgres ? ["--data-dir", Dir, "--database", database.ConnectionString] : ["--data-dir", Dir];
+
+    private static async Task<TokenwardDb> OpenAsync(DatabaseTarget database)
+    {
+        var options = new DbContextOptionsBuilder<TokenwardDb>();
+        TokenwardDb.Configure(options, database);
+        var db = new TokenwardDb(options.Options);
+        await db.Database.OpenConnectionAsync();
+        return db;
+    }
+
+    [Theory]
+    [MemberData(nameof(Engines.Both), MemberType = typeof(Engines))]
+    public async Task A_bulk_extend_killed_and_rerun_leaves_every_change_with_one_event_and_one_line(DatabaseEngine engine)
+    {
+        var database = Engines.Fresh(engine, Dir);
+        var today = DateOnly.FromDateTime(DateTime.UtcNow);
+        var expiringOn = today.AddDays(30);
+        var target = today.AddDays(90);
+        // Any command creates the schema.
+        var migrated = await TokenwardProcess.RunAsync(null, ["settings", "show", .. DatabaseArgs(database)]);
+        Assert.True(migrated.ExitCode == 0, migrated.Stderr);
+        await using (var db = await OpenAsync(database))
+        {
+            var now = DateTime.UtcNow;
+            var owner = new User { Username = "bulk", Email = "bulk@example.com", Name = "Bulk", CreatedAt = now, UpdatedAt = now };
+            db.Users.Add(owner);
+            await db.SaveChangesAsync();
+            db.PersonalAccessTokens.AddRange(Enumerable.Range(0, Tokens).Select(i => new PersonalAccessToken
+            {
+                UserId = owner.Id,
+                Name = $"bulk {i}",
+                TokenDigest = $"digest-{i}",
+                Scopes = "[\"api\"]",
+                ExpiresAt = expiringOn,
+                CreatedAt = now,
+                UpdatedAt = now,
+            }));
+            await db.SaveChangesAsync();
+        }
+
+        string[] extend = ["tokens", "extend", "--expiring-on", expiringOn.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture), "--to", target.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture), "--yes", .. DatabaseArgs(database)];
+        using (var first = Process.Start(TokenwardProcess.StartInfo(null, extend))!)
+        {
+            first.OutputDataReceived += (_, _) => { };
+            first.ErrorDataReceived += (_, _) => { };
+            first.BeginOutputReadLine();
+            first.BeginErrorReadLine();
+            // Killed once its first batches have committed, in the middle of the run.
+            await using var db = await OpenAsync(database);
+            var deadline = DateTime.UtcNow.AddSeconds(60);
+            while (await db.PersonalAccessTokens.CountAsync(t => t.ExpiresAt == target) < 2_000)
+            {
+                Assert.True(DateTime.UtcNow < deadline && !first.HasExited, "the extend ended or stalled before it could be killed");
+                await Task.Delay(10);
+            }
+
+            first.Kill();
+            await first.WaitForExitAsync();
+            Assert.True(await db.PersonalAccessTokens.CountAsync(t => t.ExpiresAt == target) < Tokens, "the extend finished before the kill");
+        }
+
+        var rerun = await TokenwardProcess.RunAsync(null, extend);
+        Assert.True(rerun.ExitCode == 0, rerun.Stderr);
+
+        await using (var db = await OpenAsync(database))
+        {
+            Assert.Equal(Tokens, await db.PersonalAccessTokens.CountAsync(t => t.ExpiresAt == target));
+            var changed = await db.AuditEvents.Where(e => e.EventName == "personal_access_token_expiry_changed").Select(e => e.TargetId).ToListAsync();
+            Assert.Equal(Tokens, changed.Count);
+            Assert.Equal(Tokens, changed.Distinct().Count());
+        }
+
+        await AuditTrail.AssertEveryEventShippedOnceAsync(database, Path.Combine(Dir, "log"));
+    }
+
+    [Theory]
+    [MemberData(nameof(Engines.Both), MemberType = typeof(Engines))]
+    public async Task A_server_killed_during_a_burst_of_creations_loses_no_event_and_writes_each_line_once(DatabaseEngine engine)
+    {
+        var database = Engines.Fresh(engine, Dir);
+        var port = FreePort();
+        var url = new Uri($"http://127.0.0.1:{port}");
+        var env = new Dictionary<string, string> { ["TOKENWARD_INITIAL_ROOT_TOKEN"] = TestServer.RootToken };
+        string[] serve = ["serve", "--urls", url.ToString(), .. DatabaseArgs(database)];
+        using var client = new HttpClient { BaseAddress = url };
+        client.DefaultRequestHeaders.Add("PRIVATE-TOKEN", TestServer.RootToken);
+
+        var created = 0;
+        await using (var server = await ServeProcess.StartAsync(env, serve, url))
+        {
+            using var stop = new CancellationTokenSource();
+            var burst = Enumerable.Range(0, 6).Select(worker => Task.Run(async () =>
+            {
+                for (var i = 0; !stop.IsCancellationRequested; i++)
+                {
+                    try
+                    {
+                        using var response = await client.PostAsJsonAsync("/api/v4/users/1/personal_access_tokens", new { name = $"burst {worker}-{i}", scopes = new[] { "api" } });
+                        if (response.StatusCode == HttpStatusCode.Created)
+                        {
+                            Interlocked.Increment(ref created);
+                        }
+                    }
+                    catch (HttpRequestException)
+                    {
+                        return;
+                    }
+                }
+            })).ToList();
+            var deadline = DateTime.UtcNow.AddSeconds(60);
+            while (Volatile.Read(ref created) < 150)
+            {
+                Assert.True(DateTime.UtcNow < deadline, "the burst did not get going");
+                await Task.Delay(10);
+            }
+
+            server.Signal("KILL");
+            await stop.CancelAsync();
+            await Task.WhenAll(burst);
+        }
+
+        // The next server ships what the killed one committed, and nothing twice.
+        await using (var again = await ServeProcess.StartAsync(env, serve, url))
+        {
+            await again.StopAsync();
+        }
+
+        await using (var db = await OpenAsync(database))
+        {
+            var tokens = await db.PersonalAccessTokens.Where(t => t.Name.StartsWith("burst ")).Select(t => t.Id).OrderBy(id => id).ToListAsync();
+            Assert.True(tokens.Count >= created, $"{created} creations answered 201, {tokens.Count} tokens stored");
+            var events = await db.AuditEvents.Where(e => e.EventName == "personal_access_token_created" && e.TargetId != 1).Select(e => e.TargetId!.Value).OrderBy(id => id).ToListAsync();
+            Assert.Equal(tokens, events);
+        }
+
+        await AuditTrail.AssertEveryEventShippedOnceAsync(database, Path.Combine(Dir, "log"));
+    }
+
+    [Fact]
+    public async Task A_second_server_on_one_sqlite_data_folder_refuses_to_start()
+    {
+        var port = FreePort();
+        var url = new Uri($"http://127.0.0.1:{port}");
+        await using var first = await ServeProcess.StartAsync(new Dictionary<string, string>(), ["serve", "--urls", url.ToString(), "--data-dir", Dir], url);
+        var second = await TokenwardProcess.RunAsync(null, ["serve", "--urls", $"http://127.0.0.1:{FreePort()}", "--data-dir", Dir]);
+        Assert.Equal(1, second.ExitCode);
+        Assert.Contains("another tokenward serve", second.Stderr, StringComparison.Ordinal);
+        Assert.Contains(Path.Combine(Dir, "tokenward.lock"), second.Stderr, StringComparison.Ordinal);
+        Assert.Contains("use PostgreSQL (--database)", second.Stderr, StringComparison.Ordinal);
+        Assert.DoesNotContain("   at ", second.Stderr, StringComparison.Ordinal);
+
+        // Once the first is gone, even killed, the folder is free again.
+        first.Signal("KILL");
+        await first.StopAsync();
+        await using var third = await ServeProcess.StartAsync(new Dictionary<string, string>(), ["serve", "--urls", url.ToString(), "--data-dir", Dir], url);
+    }
+
+    private static int FreePort()
+    {
+        using var listener = new TcpListener(IPAddress.Loopback, 0);
+        listener.Start();
+        return ((IPEndPoint)listener.LocalEndpoint).Port;
+    }
+}
