@@ -163,7 +163,7 @@ public sealed partial class AuditShipper(Hosting.TokenwardSettings settings, ISe
         var buffer = new ArrayBufferWriter<byte>(events.Count * 400);
         foreach (var e in events)
         {
-            buffer.Write(AuditLine.Of(e));
+            buffer.Write(AuditJsonLine.Of(e));
         }
 
         using var file = ApiLog.AppendOnlyFile.Open(Path);

@@ -17,14 +17,23 @@ public static class AuthBansEndpoints
     private static Ok<IEnumerable<BanJson>> List(FailedAuthBans bans) =>
         TypedResults.Ok(bans.ActiveBans().Select(b => new BanJson(b.Address.ToString(), b.BannedAt.UtcDateTime, b.Until.UtcDateTime, b.Failures)));
 
-    private static NoContent Lift(string ip, FailedAuthBans bans)
+    private static async Task<NoContent> Lift(string ip, FailedAuthBans bans, Audit.AuditLog audit, Audit.ActorContext actor, HttpContext context)
     {
         if (!IPAddress.TryParse(Uri.UnescapeDataString(ip), out var address))
         {
             throw ApiException.InvalidParameter("ip is invalid");
         }
 
-        return bans.Lift(address) ? TypedResults.NoContent() : throw ApiException.NotFound("Ban");
+        var ban = bans.ActiveBans().FirstOrDefault(b => b.Address.Equals(address));
+        if (ban is null || !bans.Lift(address))
+        {
+            throw ApiException.NotFound("Ban");
+        }
+
+        // The ban lives in this process; its event is the only record of who lifted it.
+        await audit.RecordAsync(actor.Current, "Instance", 0, "auth_ban_lifted", null, null,
+            new { ip = address.ToString(), banned_at = ban.BannedAt.UtcDateTime, until = ban.Until.UtcDateTime, ban.Failures }, context.RequestAborted);
+        return TypedResults.NoContent();
     }
 
     public sealed record BanJson(string Ip, DateTime BannedAt, DateTime ExpiresAt, int Failures);

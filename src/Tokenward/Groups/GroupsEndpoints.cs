@@ -65,7 +65,7 @@ public static class GroupsEndpoints
         return TypedResults.Ok(await JsonAsync(group, access, context.Request, context.RequestAborted));
     }
 
-    private static async Task<IResult> Create(HttpContext context, TokenwardDb db, Access access, TimeProvider clock)
+    private static async Task<IResult> Create(HttpContext context, TokenwardDb db, Access access, TimeProvider clock, Audit.AuditLog audit, Audit.ActorContext actor)
     {
         var current = CurrentRequest.Of(context);
         var user = current.RequireUser();
@@ -101,12 +101,14 @@ public static class GroupsEndpoints
 
         var now = TokenAuthenticator.TruncateToMilliseconds(clock.GetUtcNow().UtcDateTime);
         var group = new Namespace { Name = name, Path = path, Type = Namespace.GroupType, ParentId = parentId, CreatedAt = now, UpdatedAt = now };
-        await using var tx = await db.Database.BeginTransactionAsync(ct);
-        db.Namespaces.Add(group);
-        await db.SaveChangesAsync(ct);
-        db.Members.Add(new Member { SourceType = Member.NamespaceSource, SourceId = group.Id, UserId = user.Id, AccessLevel = AccessLevels.Owner, CreatedAt = now, UpdatedAt = now });
-        await db.SaveChangesAsync(ct);
-        await tx.CommitAsync(ct);
+        await audit.InTransactionAsync(async () =>
+        {
+            db.Namespaces.Add(group);
+            await db.SaveChangesAsync(ct);
+            db.Members.Add(new Member { SourceType = Member.NamespaceSource, SourceId = group.Id, UserId = user.Id, AccessLevel = AccessLevels.Owner, CreatedAt = now, UpdatedAt = now });
+            await db.SaveChangesAsync(ct);
+            await audit.RecordAsync(actor.Current, "Group", group.Id, "group_created", "Group", group.Id, new { group.Name, group.Path, parent_id = group.ParentId }, ct);
+        }, ct);
         db.ChangeTracker.Clear();
         return TypedResults.Created($"/api/v4/groups/{group.Id}", await JsonAsync(group, access, context.Request, ct));
     }
@@ -136,10 +138,13 @@ public static class GroupsEndpoints
         var before = new { group.Name, max_personal_access_token_lifetime = group.MaxPersonalAccessTokenLifetime };
         group.Name = string.IsNullOrEmpty(name) ? group.Name : name;
         group.MaxPersonalAccessTokenLifetime = limit;
-        await db.Namespaces.Where(n => n.Id == group.Id)
-            .ExecuteUpdateAsync(s => s.SetProperty(n => n.Name, group.Name).SetProperty(n => n.MaxPersonalAccessTokenLifetime, limit), ct);
-        await audit.RecordAsync(actor.Current, "Group", group.Id, "group_setting_updated", "Group", group.Id,
-            new { before, after = new { group.Name, max_personal_access_token_lifetime = limit } }, ct);
+        await audit.InTransactionAsync(async () =>
+        {
+            await db.Namespaces.Where(n => n.Id == group.Id)
+                .ExecuteUpdateAsync(s => s.SetProperty(n => n.Name, group.Name).SetProperty(n => n.MaxPersonalAccessTokenLifetime, limit), ct);
+            await audit.RecordAsync(actor.Current, "Group", group.Id, "group_setting_updated", "Group", group.Id,
+                new { before, after = new { group.Name, max_personal_access_token_lifetime = limit } }, ct);
+        }, ct);
         return TypedResults.Ok(await JsonAsync(group, access, context.Request, ct));
     }
 

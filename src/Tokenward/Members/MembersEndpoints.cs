@@ -75,8 +75,14 @@ public static class MembersEndpoints
 
         var now = Authentication.TokenAuthenticator.TruncateToMilliseconds(clock.GetUtcNow().UtcDateTime);
         var member = new Member { SourceType = resource.SourceType, SourceId = resource.Id, UserId = user.Id, AccessLevel = level, CreatedAt = now, UpdatedAt = now };
-        db.Members.Add(member);
-        await db.SaveChangesAsync(ct);
+        var audit = context.RequestServices.GetRequiredService<Audit.AuditLog>();
+        await audit.InTransactionAsync(async () =>
+        {
+            db.Members.Add(member);
+            await db.SaveChangesAsync(ct);
+            await audit.RecordAsync(context.RequestServices.GetRequiredService<Audit.ActorContext>().Current, resource.Kind == "project" ? "Project" : "Group", resource.Id,
+                "member_created", "User", user.Id, new { username = user.Username, access_level = level }, ct);
+        }, ct);
         return TypedResults.Created($"/api/v4/{kind}/{resource.Id}/members/{user.Id}", Json(member, user, context.Request));
     }
 
@@ -101,7 +107,13 @@ public static class MembersEndpoints
         }
 
         Preconditions.CheckUnmodifiedSince(context.Request, member.UpdatedAt);
-        await db.Members.Where(m => m.Id == member.Id).ExecuteDeleteAsync(ct);
+        var audit = context.RequestServices.GetRequiredService<Audit.AuditLog>();
+        await audit.InTransactionAsync(async () =>
+        {
+            await db.Members.Where(m => m.Id == member.Id).ExecuteDeleteAsync(ct);
+            await audit.RecordAsync(context.RequestServices.GetRequiredService<Audit.ActorContext>().Current, resource.Kind == "project" ? "Project" : "Group", resource.Id,
+                "member_destroyed", "User", member.UserId, new { before = new { access_level = member.AccessLevel } }, ct);
+        }, ct);
         return TypedResults.NoContent();
     }
 

@@ -71,7 +71,7 @@ public static class ProjectsEndpoints
         return TypedResults.Ok(await JsonAsync(project, access, context.Request, context.RequestAborted));
     }
 
-    private static async Task<IResult> Create(HttpContext context, TokenwardDb db, Access access, TimeProvider clock)
+    private static async Task<IResult> Create(HttpContext context, TokenwardDb db, Access access, TimeProvider clock, Audit.AuditLog audit, Audit.ActorContext actor)
     {
         var current = CurrentRequest.Of(context);
         var user = current.RequireUser();
@@ -114,8 +114,12 @@ public static class ProjectsEndpoints
         }
 
         var project = new Project { Name = name, Path = path, NamespaceId = namespaceId, CreatorId = user.Id, CreatedAt = now, UpdatedAt = now };
-        db.Projects.Add(project);
-        await db.SaveChangesAsync(ct);
+        await audit.InTransactionAsync(async () =>
+        {
+            db.Projects.Add(project);
+            await db.SaveChangesAsync(ct);
+            await audit.RecordAsync(actor.Current, "Project", project.Id, "project_created", "Project", project.Id, new { project.Name, project.Path, namespace_id = project.NamespaceId }, ct);
+        }, ct);
         db.ChangeTracker.Clear();
         return TypedResults.Created($"/api/v4/projects/{project.Id}", await JsonAsync(project, access, context.Request, ct));
     }

@@ -39,19 +39,22 @@ public sealed class ApplicationSettings(TokenwardDb db, AuditLog audit, ActorCon
         }
 
         var now = TokenAuthenticator.TruncateToMilliseconds(clock.GetUtcNow().UtcDateTime);
-        var row = await db.ApplicationSettings.AsTracking().FirstOrDefaultAsync(s => s.Id == ApplicationSetting.SingletonId, ct);
-        if (row is null)
+        await audit.InTransactionAsync(async () =>
         {
-            row = new ApplicationSetting();
-            db.ApplicationSettings.Add(row);
-        }
+            var row = await db.ApplicationSettings.AsTracking().FirstOrDefaultAsync(s => s.Id == ApplicationSetting.SingletonId, ct);
+            if (row is null)
+            {
+                row = new ApplicationSetting();
+                db.ApplicationSettings.Add(row);
+            }
 
-        row.RequirePersonalAccessTokenExpiry = after.RequirePersonalAccessTokenExpiry;
-        row.MaxPersonalAccessTokenLifetime = after.MaxPersonalAccessTokenLifetime;
-        row.UpdatedAt = now;
-        await db.SaveChangesAsync(ct);
-        db.ChangeTracker.Clear();
-        await audit.RecordAsync(actor.Current, "Instance", 0, "application_setting_updated", null, null, new { before, after }, ct);
+            row.RequirePersonalAccessTokenExpiry = after.RequirePersonalAccessTokenExpiry;
+            row.MaxPersonalAccessTokenLifetime = after.MaxPersonalAccessTokenLifetime;
+            row.UpdatedAt = now;
+            await db.SaveChangesAsync(ct);
+            db.ChangeTracker.Clear();
+            await audit.RecordAsync(actor.Current, "Instance", 0, "application_setting_updated", null, null, new { before, after }, ct);
+        }, ct);
         return after;
     }
 }

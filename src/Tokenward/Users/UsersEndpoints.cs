@@ -20,15 +20,17 @@ public static class UsersEndpoints
         users.MapGet("/", List).Accepts(ApiAccess.ReadUser).WithSummary("List users");
         users.MapGet("/{id}", Get).Accepts(ApiAccess.ReadUser, anonymous: true).WithSummary("One user (public fields without a token)");
         users.MapPost("/", Create).AdminOnly(ApiAccess.Write).WithSummary("Create a user (admin)");
-        users.MapPost("/{id}/block", Block).AdminOnly(ApiAccess.Write).WithSummary("Block a user (admin); their tokens stop working");
-        users.MapPost("/{id}/unblock", Unblock).AdminOnly(ApiAccess.Write).WithSummary("Unblock a user (admin)");
-        users.MapPost("/{id}/ban", (string id, HttpContext c, TokenwardDb db, AuthCache cache, TimeProvider clock) => SetStateAsync(id, UserStates.Banned, c, db, cache, clock))
+        users.MapPost("/{id}/block", (string id, HttpContext c) => SetStateAsync(id, UserStates.Blocked, "user_blocked", c))
+            .AdminOnly(ApiAccess.Write).WithSummary("Block a user (admin); their tokens stop working");
+        users.MapPost("/{id}/unblock", (string id, HttpContext c) => SetStateAsync(id, UserStates.Active, "user_unblocked", c))
+            .AdminOnly(ApiAccess.Write).WithSummary("Unblock a user (admin)");
+        users.MapPost("/{id}/ban", (string id, HttpContext c) => SetStateAsync(id, UserStates.Banned, "user_banned", c))
             .AdminOnly(ApiAccess.Write).WithSummary("Ban a user (admin); their tokens stop working");
-        users.MapPost("/{id}/unban", (string id, HttpContext c, TokenwardDb db, AuthCache cache, TimeProvider clock) => SetStateAsync(id, UserStates.Active, c, db, cache, clock))
+        users.MapPost("/{id}/unban", (string id, HttpContext c) => SetStateAsync(id, UserStates.Active, "user_unbanned", c))
             .AdminOnly(ApiAccess.Write).WithSummary("Unban a user (admin)");
-        users.MapPost("/{id}/deactivate", (string id, HttpContext c, TokenwardDb db, AuthCache cache, TimeProvider clock) => SetStateAsync(id, UserStates.Deactivated, c, db, cache, clock))
+        users.MapPost("/{id}/deactivate", (string id, HttpContext c) => SetStateAsync(id, UserStates.Deactivated, "user_deactivated", c))
             .AdminOnly(ApiAccess.Write).WithSummary("Deactivate a user (admin); their tokens stop working");
-        users.MapPost("/{id}/activate", (string id, HttpContext c, TokenwardDb db, AuthCache cache, TimeProvider clock) => SetStateAsync(id, UserStates.Active, c, db, cache, clock))
+        users.MapPost("/{id}/activate", (string id, HttpContext c) => SetStateAsync(id, UserStates.Active, "user_activated", c))
             .AdminOnly(ApiAccess.Write).WithSummary("Activate a deactivated user (admin)");
     }
 
@@ -78,7 +80,7 @@ public static class UsersEndpoints
         return TypedResults.Ok(UserJson.From(user, context.Request, CurrentRequest.Of(context)));
     }
 
-    private static async Task<IResult> Create(HttpContext context, TokenwardDb db, TimeProvider clock)
+    private static async Task<IResult> Create(HttpContext context, TokenwardDb db, TimeProvider clock, Audit.AuditLog audit, Audit.ActorContext actor)
     {
         var p = await ApiParams.ReadAsync(context);
         var missing = RequiredForCreate.Where(n => p.String(n) is not { Length: > 0 }).ToList();
@@ -122,10 +124,15 @@ public static class UsersEndpoints
             CreatedAt = now,
             UpdatedAt = now,
         };
-        db.Users.Add(user);
         try
         {
-            await db.SaveChangesAsync(ct);
+            await audit.InTransactionAsync(async () =>
+            {
+                db.Users.Add(user);
+                await db.SaveChangesAsync(ct);
+                await audit.RecordAsync(actor.Current, "User", user.Id, "user_created", "User", user.Id,
+                    new { username = user.Username, email = user.Email, admin = user.Admin }, ct);
+            }, ct);
         }
         catch (DbUpdateException)
         {
@@ -136,20 +143,28 @@ public static class UsersEndpoints
         return TypedResults.Created($"/api/v4/users/{user.Id}", UserJson.From(user, context.Request, CurrentRequest.Of(context)));
     }
 
-    private static Task<IResult> Block(string id, HttpContext context, TokenwardDb db, AuthCache cache, TimeProvider clock) =>
-        SetStateAsync(id, UserStates.Blocked, context, db, cache, clock);
-
-    private static Task<IResult> Unblock(string id, HttpContext context, TokenwardDb db, AuthCache cache, TimeProvider clock) =>
-        SetStateAsync(id, UserStates.Active, context, db, cache, clock);
-
-    /// <summary>GitLab answers both with <c>201 true</c>, also when the user already was in that state.</summary>
-    private static async Task<IResult> SetStateAsync(string id, string state, HttpContext context, TokenwardDb db, AuthCache cache, TimeProvider clock)
+    /// <summary>GitLab answers each with <c>201 true</c>, also when the user already was in that state; a change is audited with it.</summary>
+    private static async Task<IResult> SetStateAsync(string id, string state, string eventName, HttpContext context)
     {
-        var user = await FindAsync(db, id, context.RequestAborted);
+        var services = context.RequestServices;
+        var db = services.GetRequiredService<TokenwardDb>();
+        var audit = services.GetRequiredService<Audit.AuditLog>();
+        var clock = services.GetRequiredService<TimeProvider>();
+        var ct = context.RequestAborted;
+        var user = await FindAsync(db, id, ct);
         var now = TokenAuthenticator.TruncateToMilliseconds(clock.GetUtcNow().UtcDateTime);
-        await db.Users.Where(u => u.Id == user.Id)
-            .ExecuteUpdateAsync(s => s.SetProperty(u => u.State, state).SetProperty(u => u.UpdatedAt, now), context.RequestAborted);
-        cache.ForgetUser(user.Id);
+        await audit.InTransactionAsync(async () =>
+        {
+            var changed = await db.Users.Where(u => u.Id == user.Id && u.State != state)
+                .ExecuteUpdateAsync(s => s.SetProperty(u => u.State, state).SetProperty(u => u.UpdatedAt, now), ct);
+            if (changed > 0)
+            {
+                await audit.RecordAsync(services.GetRequiredService<Audit.ActorContext>().Current, "User", user.Id, eventName, "User", user.Id,
+                    new { username = user.Username, before = new { state = user.State }, after = new { state } }, ct);
+            }
+
+            audit.AfterCommit(() => services.GetRequiredService<AuthCache>().ForgetUser(user.Id));
+        }, ct);
         return TypedResults.Json(true, statusCode: StatusCodes.Status201Created);
     }
 

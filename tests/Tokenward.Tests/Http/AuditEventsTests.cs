@@ -17,7 +17,7 @@ public class AuditEventsTests
 
         var events = await TestServer.Json(await server.GetAsync($"/api/v4/audit_events?entity_type=User&entity_id={alice}"));
         var names = events.AsArray().Select(e => (string)e!["event_name"]!).ToList();
-        Assert.Equal(new[] { "personal_access_token_revoked", "personal_access_token_created" }, names);
+        Assert.Equal(new[] { "personal_access_token_revoked", "personal_access_token_created", "user_created" }, names);
         var revoked = events[0]!;
         Assert.Equal(1, (long)revoked["author_id"]!);
         Assert.Equal("root", (string?)revoked["details"]!["author_name"]);

@@ -22,6 +22,19 @@ public class DatabaseOutageTests
         var (_, token) = await server.CreateTokenAsync(alice, ["api"]);
         await Expect.StatusAsync(await server.GetAsync("/api/v4/user", token), 200);
 
+        // Load through the whole outage: nothing may be a 500.
+        using var stopLoad = new CancellationTokenSource();
+        var statuses = new System.Collections.Concurrent.ConcurrentBag<int>();
+        var load = Enumerable.Range(0, 4).Select(worker => Task.Run(async () =>
+        {
+            while (!stopLoad.IsCancellationRequested)
+            {
+                using var response = await server.GetAsync("/api/v4/user", worker % 2 == 0 ? token : "glpat-unknown-token-value-0123456789");
+                statuses.Add((int)response.StatusCode);
+            }
+        })).ToList();
+        await Task.Delay(200);
+
         await gate.CloseAsync();
         var requests = new Func<Task<HttpResponseMessage>>[]
         {
@@ -52,6 +65,12 @@ public class DatabaseOutageTests
         }
 
         await Expect.StatusAsync(back, 200);
+        await Task.Delay(200);
+        await stopLoad.CancelAsync();
+        await Task.WhenAll(load);
+        Assert.All(statuses, status => Assert.Contains(status, new[] { 200, 401, 503 }));
+        Assert.Contains(503, statuses);
+        Assert.Contains(200, statuses);
         await Expect.StatusAsync(await server.PostJsonAsync($"/api/v4/users/{alice}/personal_access_tokens", new { name = "after", scopes = new[] { "api" } }), 201);
     }
 

@@ -5,7 +5,7 @@ using Tokenward.Storage;
 namespace Tokenward.Audit;
 
 /// <summary>An <c>audit_json.log</c> line. It carries its event's id, so a reader (and the shipper, after a crash) can tell which events a file holds.</summary>
-public static class AuditLine
+public static class AuditJsonLine
 {
     /// <summary>The line with its newline, written directly, the details copied as they are (bulk changes write thousands).</summary>
     public static byte[] Of(AuditEvent e)
