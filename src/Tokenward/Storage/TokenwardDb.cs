@@ -1,4 +1,5 @@
 using Microsoft.EntityFrameworkCore;
+using Microsoft.EntityFrameworkCore.Diagnostics;
 using Microsoft.EntityFrameworkCore.Storage.ValueConversion;
 
 namespace Tokenward.Storage;
@@ -38,6 +39,12 @@ public sealed class TokenwardDb(DbContextOptions<TokenwardDb> options) : DbConte
             options.UseNpgsql(target.ConnectionString);
         }
 
+        // EF Core logs every failed query, command and connection with its stack trace before
+        // throwing; the exception reaches our code, which answers 503 (logged once in a while) or
+        // logs it once. Left on, a database outage writes a stack trace per request.
+        options.ConfigureWarnings(w => w.Ignore(
+            CoreEventId.QueryIterationFailed, CoreEventId.SaveChangesFailed,
+            RelationalEventId.ConnectionError, RelationalEventId.CommandError, RelationalEventId.TransactionError));
         options.UseSnakeCaseNamingConvention();
         options.UseQueryTrackingBehavior(QueryTrackingBehavior.NoTracking);
         options.AddInterceptors(DbTiming.Interceptor);

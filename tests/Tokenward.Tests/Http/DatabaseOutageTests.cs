@@ -55,6 +55,8 @@ public class DatabaseOutageTests
         Assert.Equal("/api/v4/user", (string?)line["path"]);
         Assert.DoesNotContain(server.ServerLog.Entries, e => e.Contains("Unhandled error", StringComparison.Ordinal));
         Assert.Single(server.ServerLog.Entries, e => e.Contains("The database is unavailable", StringComparison.Ordinal));
+        // No stack trace per request from EF Core either.
+        Assert.DoesNotContain(server.ServerLog.Entries, e => e.Contains("Microsoft.EntityFrameworkCore", StringComparison.Ordinal));
 
         gate.Open();
         var deadline = DateTime.UtcNow.AddSeconds(20);
