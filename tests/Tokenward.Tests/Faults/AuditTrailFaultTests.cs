@@ -159,6 +159,40 @@ public sealed class AuditTrailFaultTests : TempDir
     }
 
     [Fact]
+    public async Task An_operator_reships_a_range_and_a_cli_process_ships_what_it_committed()
+    {
+        var logDir = Path.Combine(Dir, "log");
+        await using (var server = await TestServer.StartAsync(configure: s => s with { DataDir = Dir, Database = DatabaseTarget.SqliteIn(Dir), LogDir = logDir }))
+        {
+            var alice = await server.CreateUserAsync("alice");
+            await server.CreateTokenAsync(alice, ["api"]);
+        }
+
+        var database = DatabaseTarget.SqliteIn(Dir);
+        await AuditTrail.AssertEveryEventShippedOnceAsync(database, logDir);
+        var before = (await File.ReadAllLinesAsync(Path.Combine(logDir, "audit_json.log"))).Length;
+
+        // A CLI change ships its own event on the way out.
+        var rotated = await TokenwardProcess.RunAsync(null, ["tokens", "rotate", "--id", "2", "--yes", "--data-dir", Dir]);
+        Assert.True(rotated.ExitCode == 0, rotated.Stderr);
+        await AuditTrail.AssertEveryEventShippedOnceAsync(database, logDir);
+        var after = (await File.ReadAllLinesAsync(Path.Combine(logDir, "audit_json.log"))).Length;
+        Assert.True(after > before);
+
+        var reship = await TokenwardProcess.RunAsync(null, ["audit", "ship", "--from-id", "2", "--data-dir", Dir]);
+        Assert.True(reship.ExitCode == 0, reship.Stderr);
+        Assert.Equal($"Wrote {after - 1} audit event line(s) to {Path.Combine(logDir, "audit_json.log")}.", reship.Stdout.Trim());
+        var ids = (await File.ReadAllLinesAsync(Path.Combine(logDir, "audit_json.log"))).Select(l => (long)System.Text.Json.Nodes.JsonNode.Parse(l)!["id"]!).ToList();
+        Assert.Equal(Enumerable.Range(1, after).Concat(Enumerable.Range(2, after - 1)).Select(i => (long)i), ids);
+
+        var nothing = await TokenwardProcess.RunAsync(null, ["audit", "ship", "--data-dir", Dir]);
+        Assert.Equal("Wrote 0 audit event line(s) to " + Path.Combine(logDir, "audit_json.log") + ".", nothing.Stdout.Trim());
+        var bad = await TokenwardProcess.RunAsync(null, ["audit", "ship", "--from-id", "0", "--data-dir", Dir]);
+        Assert.Equal(1, bad.ExitCode);
+        Assert.Contains("--from-id must be a positive event id", bad.Stderr, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task A_second_server_on_one_sqlite_data_folder_refuses_to_start()
     {
         var port = FreePort();
