@@ -185,6 +185,13 @@ public sealed class AuditTrailFaultTests : TempDir
         var ids = (await File.ReadAllLinesAsync(Path.Combine(logDir, "audit_json.log"))).Select(l => (long)System.Text.Json.Nodes.JsonNode.Parse(l)!["id"]!).ToList();
         Assert.Equal(Enumerable.Range(1, after).Concat(Enumerable.Range(2, after - 1)).Select(i => (long)i), ids);
 
+        // Rotated away by a move: the next event starts the new file, nothing is written twice.
+        File.Move(Path.Combine(logDir, "audit_json.log"), Path.Combine(logDir, "audit_json.log.1"));
+        var revoked = await TokenwardProcess.RunAsync(null, ["tokens", "revoke", "--id", "1", "--yes", "--data-dir", Dir]);
+        Assert.True(revoked.ExitCode == 0, revoked.Stderr);
+        var fresh = await File.ReadAllLinesAsync(Path.Combine(logDir, "audit_json.log"));
+        Assert.Equal("personal_access_token_revoked", (string?)System.Text.Json.Nodes.JsonNode.Parse(Assert.Single(fresh))!["event_name"]);
+
         var nothing = await TokenwardProcess.RunAsync(null, ["audit", "ship", "--data-dir", Dir]);
         Assert.Equal("Wrote 0 audit event line(s) to " + Path.Combine(logDir, "audit_json.log") + ".", nothing.Stdout.Trim());
         var bad = await TokenwardProcess.RunAsync(null, ["audit", "ship", "--from-id", "0", "--data-dir", Dir]);
