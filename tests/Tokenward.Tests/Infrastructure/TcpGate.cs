@@ -49,7 +49,18 @@ public sealed class TcpGate : IAsyncDisposable
 
         foreach (var client in _open.Keys)
         {
-            client.Client.LingerState = new LingerOption(true, 0);
+            // A reset, not a polite close; a connection may be ending on its own meanwhile.
+            try
+            {
+                if (client.Client is { } socket)
+                {
+                    socket.LingerState = new LingerOption(true, 0);
+                }
+            }
+            catch (Exception e) when (e is ObjectDisposedException or SocketException)
+            {
+            }
+
             client.Dispose();
         }
 
