@@ -234,7 +234,8 @@ public sealed partial class AuditShipper(Hosting.TokenwardSettings settings, ISe
             return 0;
         }
 
-        var window = (int)Math.Min(length, 1 << 20);
+        // The last line is all that matters; audit lines run to a few kilobytes.
+        var window = (int)Math.Min(length, 64 * 1024);
         var tail = new byte[window];
         file.Seek(length - window, SeekOrigin.Begin);
         file.ReadExactly(tail);
