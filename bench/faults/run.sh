@@ -47,7 +47,7 @@ extend_killed() { # engine
   if [ "$engine" = postgres ]; then
     psql_q postgres "CREATE DATABASE extend_faults" ; db="postgres://tokenward@127.0.0.1:$PGPORT/extend_faults"; args+=(--database "$db")
   fi
-  tw settings show "${args[@]}" >/dev/null
+  tw audit ship "${args[@]}" >/dev/null
   on=$(date -u -d '+30 days' +%F); to=$(date -u -d '+90 days' +%F)
   sql="INSERT INTO users (username, email, name, state, admin, user_type, created_at, updated_at) VALUES ('bulk', 'bulk@example.com', 'Bulk', 'active', false, 0, CURRENT_TIMESTAMP, CURRENT_TIMESTAMP);"
   if [ "$engine" = postgres ]; then

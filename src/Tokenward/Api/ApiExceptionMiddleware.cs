@@ -8,17 +8,20 @@ namespace Tokenward.Api;
 /// Turns <see cref="ApiException"/> into GitLab's response, and anything unexpected into a bare
 /// GitLab-style 500 (never a stack trace); the cause goes to the application log.
 /// </summary>
-public sealed partial class ApiExceptionMiddleware(RequestDelegate next, IOptions<JsonOptions> json, ILogger<ApiExceptionMiddleware> logger)
+public sealed partial class ApiExceptionMiddleware(RequestDelegate next, IOptions<JsonOptions> json, DatabaseOutageLog outage, ILogger<ApiExceptionMiddleware> logger)
 {
     private readonly JsonSerializerOptions _json = json.Value.SerializerOptions;
-
-    private long _lastUnavailableLog = long.MinValue / 2;
 
     public async Task InvokeAsync(HttpContext context)
     {
         try
         {
             await next(context);
+            if (Storage.DbTiming.Answered)
+            {
+                outage.Answered();
+            }
+
             if (context.GetEndpoint() is null && context.Response.StatusCode == StatusCodes.Status404NotFound && !context.Response.HasStarted)
             {
                 // No route matched: GitLab's JSON 404 rather than an empty body.
@@ -41,20 +44,16 @@ public sealed partial class ApiExceptionMiddleware(RequestDelegate next, IOption
         {
             await WriteAsync(context, ApiException.BadRequest(e.Message));
         }
-        catch (Exception e) when (!context.Response.HasStarted && Storage.DatabaseUnavailable.Is(e))
-        {
-            // A state, not a bug: one line every so often rather than a stack trace per request.
-            if (Interlocked.Exchange(ref _lastUnavailableLog, Environment.TickCount64) < Environment.TickCount64 - 10_000)
-            {
-                LogDatabaseUnavailable(logger, e.GetBaseException().Message);
-            }
-
-            await WriteAsync(context, ApiException.ServiceUnavailable());
-        }
         catch (OperationCanceledException) when (context.RequestAborted.IsCancellationRequested)
         {
             // The client went away; there is no one to answer.
             context.Response.StatusCode = 499;
+        }
+        catch (Exception e) when (!context.Response.HasStarted && Storage.DatabaseUnavailable.Is(e))
+        {
+            // A state, not a bug: the outage log speaks every so often, not per request.
+            outage.Refused(e);
+            await WriteAsync(context, ApiException.ServiceUnavailable());
         }
         catch (Exception e) when (!context.Response.HasStarted)
         {
@@ -82,9 +81,6 @@ public sealed partial class ApiExceptionMiddleware(RequestDelegate next, IOption
 
         return context.Response.WriteAsJsonAsync(e.Body, _json);
     }
-
-    [LoggerMessage(EventId = 1001, Level = LogLevel.Warning, Message = "The database is unavailable; answering 503 until it is back: {Reason}")]
-    private static partial void LogDatabaseUnavailable(ILogger logger, string reason);
 
     [LoggerMessage(EventId = 1000, Level = LogLevel.Error, Message = "Unhandled error on {Method} {Path}")]
     private static partial void LogUnexpected(ILogger logger, Exception e, string method, string path);

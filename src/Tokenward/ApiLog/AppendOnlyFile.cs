@@ -17,6 +17,7 @@ public static partial class AppendOnlyFile
     private const int Append = 0x400;
     private const int CloseOnExec = 0x80000;
     private const int ReadWriteForOwnerReadForOthers = 0x1A4; // 0644
+    private const int Interrupted = 4; // EINTR
 
     public static FileStream Open(string path)
     {
@@ -25,14 +26,50 @@ public static partial class AppendOnlyFile
             return new FileStream(path, FileMode.Append, FileAccess.Write, FileShare.ReadWrite | FileShare.Delete, bufferSize: 0);
         }
 
-        var fd = OpenFile(Encoding.UTF8.GetBytes(path + "\0"), WriteOnly | Create | Append | CloseOnExec, ReadWriteForOwnerReadForOthers);
+        var name = Encoding.UTF8.GetBytes(path + "\0");
+        int fd;
+        int errno;
+        do
+        {
+            fd = OpenFile(name, WriteOnly | Create | Append | CloseOnExec, ReadWriteForOwnerReadForOthers);
+            errno = fd < 0 ? Marshal.GetLastPInvokeError() : 0;
+        }
+        while (fd < 0 && errno == Interrupted);
+
         if (fd < 0)
         {
-            var errno = Marshal.GetLastPInvokeError();
             throw new IOException($"Could not open {path} for appending: {Marshal.GetPInvokeErrorMessage(errno)}", errno);
         }
 
-        return new FileStream(new SafeFileHandle(fd, ownsHandle: true), FileAccess.Write, bufferSize: 0);
+        var handle = new SafeFileHandle(fd, ownsHandle: true);
+        try
+        {
+            return new FileStream(handle, FileAccess.Write, bufferSize: 0);
+        }
+        catch
+        {
+            handle.Dispose();
+            throw;
+        }
+    }
+
+    /// <summary>
+    /// After a write cut short (a full disk): cuts the file back to <paramref name="length"/>, so no
+    /// half line stays, unless it was truncated meanwhile (a copytruncate), which took it anyway.
+    /// </summary>
+    public static void TakeBack(FileStream file, long length)
+    {
+        try
+        {
+            if (file.Length > length)
+            {
+                file.SetLength(length);
+            }
+        }
+        catch (IOException)
+        {
+            // Nothing more to do: the audit shipper cuts a half line off before its next write.
+        }
     }
 
     [LibraryImport("libc", EntryPoint = "open", SetLastError = true)]

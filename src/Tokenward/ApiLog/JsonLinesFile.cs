@@ -147,15 +147,7 @@ public partial class JsonLinesFile : IHostedService, IAsyncDisposable
         }
         catch (IOException)
         {
-            try
-            {
-                _file.SetLength(before);
-            }
-            catch (IOException)
-            {
-                // Nothing more to do; the next batch starts on a fresh handle.
-            }
-
+            AppendOnlyFile.TakeBack(_file, before);
             throw;
         }
     }

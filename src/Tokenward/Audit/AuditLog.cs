@@ -19,6 +19,9 @@ public sealed class AuditLog(TokenwardDb db, AuditShipper shipper, TimeProvider 
 
     private readonly List<Action> _afterCommit = [];
 
+    /// <summary>The advisory lock that orders audited transactions on PostgreSQL ("tw audit").</summary>
+    private const long AuditOrderLock = 0x7477_6175_6469_74;
+
     private static JsonSerializerOptions CreateDetailOptions()
     {
         var options = new JsonSerializerOptions();
@@ -35,11 +38,8 @@ public sealed class AuditLog(TokenwardDb db, AuditShipper shipper, TimeProvider 
     {
         var createdAt = TokenAuthenticator.TruncateToMilliseconds(clock.GetUtcNow().UtcDateTime);
         var events = entries.Select(entry => Event(entry, createdAt)).ToList();
-        await InsertAsync(events, ct);
-        if (db.Database.CurrentTransaction is null)
-        {
-            Publish();
-        }
+        // Always in a transaction of InTransactionAsync, for its order lock (see there).
+        await InTransactionAsync(() => InsertAsync(events, ct), ct);
     }
 
     /// <summary>
@@ -130,6 +130,11 @@ public sealed class AuditLog(TokenwardDb db, AuditShipper shipper, TimeProvider 
     /// Runs <paramref name="work"/> in one database transaction; the audit lines it records are
     /// written after the commit, and forgotten if it fails. Inside a transaction already under way
     /// it simply joins it, so services that each keep their change whole compose into one.
+    /// On PostgreSQL these transactions take one advisory lock first: event ids are drawn from a
+    /// sequence before commit, and without the lock a transaction could commit id 12 while id 11's
+    /// is still under way, so the shipper could not tell a hole that will fill from one that never
+    /// will. With it, ids commit in order and any hole the shipper sees is a rollback, for good.
+    /// SQLite has one writer at a time already.
     /// </summary>
     public async Task<T> InTransactionAsync<T>(Func<Task<T>> work, CancellationToken ct)
     {
@@ -141,6 +146,11 @@ public sealed class AuditLog(TokenwardDb db, AuditShipper shipper, TimeProvider 
         await using var tx = await db.Database.BeginTransactionAsync(ct);
         try
         {
+            if (db.Database.IsNpgsql())
+            {
+                await db.Database.ExecuteSqlAsync($"SELECT pg_advisory_xact_lock({AuditOrderLock})", ct);
+            }
+
             var result = await work();
             await tx.CommitAsync(ct);
             Publish();

@@ -12,25 +12,27 @@ namespace Tokenward.Audit;
 /// each exactly once: lines are appended whole and synced, then how far it got is recorded
 /// (<c>audit_json.log.shipped</c>). After a crash between the two, the file's last line says how
 /// far it really got; a partly written last line is cut off. One process ships at a time
-/// (<c>audit_json.log.lock</c>); the others leave it to that one. Rotating the file, by moving it
-/// or by copytruncate, loses nothing: the record of how far it got stays.
+/// (<c>audit_json.log.lock</c>); the others leave it to that one. Events commit in id order
+/// (<see cref="AuditLog.InTransactionAsync{T}"/>), so everything visible past the checkpoint is
+/// complete, and a hole in the ids is a rolled-back insert. Moving the file away to rotate it
+/// loses nothing: the record of how far it got stays, and the next line starts a new file.
 /// </summary>
-public sealed partial class AuditShipper(Hosting.TokenwardSettings settings, IServiceScopeFactory scopes, TimeProvider clock, ILogger<AuditShipper> logger) : IDisposable
+public sealed partial class AuditShipper(Hosting.TokenwardSettings settings, IServiceScopeFactory scopes, ILogger<AuditShipper> logger) : IDisposable
 {
     public const string FileName = "audit_json.log";
 
-    /// <summary>How long a hole in the ids is waited for before it is taken for a rolled-back insert (PostgreSQL hands out ids before commit).</summary>
-    public static readonly TimeSpan GapWait = TimeSpan.FromSeconds(30);
-
     private const int Batch = 1000;
+
+    /// <summary>EWOULDBLOCK: the lock file is held by another process.</summary>
+    private const int Held = 11;
 
     private readonly SemaphoreSlim _oneAtATime = new(1, 1);
     private readonly SemaphoreSlim _nudged = new(0, 1);
-    private (long After, long Since)? _gap;
 
     public string Path => System.IO.Path.Combine(settings.LogDir, FileName);
 
-    private string CheckpointPath => Path + ".shipped";
+    /// <summary>Where how far the file has got is recorded; its presence marks an audit log folder in use.</summary>
+    public string CheckpointPath => Path + ".shipped";
 
     private string LockPath => Path + ".lock";
 
@@ -61,7 +63,7 @@ public sealed partial class AuditShipper(Hosting.TokenwardSettings settings, ISe
 
     /// <summary>
     /// Writes the lines of every committed event not yet in the file; with <paramref name="fromId"/>,
-    /// of every event from that id on again (an operator's re-ship).
+    /// also those from that id on again (an operator's re-ship).
     /// </summary>
     /// <returns>How many lines were written, or null when another process is shipping.</returns>
     /// <exception cref="IOException">when the file cannot be written (a full disk): nothing is recorded as shipped, the next run retries.</exception>
@@ -76,7 +78,7 @@ public sealed partial class AuditShipper(Hosting.TokenwardSettings settings, ISe
             {
                 lockFile = new FileStream(LockPath, FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.None);
             }
-            catch (IOException)
+            catch (IOException e) when ((e.HResult & 0xFFFF) == Held)
             {
                 return null;
             }
@@ -96,65 +98,33 @@ public sealed partial class AuditShipper(Hosting.TokenwardSettings settings, ISe
     {
         await using var scope = scopes.CreateAsyncScope();
         var db = scope.ServiceProvider.GetRequiredService<TokenwardDb>();
-        var repaired = RepairTail();
-        // A re-ship starts at the first event from that id on, hole or not.
-        var last = fromId is { } from
-            ? (await db.AuditEvents.Where(e => e.Id >= from).MinAsync(e => (long?)e.Id, ct) ?? from) - 1
-            : Math.Max(ReadCheckpoint(), repaired);
+        var last = Math.Max(ReadCheckpoint(), RepairTail());
+        if (fromId is { } from)
+        {
+            // Again from there; what was never written (past the checkpoint) is written in any case.
+            last = Math.Min(last, from - 1);
+        }
+
         var shipped = 0;
         while (true)
         {
             var events = await db.AuditEvents.AsNoTracking().Where(e => e.Id > last).OrderBy(e => e.Id).Take(Batch).ToListAsync(ct);
-            var ready = Contiguous(last, events);
-            if (ready.Count == 0)
+            if (events.Count == 0)
             {
+                if (!File.Exists(CheckpointPath))
+                {
+                    // The folder is now an audit log in use, which CLI processes ship to as well.
+                    WriteCheckpoint(last);
+                }
+
                 return shipped;
             }
 
-            Append(ready);
-            last = ready[^1].Id;
+            Append(events);
+            last = events[^1].Id;
             WriteCheckpoint(last);
-            shipped += ready.Count;
-            if (ready.Count < events.Count || events.Count < Batch)
-            {
-                return shipped;
-            }
+            shipped += events.Count;
         }
-    }
-
-    /// <summary>
-    /// The events that follow <paramref name="last"/> without a hole. A hole is a transaction still
-    /// under way or one that rolled back; it is waited for up to <see cref="GapWait"/>.
-    /// </summary>
-    private List<AuditEvent> Contiguous(long last, List<AuditEvent> events)
-    {
-        var ready = new List<AuditEvent>(events.Count);
-        var expected = last + 1;
-        foreach (var e in events)
-        {
-            if (e.Id != expected)
-            {
-                var now = clock.GetTimestamp();
-                if (_gap is not { } gap || gap.After != expected - 1)
-                {
-                    _gap = (expected - 1, now);
-                    break;
-                }
-
-                if (clock.GetElapsedTime(gap.Since, now) < GapWait)
-                {
-                    break;
-                }
-
-                LogGapSkipped(logger, expected, e.Id - 1);
-                _gap = null;
-            }
-
-            ready.Add(e);
-            expected = e.Id + 1;
-        }
-
-        return ready;
     }
 
     /// <summary>Appends the lines in one write and syncs them; a write cut short by a full disk is taken back.</summary>
@@ -175,33 +145,27 @@ public sealed partial class AuditShipper(Hosting.TokenwardSettings settings, ISe
         }
         catch (IOException)
         {
-            TryTruncate(file, before);
+            ApiLog.AppendOnlyFile.TakeBack(file, before);
             throw;
         }
     }
 
-    private static void TryTruncate(FileStream file, long length)
-    {
-        try
-        {
-            file.SetLength(length);
-        }
-        catch (IOException)
-        {
-            // The next run cuts the partial line off (RepairTail).
-        }
-    }
-
+    /// <exception cref="IOException">when the record exists but cannot be read as an id: shipping from 0 would write everything again.</exception>
     private long ReadCheckpoint()
     {
+        string text;
         try
         {
-            return long.TryParse(File.ReadAllText(CheckpointPath).Trim(), NumberStyles.None, CultureInfo.InvariantCulture, out var id) ? id : 0;
+            text = File.ReadAllText(CheckpointPath).Trim();
         }
         catch (FileNotFoundException)
         {
             return 0;
         }
+
+        return long.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out var id)
+            ? id
+            : throw new IOException($"{CheckpointPath} does not hold an event id ('{text}'); fix or remove it, then `tokenward audit ship --from-id N`");
     }
 
     private void WriteCheckpoint(long id)
@@ -234,13 +198,25 @@ public sealed partial class AuditShipper(Hosting.TokenwardSettings settings, ISe
             return 0;
         }
 
-        // The last line is all that matters; audit lines run to a few kilobytes.
+        // The last line is all that matters: read back from the end until a line is whole.
         var window = (int)Math.Min(length, 64 * 1024);
-        var tail = new byte[window];
-        file.Seek(length - window, SeekOrigin.Begin);
-        file.ReadExactly(tail);
-        var end = Array.LastIndexOf(tail, (byte)'\n');
-        // Only what follows the last newline is cut: a whole file without one is left alone unless it is all there is.
+        byte[] tail;
+        int end;
+        while (true)
+        {
+            tail = new byte[window];
+            file.Seek(length - window, SeekOrigin.Begin);
+            file.ReadExactly(tail);
+            end = Array.LastIndexOf(tail, (byte)'\n');
+            var start = end < 0 ? -1 : Array.LastIndexOf(tail, (byte)'\n', Math.Max(end - 1, 0));
+            if ((end >= 0 && (start >= 0 || end == 0)) || window == length || window >= 64 << 20)
+            {
+                break;
+            }
+
+            window = (int)Math.Min(length, (long)window * 4);
+        }
+
         if (end < window - 1 && (end >= 0 || window == length))
         {
             var keep = length - window + end + 1;
@@ -253,8 +229,13 @@ public sealed partial class AuditShipper(Hosting.TokenwardSettings settings, ISe
             return 0;
         }
 
-        var start = Array.LastIndexOf(tail, (byte)'\n', end - 1) + 1;
-        return IdOf(tail.AsSpan(start, end - start));
+        var lineStart = Array.LastIndexOf(tail, (byte)'\n', end - 1) + 1;
+        if (lineStart == 0 && window < length)
+        {
+            return 0;
+        }
+
+        return IdOf(tail.AsSpan(lineStart, end - lineStart));
     }
 
     private static long IdOf(ReadOnlySpan<byte> line)
@@ -277,9 +258,6 @@ public sealed partial class AuditShipper(Hosting.TokenwardSettings settings, ISe
 
         return 0;
     }
-
-    [LoggerMessage(EventId = 2100, Level = LogLevel.Warning, Message = "Audit event ids {First} to {Last} never committed within the wait; shipping past them")]
-    private static partial void LogGapSkipped(ILogger logger, long first, long last);
 
     [LoggerMessage(EventId = 2101, Level = LogLevel.Warning, Message = "Cut {Bytes} bytes of a partly written line off the end of {Path}")]
     private static partial void LogPartialLineCut(ILogger logger, long bytes, string path);

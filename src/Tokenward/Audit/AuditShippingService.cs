@@ -31,9 +31,10 @@ public sealed partial class AuditShippingService(AuditShipper shipper, TimeProvi
             {
                 return;
             }
-            catch (Exception e) when (e is IOException or UnauthorizedAccessException || Storage.DatabaseUnavailable.Is(e))
+            catch (Exception e)
             {
-                // A state, not a storm: said when it starts and once a minute while it lasts.
+                // A state, not a storm: said when it starts and once a minute while it lasts. Also
+                // for anything unexpected: the API must keep serving, and the events wait.
                 var now = clock.GetTimestamp();
                 if (failingSince is null || clock.GetElapsedTime(lastReport, now) >= ReportEvery)
                 {

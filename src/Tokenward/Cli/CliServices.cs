@@ -48,16 +48,24 @@ public sealed class CliServices : IAsyncDisposable
 
     /// <summary>
     /// Writes this command's audit events to audit_json.log unless another process (a running
-    /// serve) is shipping, which then writes them. A file that cannot be written fails nothing:
-    /// the events wait in the database for the next process that can.
+    /// serve) is shipping, which then writes them. Only into a log folder already in use (one
+    /// that records how far its file has got): a CLI run from another host or folder must not
+    /// start a copy of the whole audit history there. Nothing fails the command, which has
+    /// committed: the events wait in the database for the next process that can write them.
     /// </summary>
     private static async Task ShipAuditAsync(ServiceProvider root, CancellationToken ct)
     {
+        var shipper = root.GetRequiredService<AuditShipper>();
+        if (!File.Exists(shipper.CheckpointPath))
+        {
+            return;
+        }
+
         try
         {
-            await root.GetRequiredService<AuditShipper>().ShipAsync(ct);
+            await shipper.ShipAsync(ct);
         }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException || Storage.DatabaseUnavailable.Is(e))
         {
             await Console.Error.WriteLineAsync($"warning: audit events not written to audit_json.log yet ({e.Message}); they are kept in the database and written by the next tokenward process that can.");
         }

@@ -23,8 +23,9 @@ public sealed class DataFolderLock : IDisposable
         {
             return new DataFolderLock(new FileStream(path, FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.None));
         }
-        catch (IOException)
+        catch (IOException e) when ((e.HResult & 0xFFFF) == 11)
         {
+            // EWOULDBLOCK: held. Any other failure (a read-only or full disk) is what it is.
             throw new SettingsException(
                 $"another tokenward serve is running on the data folder {dataDir}: {path} is held. " +
                 "Stop it first; to run several servers, use PostgreSQL (--database).");

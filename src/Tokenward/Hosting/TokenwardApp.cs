@@ -54,6 +54,7 @@ public static class TokenwardApp
         logging?.Invoke(builder.Logging);
         builder.Services.AddTokenwardCore(settings, clock);
         builder.Services.AddSingleton<TokenAuthenticator>();
+        builder.Services.AddSingleton<DatabaseOutageLog>();
         builder.Services.AddSingleton<AuthBans.FailedAuthBans>();
         builder.Services.Configure<ForwardedHeadersOptions>(o =>
         {

@@ -1,4 +1,3 @@
-using System.Net.Sockets;
 using Microsoft.Data.Sqlite;
 using Npgsql;
 
@@ -11,8 +10,10 @@ namespace Tokenward.Storage;
 /// </summary>
 public static class DatabaseUnavailable
 {
-    // SQLITE_BUSY, SQLITE_LOCKED, SQLITE_IOERR, SQLITE_FULL, SQLITE_CANTOPEN.
-    private static readonly int[] SqliteCodes = [5, 6, 10, 13, 14];
+    // SQLITE_BUSY (another process holds the write lock past the timeout), SQLITE_READONLY (a file
+    // system remounted read-only), SQLITE_IOERR, SQLITE_FULL, SQLITE_CANTOPEN. Not SQLITE_LOCKED:
+    // within one connection, that is a bug.
+    private static readonly int[] SqliteCodes = [5, 8, 10, 13, 14];
 
     public static bool Is(Exception e)
     {
@@ -29,12 +30,10 @@ public static class DatabaseUnavailable
                     }
 
                     break;
-                case NpgsqlException:
-                    // Not an error the server sent: the connection itself failed.
+                case NpgsqlException npgsql when npgsql.IsTransient:
+                    // Not an error the server sent: the connection failed or timed out.
                     return true;
                 case SqliteException sqlite when SqliteCodes.Contains(sqlite.SqliteErrorCode):
-                case SocketException:
-                case TimeoutException:
                     return true;
             }
         }

@@ -22,6 +22,9 @@ public static class DbTiming
         return box;
     }
 
+    /// <summary>Whether the database answered a command in the current flow (counting began).</summary>
+    public static bool Answered => Current.Value is { Value: > 0 };
+
     private static void Add(TimeSpan duration)
     {
         if (Current.Value is { } box)

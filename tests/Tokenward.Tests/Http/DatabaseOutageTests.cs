@@ -73,12 +73,13 @@ public class DatabaseOutageTests
         Assert.All(statuses, status => Assert.Contains(status, new[] { 200, 401, 503 }));
         Assert.Contains(503, statuses);
         Assert.Contains(200, statuses);
+        Assert.Contains(server.ServerLog.Entries, e => e.Contains("The database is back after", StringComparison.Ordinal));
         await Expect.StatusAsync(await server.PostJsonAsync($"/api/v4/users/{alice}/personal_access_tokens", new { name = "after", scopes = new[] { "api" } }), 201);
     }
 
     [Theory]
     [InlineData(5)]
-    [InlineData(6)]
+    [InlineData(8)]
     [InlineData(10)]
     [InlineData(13)]
     [InlineData(14)]
@@ -89,6 +90,10 @@ public class DatabaseOutageTests
     public void Other_errors_are_not_unavailability()
     {
         Assert.False(DatabaseUnavailable.Is(new SqliteException("constraint", 19)));
+        Assert.False(DatabaseUnavailable.Is(new SqliteException("locked within one connection", 6)));
+        Assert.False(DatabaseUnavailable.Is(new TimeoutException("a regex or an HTTP call, not the database")));
+        Assert.False(DatabaseUnavailable.Is(new NpgsqlOperationInProgressException(new NpgsqlCommand())));
+        Assert.True(DatabaseUnavailable.Is(new NpgsqlException("connection refused", new System.Net.Sockets.SocketException(111))));
         Assert.False(DatabaseUnavailable.Is(new InvalidOperationException("bug")));
         Assert.False(DatabaseUnavailable.Is(new PostgresException("unique", "ERROR", "ERROR", "23505")));
         Assert.True(DatabaseUnavailable.Is(new PostgresException("shutting down", "FATAL", "FATAL", "57P01")));

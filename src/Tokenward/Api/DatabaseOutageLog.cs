@@ -1,0 +1,67 @@
+namespace Tokenward.Api;
+
+/// <summary>
+/// What the application log says about a database outage: that it began, every
+/// <see cref="ReportEvery"/> while it lasts how many requests were answered 503, and that it is
+/// over, instead of a line (or a stack trace) per request.
+/// </summary>
+public sealed partial class DatabaseOutageLog(TimeProvider clock, ILogger<DatabaseOutageLog> logger)
+{
+    public static readonly TimeSpan ReportEvery = TimeSpan.FromSeconds(10);
+
+    private readonly Lock _gate = new();
+    private long? _since;
+    private long _lastReport;
+    private long _refused;
+
+    public void Refused(Exception cause)
+    {
+        lock (_gate)
+        {
+            var now = clock.GetTimestamp();
+            _refused++;
+            if (_since is null)
+            {
+                _since = _lastReport = now;
+                var reason = cause.GetBaseException().Message;
+                LogBegan(logger, reason);
+            }
+            else if (clock.GetElapsedTime(_lastReport, now) >= ReportEvery)
+            {
+                _lastReport = now;
+                var seconds = clock.GetElapsedTime(_since.Value, now).TotalSeconds;
+                var reason = cause.GetBaseException().Message;
+                LogLasting(logger, seconds, _refused, reason);
+            }
+        }
+    }
+
+    /// <summary>The database answered a request: an outage, if there was one, is over.</summary>
+    public void Answered()
+    {
+        if (Volatile.Read(ref _refused) == 0)
+        {
+            return;
+        }
+
+        lock (_gate)
+        {
+            if (_since is { } since)
+            {
+                var seconds = clock.GetElapsedTime(since).TotalSeconds;
+                LogOver(logger, seconds, _refused);
+                _since = null;
+                _refused = 0;
+            }
+        }
+    }
+
+    [LoggerMessage(EventId = 1001, Level = LogLevel.Warning, Message = "The database is unavailable; answering 503 until it is back: {Reason}")]
+    private static partial void LogBegan(ILogger logger, string reason);
+
+    [LoggerMessage(EventId = 1002, Level = LogLevel.Warning, Message = "The database is still unavailable after {Seconds:0} s; {Count} request(s) answered 503 so far: {Reason}")]
+    private static partial void LogLasting(ILogger logger, double seconds, long count, string reason);
+
+    [LoggerMessage(EventId = 1003, Level = LogLevel.Information, Message = "The database is back after {Seconds:0.#} s; {Count} request(s) were answered 503")]
+    private static partial void LogOver(ILogger logger, double seconds, long count);
+}
