@@ -24,15 +24,13 @@ public static class AuthBansEndpoints
             throw ApiException.InvalidParameter("ip is invalid");
         }
 
-        var ban = bans.ActiveBans().FirstOrDefault(b => b.Address.Equals(address));
-        if (ban is null || !bans.Lift(address))
-        {
-            throw ApiException.NotFound("Ban");
-        }
+        var ban = bans.ActiveBans().FirstOrDefault(b => b.Address.Equals(address)) ?? throw ApiException.NotFound("Ban");
 
-        // The ban lives in this process; its event is the only record of who lifted it.
+        // The ban lives in this process; its event is the only record of who lifted it, so it is
+        // written first: if it cannot be, the ban stays.
         await audit.RecordAsync(actor.Current, "Instance", 0, "auth_ban_lifted", null, null,
             new { ip = address.ToString(), banned_at = ban.BannedAt.UtcDateTime, until = ban.Until.UtcDateTime, ban.Failures }, context.RequestAborted);
+        bans.Lift(address);
         return TypedResults.NoContent();
     }
 

@@ -163,6 +163,8 @@ public static class GroupsEndpoints
         {
             await tokens.RetireBotsAsync(Member.NamespaceSource, groupIds, ct);
             await tokens.RetireBotsAsync(Member.ProjectSource, projectIds, ct);
+            await audit.RecordAsync(Audit.Actor.Of(context), "Group", group.Id, "group_destroyed", "Group", group.Id,
+                new { group.Name, group.Path, subgroups = groupIds.Where(g => g != group.Id).Order().ToArray(), projects = projectIds.Order().ToArray() }, ct);
             await db.Members.Where(m => (m.SourceType == Member.NamespaceSource && groupIds.Contains(m.SourceId)) || (m.SourceType == Member.ProjectSource && projectIds.Contains(m.SourceId))).ExecuteDeleteAsync(ct);
             await db.Projects.Where(p => projectIds.Contains(p.Id)).ExecuteDeleteAsync(ct);
             // Children before parents, for the parent_id foreign key.

@@ -136,6 +136,7 @@ public static class ProjectsEndpoints
         await audit.InTransactionAsync(async () =>
         {
             await tokens.RetireBotsAsync(Member.ProjectSource, [project.Id], ct);
+            await audit.RecordAsync(Audit.Actor.Of(context), "Project", project.Id, "project_destroyed", "Project", project.Id, new { project.Name, project.Path, namespace_id = project.NamespaceId }, ct);
             await db.Members.Where(m => m.SourceType == Member.ProjectSource && m.SourceId == project.Id).ExecuteDeleteAsync(ct);
             await db.Projects.Where(pr => pr.Id == project.Id).ExecuteDeleteAsync(ct);
         }, ct);

@@ -12,8 +12,19 @@ public static class TokenwardProcess
         using var process = Process.Start(StartInfo(env, args))!;
         var stdout = process.StandardOutput.ReadToEndAsync();
         var stderr = process.StandardError.ReadToEndAsync();
-        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(60));
-        await process.WaitForExitAsync(timeout.Token);
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(120));
+        try
+        {
+            await process.WaitForExitAsync(timeout.Token);
+        }
+        catch (OperationCanceledException)
+        {
+            // Never leave a child behind.
+            process.Kill(entireProcessTree: true);
+            await process.WaitForExitAsync();
+            throw new TimeoutException($"tokenward {string.Join(' ', args)} did not finish within 120 s:\n{await stdout}{await stderr}");
+        }
+
         return new Result(process.ExitCode, await stdout, await stderr);
     }
 

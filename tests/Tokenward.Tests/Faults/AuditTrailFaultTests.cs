@@ -62,6 +62,7 @@ public sealed class AuditTrailFaultTests : TempDir
 
         string[] extend = ["tokens", "extend", "--expiring-on", expiringOn.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture), "--to", target.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture), "--yes", .. DatabaseArgs(database)];
         using (var first = Process.Start(TokenwardProcess.StartInfo(null, extend))!)
+        try
         {
             first.OutputDataReceived += (_, _) => { };
             first.ErrorDataReceived += (_, _) => { };
@@ -79,6 +80,13 @@ public sealed class AuditTrailFaultTests : TempDir
             first.Kill();
             await first.WaitForExitAsync();
             Assert.True(await db.PersonalAccessTokens.CountAsync(t => t.ExpiresAt == target) < Tokens, "the extend finished before the kill");
+        }
+        finally
+        {
+            if (!first.HasExited)
+            {
+                first.Kill(entireProcessTree: true);
+            }
         }
 
         var rerun = await TokenwardProcess.RunAsync(null, extend);
