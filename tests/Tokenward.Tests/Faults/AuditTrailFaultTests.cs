@@ -61,7 +61,7 @@ public sealed class AuditTrailFaultTests : TempDir
         }
 
         string[] extend = ["tokens", "extend", "--expiring-on", expiringOn.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture), "--to", target.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture), "--yes", .. DatabaseArgs(database)];
-        using (var first = Process.Start(TokenwardProcess.StartInfo(null, extend))!)
+        var first = Process.Start(TokenwardProcess.StartInfo(null, extend))!;
         try
         {
             first.OutputDataReceived += (_, _) => { };
@@ -87,6 +87,8 @@ public sealed class AuditTrailFaultTests : TempDir
             {
                 first.Kill(entireProcessTree: true);
             }
+
+            first.Dispose();
         }
 
         var rerun = await TokenwardProcess.RunAsync(null, extend);
