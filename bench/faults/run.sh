@@ -108,7 +108,7 @@ echo
 echo "| second | answers |"
 echo "|---|---|"
 jq -r '.per_second | to_entries[] | "| \(.key) | \(.value | tostring) |"' "$WORK/outage.json"
-echo "application log lines about the outage: $(grep -c 'database is unavailable' "$WORK/outage.log" || true); stack traces: $(grep -c '   at ' "$WORK/outage.log" || true)"
+echo "application log lines about the outage (began, every 10 s while it lasted, over): $(grep -cE 'The database is (unavailable|still unavailable|back)' "$WORK/outage.log" || true); stack traces: $(grep -c '   at ' "$WORK/outage.log" || true)"
 echo
 
 # 3. A full log disk under load.
