@@ -66,7 +66,14 @@ public sealed partial class ApiExceptionMiddleware(RequestDelegate next, IOption
 
     public Task WriteAsync(HttpContext context, ApiException e)
     {
+        // Clear() drops the headers too; the request id is what a user quotes when reporting an error.
+        var requestId = context.Response.Headers["X-Request-Id"];
         context.Response.Clear();
+        if (requestId.Count > 0)
+        {
+            context.Response.Headers["X-Request-Id"] = requestId;
+        }
+
         context.Response.StatusCode = e.Status;
         foreach (var (name, value) in e.Headers)
         {

@@ -41,7 +41,17 @@ public sealed class ApiParams
         var request = context.Request;
         if (request.HasFormContentType)
         {
-            var form = await request.ReadFormAsync(context.RequestAborted);
+            IFormCollection form;
+            try
+            {
+                form = await request.ReadFormAsync(context.RequestAborted);
+            }
+            catch (Exception e) when (e is InvalidDataException or InvalidOperationException or IOException && !context.RequestAborted.IsCancellationRequested)
+            {
+                // A multipart body without (or with the wrong) boundary, a value over 4 MB, more than 1,024 keys.
+                throw ApiException.BadRequest($"the form body cannot be read: {e.Message}");
+            }
+
             foreach (var (key, vals) in form)
             {
                 foreach (var v in vals)
@@ -137,8 +147,28 @@ public sealed class ApiParams
         : allowed.Contains(s, StringComparer.Ordinal) ? s
         : throw ApiException.InvalidParameter($"{name} does not have a valid value");
 
+    /// <summary>A JSON string; one that is not valid text (invalid UTF-8, a lone surrogate) is refused.</summary>
+    private static string StringOf(string name, JsonElement e)
+    {
+        try
+        {
+            return e.GetString()!;
+        }
+        catch (InvalidOperationException)
+        {
+            throw ApiException.InvalidParameter($"{name} is invalid");
+        }
+    }
+
     private static void Add(Dictionary<string, List<string>> values, string key, string value)
     {
+        // No stored string may hold NUL (PostgreSQL refuses it, SQLite would keep it), and no
+        // filter either: refused where it comes in, for every parameter.
+        if (key.Contains('\0', StringComparison.Ordinal) || value.Contains('\0', StringComparison.Ordinal))
+        {
+            throw ApiException.InvalidParameter($"{key.Replace("\0", string.Empty, StringComparison.Ordinal)} is invalid");
+        }
+
         if (key.EndsWith("[]", StringComparison.Ordinal))
         {
             key = key[..^2];
@@ -221,7 +251,7 @@ public sealed class ApiParams
 
     private static string Scalar(string name, JsonElement e) => e.ValueKind switch
     {
-        JsonValueKind.String => e.GetString()!,
+        JsonValueKind.String => StringOf(name, e),
         JsonValueKind.Number => e.GetRawText(),
         JsonValueKind.True => "true",
         JsonValueKind.False => "false",

@@ -114,6 +114,11 @@ public sealed class ApiAuthenticationMiddleware(RequestDelegate next, TokenwardS
         var user = token.User!;
         if (Sudo(context.Request) is { } sudo)
         {
+            if (sudo.Contains('\0', StringComparison.Ordinal))
+            {
+                throw ApiException.InvalidParameter("sudo is invalid");
+            }
+
             user = await SudoAsync(sudo, token, scopes, presented, log, db, ct);
         }
 

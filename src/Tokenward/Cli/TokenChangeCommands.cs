@@ -40,7 +40,8 @@ public static class TokenChangeCommands
 
             var apply = ToolkitOptions.Apply(result);
             await using var source = await ToolkitSource.OpenAsync(result, ct);
-            var newExpiry = result.GetValue(to) is { } t ? ToolkitOptions.Date("--to", t) : ToolkitOptions.Period("--by", result.GetValue(by) ?? "6m").After(source.Today);
+            var newExpiry = result.GetValue(to) is { } t ? ToolkitOptions.Date("--to", t) : (ToolkitOptions.Period("--by", result.GetValue(by) ?? "6m").TryAfter(source.Today)
+                ?? throw new ToolkitException("--by: the new date would be after 9999-12-31"));
             var filter = await source.Reports.ResolveAsync(ToolkitOptions.Input(result), ct);
             if (source.Services is not { } services)
             {

@@ -40,7 +40,12 @@ public static class TokenReportCommands
             else
             {
                 var start = result.GetValue(from) is { } f ? ToolkitOptions.Date("--from", f) : source.Today;
-                filter = filter with { ExpiresFrom = start, ExpiresTo = ToolkitOptions.Period("--within", result.GetValue(within)!).After(start) };
+                filter = filter with
+                {
+                    ExpiresFrom = start,
+                    ExpiresTo = ToolkitOptions.Period("--within", result.GetValue(within)!).TryAfter(start)
+                    ?? throw new ToolkitException("--from: the period would end after 9999-12-31")
+                };
             }
 
             await using var output = Console.OpenStandardOutput();

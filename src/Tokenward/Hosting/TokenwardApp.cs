@@ -47,6 +47,9 @@ public static class TokenwardApp
             builder.WebHost.UseUrls(urls);
         }
 
+        // Which server software answers is nobody's business.
+        builder.WebHost.ConfigureKestrel(k => k.AddServerHeader = false);
+
         // Per-command SQL logging would drown the service's own lines.
         builder.Logging.AddFilter("Microsoft.EntityFrameworkCore", LogLevel.Warning);
         // Requests are logged once, in api_json.log; ASP.NET's own per-request lines would repeat them.
@@ -78,6 +81,7 @@ public static class TokenwardApp
         builder.Services.AddOpenApi("v4");
 
         var app = builder.Build();
+        app.UseMiddleware<SecurityHeaders>();
         if (settings.TrustedProxies.Count > 0)
         {
             app.UseForwardedHeaders();

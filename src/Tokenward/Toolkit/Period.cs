@@ -23,6 +23,19 @@ public sealed partial record Period(int Count, char Unit)
         return true;
     }
 
+    /// <summary>The period's end from <paramref name="start"/>, or null past the last representable date (9999-12-31).</summary>
+    public DateOnly? TryAfter(DateOnly start)
+    {
+        try
+        {
+            return After(start);
+        }
+        catch (ArgumentOutOfRangeException)
+        {
+            return null;
+        }
+    }
+
     public DateOnly After(DateOnly start) => Unit switch
     {
         'd' => start.AddDays(Count),

@@ -43,7 +43,8 @@ public static class TokenReportsEndpoints
             }
 
             var from = p.Date("from") ?? TokenExpiry.Today(clock);
-            filter = filter with { ExpiresFrom = from, ExpiresTo = period.After(from) };
+            var to = period.TryAfter(from) ?? throw ApiException.InvalidParameter("from is invalid: the period would end after 9999-12-31");
+            filter = filter with { ExpiresFrom = from, ExpiresTo = to };
         }
 
         return await PageAsync(tokens.Report(filter), p, context);
