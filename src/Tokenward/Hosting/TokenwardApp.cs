@@ -81,14 +81,13 @@ public static class TokenwardApp
         builder.Services.AddOpenApi("v4");
 
         var app = builder.Build();
-        app.UseMiddleware<SecurityHeaders>();
+        app.UseMiddleware<ResponseHeaders>();
         if (settings.TrustedProxies.Count > 0)
         {
             app.UseForwardedHeaders();
         }
         app.UseWhen(c => c.Request.Path.StartsWithSegments("/api"), api =>
         {
-            api.UseMiddleware<PlainJsonContentType>();
             api.UseMiddleware<ApiLogMiddleware>();
             api.UseMiddleware<ApiExceptionMiddleware>();
             // Routing already ran (WebApplication adds it first), so the endpoint and its ApiAccess are known here.

@@ -21,10 +21,14 @@ public sealed class BotTokens(TokenwardDb db, Access access, AuthCache cache, Au
     /// The project or group a bot was made for (its first membership, the only one a bot can
     /// have), with the bot's level; null for people and for bots whose resource is gone.
     /// </summary>
-    public async Task<ResourceRef?> HomeOfAsync(long botId, CancellationToken ct)
+    public async Task<ResourceRef?> HomeOfAsync(long botId, CancellationToken ct) =>
+        await IsBotAsync(botId, ct) ? await MembershipHomeAsync(botId, ct) : null;
+
+    /// <summary><see cref="HomeOfAsync"/> for a user already known to be a bot.</summary>
+    private async Task<ResourceRef?> MembershipHomeAsync(long botId, CancellationToken ct)
     {
         var membership = await db.Members.Where(m => m.UserId == botId).OrderBy(m => m.Id).FirstOrDefaultAsync(ct);
-        if (membership is null || !await IsBotAsync(botId, ct))
+        if (membership is null)
         {
             return null;
         }
@@ -59,7 +63,7 @@ public sealed class BotTokens(TokenwardDb db, Access access, AuthCache cache, Au
 
         await LockAsync(userId, ct);
 
-        var home = await HomeOfAsync(userId, ct);
+        var home = await MembershipHomeAsync(userId, ct);
         var lineage = await LineageAsync(userId, ct);
         // A bot's first token, made with it, starts its lineage; its successors continue it.
         var isResourceToken = lineage.Ids.Count == 0 || (tokenId is { } id && lineage.Ids.Contains(id));

@@ -7,11 +7,19 @@ namespace Tokenward.Tests.Faults;
 /// <summary>Compares <c>audit_events</c> with <c>audit_json.log</c>: every event's line there exactly once, every line whole.</summary>
 public static class AuditTrail
 {
-    public static async Task AssertEveryEventShippedOnceAsync(DatabaseTarget database, string logDir)
+    /// <summary>A context of its own on the database, as another process would see it.</summary>
+    public static async Task<TokenwardDb> OpenAsync(DatabaseTarget database)
     {
         var options = new DbContextOptionsBuilder<TokenwardDb>();
         TokenwardDb.Configure(options, database);
-        await using var db = new TokenwardDb(options.Options);
+        var db = new TokenwardDb(options.Options);
+        await db.Database.OpenConnectionAsync();
+        return db;
+    }
+
+    public static async Task AssertEveryEventShippedOnceAsync(DatabaseTarget database, string logDir)
+    {
+        await using var db = await OpenAsync(database);
         var ids = await db.AuditEvents.Select(e => e.Id).OrderBy(id => id).ToListAsync();
         var lines = await File.ReadAllLinesAsync(Path.Combine(logDir, Audit.AuditShipper.FileName));
         var shipped = new List<long>(lines.Length);

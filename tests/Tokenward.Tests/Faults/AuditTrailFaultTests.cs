@@ -21,14 +21,7 @@ public sealed class AuditTrailFaultTests : TempDir
     private string[] DatabaseArgs(DatabaseTarget database) =>
         database.Engine == DatabaseEngine.Postgres ? ["--data-dir", Dir, "--database", database.ConnectionString] : ["--data-dir", Dir];
 
-    private static async Task<TokenwardDb> OpenAsync(DatabaseTarget database)
-    {
-        var options = new DbContextOptionsBuilder<TokenwardDb>();
-        TokenwardDb.Configure(options, database);
-        var db = new TokenwardDb(options.Options);
-        await db.Database.OpenConnectionAsync();
-        return db;
-    }
+    private static Task<TokenwardDb> OpenAsync(DatabaseTarget database) => AuditTrail.OpenAsync(database);
 
     [Theory]
     [MemberData(nameof(Engines.Both), MemberType = typeof(Engines))]
