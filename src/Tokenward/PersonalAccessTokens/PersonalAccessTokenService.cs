@@ -124,12 +124,13 @@ public sealed partial class PersonalAccessTokenService(
         var now = TokenAuthenticator.TruncateToMilliseconds(clock.GetUtcNow().UtcDateTime);
         return await audit.InTransactionAsync(async () =>
         {
-            var ownerId = await db.PersonalAccessTokens.Where(t => t.Id == tokenId).Select(t => (long?)t.UserId).FirstOrDefaultAsync(ct);
-            if (ownerId is { } userId)
+            var token = await db.PersonalAccessTokens.AsNoTracking().FirstOrDefaultAsync(t => t.Id == tokenId, ct);
+            if (token is null)
             {
-                await bots.LockAsync(userId, ct);
+                return false;
             }
 
+            await bots.LockAsync(token.UserId, ct);
             var changed = await db.PersonalAccessTokens.Where(t => t.Id == tokenId && !t.Revoked)
                 .ExecuteUpdateAsync(s => s.SetProperty(t => t.Revoked, true).SetProperty(t => t.UpdatedAt, now), ct);
             audit.AfterCommit(() => cache.ForgetToken(tokenId));
@@ -138,7 +139,6 @@ public sealed partial class PersonalAccessTokenService(
                 return false;
             }
 
-            var token = await db.PersonalAccessTokens.AsNoTracking().FirstAsync(t => t.Id == tokenId, ct);
             var subject = await SubjectOfAsync(token, ct);
             await audit.RecordAsync(actor.Current, subject.EntityType, subject.EntityId, $"{subject.TokenKind}_revoked", "PersonalAccessToken", tokenId,
                 new { token_id = tokenId, token_name = token.Name, user_id = token.UserId, before = new { revoked = false }, after = new { revoked = true } }, ct);
