@@ -3,6 +3,7 @@ using System.Globalization;
 using Microsoft.EntityFrameworkCore;
 using Tokenward.Audit;
 using Tokenward.Storage;
+using Tokenward.Toolkit;
 
 namespace Tokenward.Cli;
 
@@ -11,8 +12,8 @@ public static class AuditCommand
 {
     public static Command Create()
     {
-        var after = new Option<DateTime?>("--created-after") { Description = "Only events at or after this time (UTC)" };
-        var before = new Option<DateTime?>("--created-before") { Description = "Only events at or before this time (UTC)" };
+        var after = new Option<string?>("--created-after") { Description = $"Only events at or after this time: {ToolkitOptions.TimeFormats}" };
+        var before = new Option<string?>("--created-before") { Description = $"Only events at or before this time: {ToolkitOptions.TimeFormats}" };
         var entityType = new Option<string?>("--entity-type") { Description = "User, Project, Group or Instance" };
         entityType.AcceptOnlyFromAmong("User", "Project", "Group", "Instance");
         var entityId = new Option<long?>("--entity-id") { Description = "The entity's id" };
@@ -20,28 +21,30 @@ public static class AuditCommand
         var list = new Command("list", "List audit events, newest first") { after, before, entityType, entityId, limit, GlobalOptions.Format };
         list.SetAction(async (result, ct) =>
         {
-            await using var services = await CliServices.StartAsync(GlobalOptions.Settings(result), ct);
+            var format = GlobalOptions.FormatWithoutLines(result);
+            var now = TimeProvider.System.GetUtcNow();
             var filter = new AuditFilter(
-                result.GetValue(after) is { } a ? DateTime.SpecifyKind(a, DateTimeKind.Utc) : null,
-                result.GetValue(before) is { } b ? DateTime.SpecifyKind(b, DateTimeKind.Utc) : null,
+                result.GetValue(after) is { } a ? ToolkitOptions.Time("--created-after", a, now) : null,
+                result.GetValue(before) is { } b ? ToolkitOptions.Time("--created-before", b, now) : null,
                 result.GetValue(entityType),
                 result.GetValue(entityId));
+            await using var services = await CliServices.StartAsync(GlobalOptions.Settings(result), ct);
             var events = await AuditEventsEndpoints.Filter(services.Get<TokenwardDb>().AuditEvents, filter)
                 .Take(Math.Clamp(result.GetValue(limit), 1, 10_000)).ToListAsync(ct);
-            if (result.GetValue(GlobalOptions.Format) == "json")
+            if (format == ReportFormat.Json)
             {
                 await Console.Out.WriteLineAsync(new System.Text.Json.Nodes.JsonArray(events.Select(e => (System.Text.Json.Nodes.JsonNode)AuditLog.Json(e)).ToArray()).ToJsonString());
                 return 0;
             }
 
-            await Console.Out.WriteLineAsync($"{"TIME (UTC)",-20} {"EVENT",-32} {"ENTITY",-16} {"TARGET",-26} AUTHOR");
-            foreach (var e in events)
+            await CliTable.WriteAsync(Console.Out, format, ["TIME (UTC)", "EVENT", "ENTITY", "TARGET", "AUTHOR"], events.Select(e => new[]
             {
-                var target = e.TargetType is null ? "-" : $"{e.TargetType}/{e.TargetId}";
-                await Console.Out.WriteLineAsync(string.Create(CultureInfo.InvariantCulture,
-                    $"{e.CreatedAt:yyyy-MM-dd HH:mm:ss}  {e.EventName,-32} {e.EntityType + "/" + e.EntityId,-16} {target,-26} {e.AuthorName}"));
-            }
-
+                e.CreatedAt.ToString("yyyy-MM-dd HH:mm:ss", CultureInfo.InvariantCulture),
+                e.EventName,
+                $"{e.EntityType}/{e.EntityId}",
+                e.TargetType is null ? null : $"{e.TargetType}/{e.TargetId}",
+                e.AuthorName,
+            }));
             return 0;
         });
         return new Command("audit", "Audit events") { list, Ship() };

@@ -3,6 +3,7 @@ using System.Globalization;
 using System.Text.Json;
 using Tokenward.Api;
 using Tokenward.AuthBans;
+using Tokenward.Toolkit;
 
 namespace Tokenward.Cli;
 
@@ -17,8 +18,9 @@ public static class BansCommand
             using var client = RemoteOptions.Client(result);
             using var response = await client.GetAsync(new Uri("api/v4/admin/auth_bans", UriKind.Relative), ct);
             await RemoteOptions.EnsureSuccessAsync(response, ct);
+            var format = GlobalOptions.FormatWithoutLines(result);
             var json = await response.Content.ReadAsStringAsync(ct);
-            if (result.GetValue(GlobalOptions.Format) == "json")
+            if (format == ReportFormat.Json)
             {
                 await Console.Out.WriteLineAsync(json);
                 return 0;
@@ -27,18 +29,19 @@ public static class BansCommand
             var options = new JsonSerializerOptions();
             GitLabJson.Configure(options);
             var bans = JsonSerializer.Deserialize<List<AuthBansEndpoints.BanJson>>(json, options) ?? [];
-            if (bans.Count == 0)
+            if (bans.Count == 0 && format == ReportFormat.Table)
             {
                 await Console.Out.WriteLineAsync("No address is banned.");
                 return 0;
             }
 
-            await Console.Out.WriteLineAsync($"{"IP",-40} {"BANNED AT",-20} {"UNTIL",-20} FAILURES");
-            foreach (var b in bans)
+            await CliTable.WriteAsync(Console.Out, format, ["IP", "BANNED AT (UTC)", "UNTIL (UTC)", "FAILURES"], bans.Select(b => new[]
             {
-                await Console.Out.WriteLineAsync(string.Create(CultureInfo.InvariantCulture, $"{b.Ip,-40} {b.BannedAt:yyyy-MM-dd HH:mm:ss}  {b.ExpiresAt:yyyy-MM-dd HH:mm:ss}  {b.Failures}"));
-            }
-
+                b.Ip,
+                b.BannedAt.ToString("yyyy-MM-dd HH:mm:ss", CultureInfo.InvariantCulture),
+                b.ExpiresAt.ToString("yyyy-MM-dd HH:mm:ss", CultureInfo.InvariantCulture),
+                b.Failures.ToString(CultureInfo.InvariantCulture),
+            }));
             return 0;
         });
 

@@ -20,7 +20,7 @@ public sealed class CliServices : IAsyncDisposable
     public T Get<T>()
         where T : notnull => Scope.ServiceProvider.GetRequiredService<T>();
 
-    /// <summary>Migrates the database and ships audit events left behind.</summary>
+    /// <summary>Migrates the database, which must exist (only serve creates one), and ships audit events left behind.</summary>
     /// <param name="shipAudit">Whether to ship left-behind events now (<c>audit ship</c> does it itself, to count them).</param>
     public static async Task<CliServices> StartAsync(TokenwardSettings settings, CancellationToken ct, bool shipAudit = true)
     {
@@ -28,7 +28,7 @@ public sealed class CliServices : IAsyncDisposable
             .AddLogging(l => l.AddSimpleConsole().SetMinimumLevel(LogLevel.Warning))
             .AddTokenwardCore(settings, TimeProvider.System)
             .BuildServiceProvider(new ServiceProviderOptions { ValidateScopes = true });
-        await Storage.Migrations.Migrator.MigrateAsync(settings.Database, ct);
+        await Storage.Migrations.Migrator.MigrateExistingAsync(settings.Database, ct);
         // Events an earlier process committed but did not ship (it was killed) go out first.
         if (shipAudit)
         {

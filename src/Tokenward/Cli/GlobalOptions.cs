@@ -24,13 +24,24 @@ public static class GlobalOptions
         Recursive = true,
     };
 
+    /// <summary>
+    /// The one output option of every command that prints results: the same values everywhere;
+    /// <c>lines</c> (the seed scripts' own sentences) only where the seed has sentences.
+    /// </summary>
     public static readonly Option<string> Format = new("--format")
     {
-        Description = "Output format: table or json",
-        DefaultValueFactory = _ => "table",
+        Description = "Output: table (default), json, csv, or lines (the seed scripts' sentences, for the token reports)",
+        DefaultValueFactory = _ => Toolkit.ReportFormat.Table,
     };
 
-    static GlobalOptions() => Format.AcceptOnlyFromAmong("table", "json");
+    static GlobalOptions() => Format.AcceptOnlyFromAmong(Toolkit.ReportFormat.All);
+
+    /// <summary>The format asked for, refusing <c>lines</c> where there are no seed sentences.</summary>
+    /// <exception cref="CliException">for <c>--format lines</c> on a command without sentences.</exception>
+    public static string FormatWithoutLines(ParseResult result) =>
+        result.GetValue(Format) is Toolkit.ReportFormat.Lines
+            ? throw new CliException("--format lines is for the token reports (the seed scripts' sentences); use table, json or csv here.")
+            : result.GetValue(Format)!;
 
     public static TokenwardSettings Settings(ParseResult result) =>
         TokenwardSettings.Resolve(result.GetValue(DataDir), result.GetValue(Database), result.GetValue(LogDir));

@@ -13,15 +13,13 @@ public static class LogsCommand
     public static Command Create()
     {
         var files = new Argument<string[]>("FILES") { Description = "Logs: files, globs, folders (their api_json.log*), gzip or not; - or nothing for standard input", Arity = ArgumentArity.ZeroOrMore };
-        var since = new Option<DateTime?>("--since") { Description = "Only failures at or after this time (UTC)" };
-        var until = new Option<DateTime?>("--until") { Description = "Only failures before this time (UTC)" };
+        var since = new Option<string?>("--since") { Description = $"Only failures at or after this time: {ToolkitOptions.TimeFormats}" };
+        var until = new Option<string?>("--until") { Description = $"Only failures before this time: {ToolkitOptions.TimeFormats}" };
         var reason = new Option<string?>("--reason") { Description = "Only this meta.auth_fail_reason (token_expired, token_revoked, insufficient_scope, ...)" };
         var tokenId = new Option<string?>("--token-id") { Description = "Only this token: PersonalAccessToken/12 or 12" };
         var status = new Option<int?>("--status") { Description = "Only this HTTP status (401, 403)" };
         var ip = new Option<string?>("--ip") { Description = "Only this client address" };
         var path = new Option<string?>("--path") { Description = "Only this request path (a trailing * matches a prefix)" };
-        var format = new Option<string>("--format") { Description = "table, json or csv (the tokens)", DefaultValueFactory = _ => "table" };
-        format.AcceptOnlyFromAmong("table", "json", "csv");
         var top = new Option<int>("--top") { Description = "Rows per table section (default 20)", DefaultValueFactory = _ => 20 };
         var verbose = new Option<bool>("--verbose") { Description = "List where the malformed lines are" };
         var follow = new Option<bool>("--follow") { Description = "Then keep reading the last file as it grows (through rotation), printing each failure; Ctrl+C prints the summary" };
@@ -29,14 +27,16 @@ public static class LogsCommand
         var threads = new Option<int>("--threads") { Description = "Workers for large plain files (default: one per core)", DefaultValueFactory = _ => Environment.ProcessorCount };
         var command = new Command("auth-failures", "Failed authentications in api_json.log: by reason, token, client address and route, and what to fix")
         {
-            files, since, until, reason, tokenId, status, ip, path, format, top, verbose, follow, noInventory, threads, ToolkitOptions.Url, ToolkitOptions.Token,
+            files, since, until, reason, tokenId, status, ip, path, GlobalOptions.Format, top, verbose, follow, noInventory, threads, RemoteOptions.Url, RemoteOptions.Token,
         };
         command.SetAction(async (result, ct) =>
         {
+            var format = GlobalOptions.FormatWithoutLines(result);
+            var now = TimeProvider.System.GetUtcNow();
             var filter = new LogFilter
             {
-                Since = Utc(result.GetValue(since)),
-                Until = Utc(result.GetValue(until)),
+                Since = result.GetValue(since) is { } s ? ToolkitOptions.Time("--since", s, now) : null,
+                Until = result.GetValue(until) is { } u ? ToolkitOptions.Time("--until", u, now) : null,
                 Reason = result.GetValue(reason),
                 TokenId = result.GetValue(tokenId),
                 Status = result.GetValue(status),
@@ -73,7 +73,7 @@ public static class LogsCommand
             var malformed = result.GetValue(verbose) ? scan.MalformedLines.Select(m => string.Create(CultureInfo.InvariantCulture, $"{m.Input}:{m.Line}")).ToList() : null;
             var report = AuthFailureReport.From(inputs.Select(i => i.Name).ToList(), stats, malformed, inventory);
             await using var output = ToolkitSource.Output();
-            switch (result.GetValue(format))
+            switch (format)
             {
                 case "json":
                     await report.WriteJsonAsync(output);
@@ -90,8 +90,6 @@ public static class LogsCommand
         });
         return new Command("logs", "Analyse api_json.log (Tokenward's or GitLab's)") { command };
     }
-
-    private static DateTime? Utc(DateTime? t) => t is { } v ? DateTime.SpecifyKind(v.Kind == DateTimeKind.Local ? v.ToUniversalTime() : v, DateTimeKind.Utc) : null;
 
     /// <summary>Runs the scan on the thread pool, drawing a progress bar on a terminal for inputs over 64 MB.</summary>
     private static async Task<AuthFailureStats> WithProgressAsync(LogScan scan, long size, Func<AuthFailureStats> run, CancellationToken ct)
@@ -125,7 +123,7 @@ public static class LogsCommand
             .Where(id => id > 0).ToList();
         List<ReportRow> rows;
         DateOnly today;
-        if (ToolkitOptions.RemoteApi(result) is { } api)
+        if (RemoteOptions.Api(result) is { } api)
         {
             using (api)
             {

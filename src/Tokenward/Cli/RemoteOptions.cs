@@ -1,37 +1,56 @@
 using System.CommandLine;
+using Tokenward.Toolkit.Remote;
 
 namespace Tokenward.Cli;
 
-/// <summary>Where a command that talks to a running server finds it, and as whom.</summary>
+/// <summary>
+/// Where a command that talks to a running server finds it, and as whom: <c>--url</c> and
+/// <c>--token</c>, or <c>TOKENWARD_URL</c> and <c>TOKENWARD_TOKEN</c>, the same pair for every
+/// command (bans, the token toolkit, the log analysis).
+/// </summary>
 public static class RemoteOptions
 {
+    public const string UrlVariable = "TOKENWARD_URL";
+
+    public const string TokenVariable = "TOKENWARD_TOKEN";
+
     public static readonly Option<string?> Url = new("--url")
     {
-        Description = "Base URL of the server (or TOKENWARD_URL; default http://localhost:5000)",
+        Description = $"Base URL of a Tokenward or GitLab server, with or without /api/v4 (or {UrlVariable})",
     };
 
     public static readonly Option<string?> Token = new("--token")
     {
-        Description = "An admin token (or TOKENWARD_TOKEN)",
+        Description = $"An administrator's token for that server (or {TokenVariable})",
     };
 
+    /// <summary>The URL given, or null when neither the option nor the variable names one.</summary>
+    public static string? GivenUrl(ParseResult result) => result.GetValue(Url) ?? Variable(UrlVariable);
+
+    /// <summary>A client of the server named, or of http://localhost:5000 when none is: for commands that only work remotely.</summary>
     /// <exception cref="CliException">when no token is given or the URL is not one.</exception>
-    public static HttpClient Client(ParseResult result)
-    {
-        var url = result.GetValue(Url) ?? Environment.GetEnvironmentVariable("TOKENWARD_URL") ?? "http://localhost:5000";
-        var token = result.GetValue(Token) ?? Environment.GetEnvironmentVariable("TOKENWARD_TOKEN");
-        if (string.IsNullOrEmpty(token))
-        {
-            throw new CliException("an admin token is needed: --token or TOKENWARD_TOKEN.");
-        }
+    public static HttpClient Client(ParseResult result) =>
+        Create(GivenUrl(result) ?? "http://localhost:5000", RequiredToken(result), TimeSpan.FromSeconds(30));
 
-        return Create(url, token, TimeSpan.FromSeconds(30));
-    }
+    /// <summary>The remote API named by <c>--url</c> or <c>TOKENWARD_URL</c>, or null to work on the database.</summary>
+    /// <exception cref="CliException">when a URL is given without a token, or is not a URL.</exception>
+    public static GitLabApi? Api(ParseResult result) =>
+        GivenUrl(result) is { } url ? new GitLabApi(Create(url, RequiredToken(result), TimeSpan.FromSeconds(60)), Console.Error) : null;
 
+    /// <summary>
+    /// A client whose base address is the server's root: a URL ending in <c>/api/v4</c> (as GitLab
+    /// clients are often configured) means the same server.
+    /// </summary>
     /// <exception cref="CliException">when the URL is not an http(s) one.</exception>
     public static HttpClient Create(string url, string token, TimeSpan timeout)
     {
-        if (!Uri.TryCreate(url.TrimEnd('/') + "/", UriKind.Absolute, out var baseUri) || baseUri.Scheme is not ("http" or "https"))
+        var root = url.TrimEnd('/');
+        if (root.EndsWith("/api/v4", StringComparison.OrdinalIgnoreCase))
+        {
+            root = root[..^"/api/v4".Length];
+        }
+
+        if (!Uri.TryCreate(root + "/", UriKind.Absolute, out var baseUri) || baseUri.Scheme is not ("http" or "https") || baseUri.Query.Length > 0)
         {
             throw new CliException($"--url must be an http(s) URL, not '{url}'.");
         }
@@ -50,4 +69,10 @@ public static class RemoteOptions
             throw new CliException($"the server answered {(int)response.StatusCode}: {body}");
         }
     }
+
+    private static string RequiredToken(ParseResult result) =>
+        result.GetValue(Token) ?? Variable(TokenVariable)
+        ?? throw new CliException($"an administrator's token is needed for the server: --token or {TokenVariable}.");
+
+    private static string? Variable(string name) => Environment.GetEnvironmentVariable(name) is { Length: > 0 } v ? v : null;
 }

@@ -16,11 +16,32 @@ public static class ServeCommand
         command.SetAction(async (result, ct) =>
         {
             var settings = GlobalOptions.Settings(result);
-            // One server per SQLite data folder; PostgreSQL takes several (see README).
-            using var folderLock = settings.Database.Engine == Storage.DatabaseEngine.Sqlite ? DataFolderLock.Acquire(settings.DataDir) : null;
             var listen = result.GetValue(urls)?.Split(';', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
-            await using var app = TokenwardApp.Build(settings, TimeProvider.System, listen);
-            var rootToken = await TokenwardApp.PrepareAsync(app.Services, ct);
+            // One server per SQLite data folder; PostgreSQL takes several (see README).
+            using var folderLock = Setup(settings.DataDir, () => settings.Database.Engine == Storage.DatabaseEngine.Sqlite ? DataFolderLock.Acquire(settings.DataDir) : null);
+            Setup(settings.LogDir, () => Directory.CreateDirectory(settings.LogDir));
+            var (starting, failed) = (true, false);
+            // A failed start is said once, in one line, below; the host would add it with a stack trace.
+            await using var app = TokenwardApp.Build(settings, TimeProvider.System, listen, logging => logging.AddFilter(
+                (category, level) => level >= LogLevel.Information && !failed && !(starting && level >= LogLevel.Error && category == "Microsoft.Extensions.Hosting.Internal.Host")));
+            await Storage.Migrations.Migrator.MigrateAsync(settings.Database, ct);
+
+            // Listen before creating root: a busy port must fail before a fresh database's only
+            // root token is printed to a console nobody reads, and leaves the database untouched.
+            try
+            {
+                await app.StartAsync(ct);
+            }
+            catch (IOException e)
+            {
+                // The background services already started; they must stop before the container goes.
+                failed = true;
+                await app.StopAsync(CancellationToken.None);
+                throw new CliException($"cannot listen on {string.Join(", ", listen ?? ["the configured addresses"])}: {e.Message}");
+            }
+
+            starting = false;
+            var rootToken = await TokenwardApp.BootstrapAsync(app.Services, ct);
             await Console.Out.WriteLineAsync($"Tokenward: database {settings.Database.Describe()}, API log {Path.Combine(settings.LogDir, ApiLog.ApiJsonLog.FileName)}");
             if (rootToken is not null)
             {
@@ -28,9 +49,23 @@ public static class ServeCommand
                 await Console.Out.WriteLineAsync(rootToken);
             }
 
-            await app.RunAsync(ct);
+            await app.WaitForShutdownAsync(ct);
             return 0;
         });
         return command;
+    }
+
+    /// <summary>Runs a step that prepares a folder, turning a folder that is a file or cannot be made into one line.</summary>
+    /// <exception cref="CliException">when the folder cannot be used.</exception>
+    private static T Setup<T>(string folder, Func<T> step)
+    {
+        try
+        {
+            return step();
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            throw new CliException($"cannot use the folder {folder}: {e.Message}");
+        }
     }
 }

@@ -1,9 +1,14 @@
 using System.CommandLine;
 using System.Globalization;
+using System.Text;
 using System.Text.Json;
+using System.Text.Json.Nodes;
+using Microsoft.AspNetCore.WebUtilities;
+using Microsoft.EntityFrameworkCore;
 using Tokenward.Lifecycle;
 using Tokenward.PersonalAccessTokens;
 using Tokenward.Toolkit;
+using Tokenward.Toolkit.Remote;
 
 namespace Tokenward.Cli;
 
@@ -43,16 +48,20 @@ public static class TokenChangeCommands
             var newExpiry = result.GetValue(to) is { } t ? ToolkitOptions.Date("--to", t) : (ToolkitOptions.Period("--by", result.GetValue(by) ?? "6m").TryAfter(source.Today)
                 ?? throw new ToolkitException("--by: the new date would be after 9999-12-31"));
             var filter = await source.Reports.ResolveAsync(ToolkitOptions.Input(result), ct);
+            var wouldDo = $"would get expiry {newExpiry:yyyy-MM-dd}";
             if (source.Services is not { } services)
             {
-                return await CannotRemotelyAsync(source, filter, on, newExpiry, apply, result, ct);
+                var remote = await RemoteChangeAsync(source.Api!, "extend", on, newExpiry, apply, result, ct, ("ignore_policy", result.GetValue(ignorePolicy)));
+                return remote is null
+                    ? await CannotRemotelyAsync(source, filter, on, newExpiry, apply, result, ct)
+                    : await PrintAsync(remote.Value.Outcome, result, on, wouldDo, SeedLines.Updated(remote.Value.Outcome.Changed, newExpiry), remote.Value.Tokens.ToAsyncEnumerable());
             }
 
             using var progress = new ProgressBar("Extending");
-            var outcome = await services.Get<TokenChanges>().ExtendAsync(
+            var changes = services.Get<TokenChanges>();
+            var outcome = await changes.ExtendAsync(
                 filter, on, newExpiry, result.GetValue(IncludeExpired), result.GetValue(ignorePolicy), dryRun: !apply, progress, ct, plan => progress.Start(plan.Total));
-            await PrintAsync(outcome, result, $"would get expiry {newExpiry:yyyy-MM-dd}", SeedLines.Updated(outcome.Changed, newExpiry));
-            return 0;
+            return await PrintAsync(outcome, result, on, wouldDo, SeedLines.Updated(outcome.Changed, newExpiry), changes.OnDateSelection(filter, on).AsAsyncEnumerable());
         });
         return command;
     }
@@ -67,19 +76,25 @@ public static class TokenChangeCommands
             var apply = ToolkitOptions.Apply(result);
             await using var source = await ToolkitSource.OpenAsync(result, ct);
             var filter = await source.Reports.ResolveAsync(ToolkitOptions.Input(result), ct);
+            const string WouldDo = "would lose their expiry date";
             if (source.Services is not { } services)
             {
-                return await CannotRemotelyAsync(source, filter, on, null, apply, result, ct);
+                var remote = await RemoteChangeAsync(source.Api!, "remove_expiry", on, null, apply, result, ct);
+                return remote is null
+                    ? await CannotRemotelyAsync(source, filter, on, null, apply, result, ct)
+                    : await PrintAsync(remote.Value.Outcome, result, on, WouldDo, Removed(remote.Value.Outcome), remote.Value.Tokens.ToAsyncEnumerable());
             }
 
             using var progress = new ProgressBar("Removing expiry");
-            var outcome = await services.Get<TokenChanges>().RemoveExpiryAsync(
+            var changes = services.Get<TokenChanges>();
+            var outcome = await changes.RemoveExpiryAsync(
                 filter, on, result.GetValue(IncludeExpired), dryRun: !apply, progress, ct, plan => progress.Start(plan.Total));
-            await PrintAsync(outcome, result, "would lose their expiry date", string.Create(CultureInfo.InvariantCulture, $"Removed the expiry date of {outcome.Changed} tokens"));
-            return 0;
+            return await PrintAsync(outcome, result, on, WouldDo, Removed(outcome), changes.OnDateSelection(filter, on).AsAsyncEnumerable());
         });
         return command;
     }
+
+    private static string Removed(ChangeResult outcome) => string.Create(CultureInfo.InvariantCulture, $"Removed the expiry date of {outcome.Changed} tokens");
 
     private static Command RevokeBlocked()
     {
@@ -96,9 +111,9 @@ public static class TokenChangeCommands
             }
 
             using var progress = new ProgressBar("Revoking");
-            var outcome = await services.Get<TokenChanges>().RevokeBlockedAsync(filter, dryRun: !apply, progress, ct, plan => progress.Start(plan.Total));
-            await PrintAsync(outcome, result, "would be revoked", string.Create(CultureInfo.InvariantCulture, $"Revoked {outcome.Changed} tokens of blocked users"));
-            return 0;
+            var changes = services.Get<TokenChanges>();
+            var outcome = await changes.RevokeBlockedAsync(filter, dryRun: !apply, progress, ct, plan => progress.Start(plan.Total));
+            return await PrintAsync(outcome, result, null, "would be revoked", string.Create(CultureInfo.InvariantCulture, $"Revoked {outcome.Changed} tokens of blocked users"), changes.BlockedSelection(filter).AsAsyncEnumerable());
         });
         return command;
     }
@@ -241,7 +256,7 @@ public static class TokenChangeCommands
         }
         else
         {
-            await PrintAsync(plan, result, newExpiry is { } d ? $"expire on {on:yyyy-MM-dd} and would get {d:yyyy-MM-dd}" : $"expire on {on:yyyy-MM-dd} and would lose their expiry");
+            await PrintSummaryAsync(plan, result, newExpiry is { } d ? $"expire on {on:yyyy-MM-dd} and would get {d:yyyy-MM-dd}" : $"expire on {on:yyyy-MM-dd} and would lose their expiry");
             await Console.Out.WriteLineAsync();
             await Console.Out.WriteLineAsync($"The API of {source.Api!.BaseAddress} cannot change a token's expires_at (GitLab has no endpoint for it). On the GitLab host, run instead:");
             await Console.Out.WriteLineAsync();
@@ -265,8 +280,7 @@ public static class TokenChangeCommands
         var perKind = TokenKinds.All.ToDictionary(k => k, k => blocked.Count(r => r.Kind == k));
         if (!apply || blocked.Count == 0)
         {
-            await PrintAsync(new ChangeResult("revoke-blocked", true, null, perKind, 0, 0, null), result, "would be revoked");
-            return 0;
+            return await PrintAsync(new ChangeResult("revoke-blocked", !apply, null, perKind, 0, 0, null), result, null, "would be revoked", string.Empty, blocked.ToAsyncEnumerable());
         }
 
         var revoked = 0;
@@ -279,29 +293,148 @@ public static class TokenChangeCommands
             }
         }
 
-        await PrintAsync(new ChangeResult("revoke-blocked", false, null, perKind, revoked, 0, null), result, string.Create(CultureInfo.InvariantCulture, $"Revoked {revoked} tokens of blocked users"));
+        return await PrintAsync(new ChangeResult("revoke-blocked", false, null, perKind, revoked, 0, null), result, null, string.Empty, string.Create(CultureInfo.InvariantCulture, $"Revoked {revoked} tokens of blocked users"), null);
+    }
+
+    /// <summary>
+    /// Tokenward's own admin API for a bulk change (GitLab has none): the outcome and, in a dry
+    /// run, the tokens it lists; null when the server has no such endpoint (it is GitLab).
+    /// </summary>
+    private static async Task<(ChangeResult Outcome, List<ReportRow> Tokens)?> RemoteChangeAsync(
+        GitLabApi api, string action, DateOnly on, DateOnly? newExpiry, bool apply, ParseResult result, CancellationToken ct, params (string Name, bool Value)[] flags)
+    {
+        var input = ToolkitOptions.Input(result);
+        var query = new Dictionary<string, string?>
+        {
+            ["expiring_on"] = on.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture),
+            ["expires_at"] = newExpiry?.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture),
+            ["dry_run"] = apply ? "false" : "true",
+            ["include_expired"] = result.GetValue(IncludeExpired) ? "true" : null,
+            ["show"] = (result.GetValue(Show) ?? TokenChangesEndpoints.DefaultShown).ToString(CultureInfo.InvariantCulture),
+            ["kind"] = input.Kinds is { Count: > 0 } kinds ? string.Join(',', kinds) : null,
+            ["user"] = input.User,
+            ["group"] = input.Group,
+            ["project"] = input.Project,
+            ["scope"] = input.Scope,
+            ["include_blocked"] = input.IncludeBlocked ? "true" : null,
+        };
+        foreach (var (name, value) in flags.Where(f => f.Value))
+        {
+            query[name] = "true";
+        }
+
+        JsonElement answer;
+        try
+        {
+            answer = (await api.WriteAsync(HttpMethod.Post, QueryHelpers.AddQueryString($"api/v4/admin/tokens/{action}", query.Where(kv => kv.Value is not null)), ct))!.Value;
+        }
+        catch (ToolkitException e) when (e.NotFound)
+        {
+            return null;
+        }
+
+        var node = JsonNode.Parse(answer.GetRawText());
+        var tokens = node?["tokens"] is JsonArray list ? list.Deserialize<List<ReportRow>>() ?? [] : [];
+        return (ChangeResultJson.Read(node), tokens);
+    }
+
+    private static readonly Option<int?> Show = new("--show")
+    {
+        Description = "In a dry run, list at most this many of the tokens (default 20 in a table, all with --format json or csv)",
+    };
+
+    /// <summary>
+    /// A dry run lists what it would change; a run with nothing to change says so; a change says
+    /// what it did. <paramref name="listing"/> is read only for a dry run.
+    /// </summary>
+    /// <returns>The exit code: 0.</returns>
+    private static async Task<int> PrintAsync(ChangeResult outcome, ParseResult result, DateOnly? on, string wouldDo, string done, IAsyncEnumerable<ReportRow>? listing)
+    {
+        var format = result.GetValue(GlobalOptions.Format)!;
+        if (!outcome.DryRun && outcome.Total == 0)
+        {
+            if (format == ReportFormat.Json)
+            {
+                await Console.Out.WriteLineAsync(ChangeResultJson.From(outcome).ToJsonString());
+                return 0;
+            }
+
+            var what = on is { } d ? $"no token expiring on {d:yyyy-MM-dd} matches" : "no token matches";
+            await Console.Out.WriteLineAsync($"Nothing to change: {what}{(outcome.Skipped > 0 ? string.Create(CultureInfo.InvariantCulture, $" ({outcome.Skipped} skipped: {outcome.SkippedReason})") : string.Empty)}.");
+            return 0;
+        }
+
+        if (!outcome.DryRun || listing is null)
+        {
+            await PrintSummaryAsync(outcome, result, outcome.DryRun ? wouldDo : done);
+            return 0;
+        }
+
+        var show = result.GetValue(Show);
+        if (show is < 0)
+        {
+            throw new CliException("--show must be 0 or more.");
+        }
+
+        await using var output = Console.OpenStandardOutput();
+        switch (format)
+        {
+            case ReportFormat.Json:
+                var head = ChangeResultJson.From(outcome).ToJsonString();
+                await output.WriteAsync(Encoding.UTF8.GetBytes(head[..^1] + ",\"tokens\":"));
+                await ReportWriter.WriteAsync(Limit(listing, show), ReportFormat.Json, output, _ => string.Empty, CancellationToken.None);
+                await output.WriteAsync("}\n"u8.ToArray());
+                return 0;
+            case ReportFormat.Csv:
+                await ReportWriter.WriteAsync(Limit(listing, show), ReportFormat.Csv, output, _ => string.Empty, CancellationToken.None);
+                return 0;
+        }
+
+        await PrintPerKindAsync(outcome.Selected);
+        var limit = show ?? 20;
+        if (outcome.Total > 0 && limit > 0)
+        {
+            await Console.Out.WriteLineAsync();
+            await Console.Out.FlushAsync();
+            await ReportWriter.WriteAsync(Limit(listing, limit), ReportFormat.Table, output, _ => string.Empty, CancellationToken.None);
+            if (outcome.Total > limit)
+            {
+                await Console.Out.WriteLineAsync(string.Create(CultureInfo.InvariantCulture, $"... and {outcome.Total - limit} more (--show N lists more; --format csv lists them all)."));
+            }
+
+            await Console.Out.WriteLineAsync();
+        }
+
+        await PrintSummaryAsync(outcome, result, wouldDo);
         return 0;
     }
 
-    /// <summary>A run that had nothing to do is shown as the plan it was, as a dry run would show it.</summary>
-    private static Task PrintAsync(ChangeResult outcome, ParseResult result, string wouldDo, string done) =>
-        outcome.DryRun || outcome.Total == 0 ? PrintAsync(outcome with { DryRun = true }, result, wouldDo) : PrintAsync(outcome, result, done);
-
-    private static async Task PrintAsync(ChangeResult outcome, ParseResult result, string summary)
+    private static async IAsyncEnumerable<ReportRow> Limit(IAsyncEnumerable<ReportRow> rows, int? limit)
     {
-        if (result.GetValue(GlobalOptions.Format) == "json")
+        var count = 0;
+        await foreach (var row in rows)
         {
-            await Console.Out.WriteLineAsync(JsonSerializer.Serialize(new
+            if (count++ >= limit)
             {
-                action = outcome.Action,
-                dry_run = outcome.DryRun,
-                new_expiry = outcome.NewExpiry?.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture),
-                total = outcome.Total,
-                per_kind = outcome.Selected,
-                changed = outcome.Changed,
-                skipped = outcome.Skipped,
-                skipped_reason = outcome.SkippedReason,
-            }));
+                yield break;
+            }
+
+            yield return row;
+        }
+    }
+
+    private static async Task PrintSummaryAsync(ChangeResult outcome, ParseResult result, string summary)
+    {
+        var format = result.GetValue(GlobalOptions.Format)!;
+        if (format == ReportFormat.Json)
+        {
+            await Console.Out.WriteLineAsync(ChangeResultJson.From(outcome).ToJsonString());
+            return;
+        }
+
+        if (format == ReportFormat.Csv)
+        {
+            await CliTable.WriteAsync(Console.Out, format, ["kind", "tokens"], outcome.Selected.Select(kv => new[] { kv.Key, kv.Value.ToString(CultureInfo.InvariantCulture) }));
             return;
         }
 
@@ -327,7 +460,7 @@ public static class TokenChangeCommands
 
     private static void AddCommon(Command command)
     {
-        foreach (var option in ToolkitOptions.Filters)
+        foreach (var option in ToolkitOptions.Filters.Append(Show))
         {
             command.Options.Add(option);
         }

@@ -49,7 +49,7 @@ public static class TokenReportCommands
             }
 
             await using var output = Console.OpenStandardOutput();
-            await ReportWriter.WriteAsync(source.Reports.StreamAsync(filter, ct), result.GetValue(ToolkitOptions.Format)!, output, SeedLines.Expired, ct);
+            await ReportWriter.WriteAsync(source.Reports.StreamAsync(filter, ct), result.GetValue(GlobalOptions.Format)!, output, SeedLines.Expired, ct);
             return 0;
         });
         return command;
@@ -72,7 +72,7 @@ public static class TokenReportCommands
             var filter = await source.Reports.ResolveAsync(ToolkitOptions.Input(result), ct);
             var dates = await source.Reports.ExpiryDatesAsync(filter, source.Today, count, ct);
             await using var output = ToolkitSource.Output();
-            await ReportWriter.WriteDatesAsync(dates, result.GetValue(ToolkitOptions.Format)!, output, ct);
+            await ReportWriter.WriteDatesAsync(dates, result.GetValue(GlobalOptions.Format)!, output, ct);
             return 0;
         });
         return command;
@@ -87,7 +87,7 @@ public static class TokenReportCommands
             await using var source = await ToolkitSource.OpenReportsAsync(result, ct);
             var filter = await source.Reports.ResolveAsync(ToolkitOptions.Input(result), ct) with { NoExpiry = true };
             await using var output = Console.OpenStandardOutput();
-            await ReportWriter.WriteAsync(source.Reports.StreamAsync(filter, ct), result.GetValue(ToolkitOptions.Format)!, output, SeedLines.NoExpiry, ct);
+            await ReportWriter.WriteAsync(source.Reports.StreamAsync(filter, ct), result.GetValue(GlobalOptions.Format)!, output, SeedLines.NoExpiry, ct);
             return 0;
         });
         return command;
@@ -96,7 +96,7 @@ public static class TokenReportCommands
     /// <summary>Filters, format and remote options, which every toolkit command takes.</summary>
     public static void AddCommon(Command command)
     {
-        foreach (var option in ToolkitOptions.Filters.Concat(ToolkitOptions.Remote).Append(ToolkitOptions.Format))
+        foreach (var option in ToolkitOptions.Filters.Concat(ToolkitOptions.Remote).Append(GlobalOptions.Format))
         {
             command.Options.Add(option);
         }

@@ -1,7 +1,6 @@
 using System.CommandLine;
 using System.Globalization;
 using Tokenward.Toolkit;
-using Tokenward.Toolkit.Remote;
 
 namespace Tokenward.Cli;
 
@@ -27,50 +26,16 @@ public static class ToolkitOptions
 
     public static readonly Option<bool> IncludeBlocked = new("--include-blocked") { Description = "Also tokens of blocked, banned and deactivated users (hidden: they cannot be used)" };
 
-    public static readonly Option<string> Format = new("--format")
-    {
-        Description = "table, lines (the seed scripts' sentences), json or csv",
-        DefaultValueFactory = _ => ReportFormat.Table,
-    };
-
-    public static readonly Option<string?> Url = new("--url")
-    {
-        Description = "Work through this GitLab-compatible API (GitLab or Tokenward) instead of the database (or GITLAB_URL)",
-    };
-
-    public static readonly Option<string?> Token = new("--token") { Description = "An administrator's token for --url (or GITLAB_TOKEN)" };
-
     public static readonly Option<bool> Yes = new("--yes") { Description = "Make the change (without it, only show what would change)" };
 
     public static readonly Option<bool> DryRun = new("--dry-run") { Description = "Only show what would change (the default)" };
 
-    static ToolkitOptions() => Format.AcceptOnlyFromAmong(ReportFormat.All);
-
     public static IEnumerable<Option> Filters => [Kind, User, Group, Project, Scope, IncludeBlocked];
 
-    public static IEnumerable<Option> Remote => [Url, Token];
+    public static IEnumerable<Option> Remote => [RemoteOptions.Url, RemoteOptions.Token];
 
     public static FilterInput Input(ParseResult result) => new(
         result.GetValue(Kind), result.GetValue(User), result.GetValue(Group), result.GetValue(Project), result.GetValue(Scope), result.GetValue(IncludeBlocked));
-
-    /// <summary>The remote API named by <c>--url</c> or <c>GITLAB_URL</c>, or null to work on the database.</summary>
-    /// <exception cref="CliException">when a URL is given without a token, or is not a URL.</exception>
-    public static GitLabApi? RemoteApi(ParseResult result)
-    {
-        var url = result.GetValue(Url) ?? Environment.GetEnvironmentVariable("GITLAB_URL");
-        if (string.IsNullOrEmpty(url))
-        {
-            return null;
-        }
-
-        var token = result.GetValue(Token) ?? Environment.GetEnvironmentVariable("GITLAB_TOKEN");
-        if (string.IsNullOrEmpty(token))
-        {
-            throw new CliException("an administrator's token is needed with --url: --token or GITLAB_TOKEN.");
-        }
-
-        return new GitLabApi(RemoteOptions.Create(url, token, TimeSpan.FromSeconds(60)), Console.Error);
-    }
 
     /// <summary>Whether to apply: <c>--yes</c>; <c>--dry-run</c> (or nothing) only shows.</summary>
     /// <exception cref="CliException">when both are given.</exception>
@@ -82,6 +47,50 @@ public static class ToolkitOptions
         DateOnly.TryParseExact(text, "yyyy-MM-dd", CultureInfo.InvariantCulture, DateTimeStyles.None, out var date)
             ? date
             : throw new CliException($"{option} must be a date as YYYY-MM-DD, not '{text}'.");
+
+    /// <summary>What <see cref="Time"/> takes, for the options' help.</summary>
+    public const string TimeFormats = "YYYY-MM-DD (UTC midnight), an ISO 8601 time (2026-06-01T10:00:00Z; UTC without an offset), or that long ago: 30min, 12h, 7d, 2w, 1m, 1y";
+
+    /// <summary>A point in time, given as a date, an ISO 8601 time, or a period before <paramref name="now"/>.</summary>
+    /// <exception cref="CliException">when the text is none of <see cref="TimeFormats"/>.</exception>
+    public static DateTime Time(string option, string text, DateTimeOffset now)
+    {
+        var t = text.Trim();
+        if (DateOnly.TryParseExact(t, "yyyy-MM-dd", CultureInfo.InvariantCulture, DateTimeStyles.None, out var date))
+        {
+            return date.ToDateTime(TimeOnly.MinValue, DateTimeKind.Utc);
+        }
+
+        if (t.Contains('T', StringComparison.OrdinalIgnoreCase) && DateTimeOffset.TryParse(t, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal | DateTimeStyles.AdjustToUniversal, out var time))
+        {
+            return time.UtcDateTime;
+        }
+
+        var ago = RelativeAgo(t, now);
+        return ago ?? throw new CliException($"{option} must be {TimeFormats}; not '{text}'.");
+    }
+
+    /// <summary><c>30min</c> and <c>12h</c>, then the periods <c>--within</c> takes (7d, 2w, 1m, 1y), counted back from now.</summary>
+    private static DateTime? RelativeAgo(string text, DateTimeOffset now)
+    {
+        foreach (var (suffix, unit) in new[] { ("min", TimeSpan.FromMinutes(1)), ("h", TimeSpan.FromHours(1)) })
+        {
+            if (text.EndsWith(suffix, StringComparison.OrdinalIgnoreCase)
+                && int.TryParse(text.AsSpan(0, text.Length - suffix.Length), NumberStyles.None, CultureInfo.InvariantCulture, out var n)
+                && n is > 0 and <= 1_000_000)
+            {
+                return (now - (unit * n)).UtcDateTime;
+            }
+        }
+
+        if (!Toolkit.Period.TryParse(text, out var period))
+        {
+            return null;
+        }
+
+        var today = DateOnly.FromDateTime(now.UtcDateTime);
+        return period.TryBefore(today) is { } start ? start.ToDateTime(TimeOnly.FromDateTime(now.UtcDateTime), DateTimeKind.Utc) : null;
+    }
 
     /// <exception cref="CliException">when the text is not a period like 1w, 30d, 1m, 6m or 1y.</exception>
     public static Period Period(string option, string text) =>

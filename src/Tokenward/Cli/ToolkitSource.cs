@@ -30,7 +30,7 @@ public sealed class ToolkitSource : IAsyncDisposable
 
     public static async Task<ToolkitSource> OpenAsync(ParseResult result, CancellationToken ct)
     {
-        if (ToolkitOptions.RemoteApi(result) is { } api)
+        if (RemoteOptions.Api(result) is { } api)
         {
             return new ToolkitSource(new RemoteInventory(api, Console.Error), TokenExpiry.Today(TimeProvider.System), null, api);
         }
@@ -45,13 +45,13 @@ public sealed class ToolkitSource : IAsyncDisposable
     /// </summary>
     public static async Task<ToolkitSource> OpenReportsAsync(ParseResult result, CancellationToken ct)
     {
-        if (ToolkitOptions.RemoteApi(result) is not null)
+        if (RemoteOptions.Api(result) is not null)
         {
             return await OpenAsync(result, ct);
         }
 
         var settings = GlobalOptions.Settings(result);
-        await Storage.Migrations.Migrator.MigrateAsync(settings.Database, ct);
+        await Storage.Migrations.Migrator.MigrateExistingAsync(settings.Database, ct);
         return new ToolkitSource(new TokenInventory(settings), TokenExpiry.Today(TimeProvider.System), null, null);
     }
 

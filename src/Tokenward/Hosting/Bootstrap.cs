@@ -12,12 +12,12 @@ namespace Tokenward.Hosting;
 /// </summary>
 public static class Bootstrap
 {
-    /// <returns>The generated root token when one was made and must be shown; otherwise null.</returns>
-    public static async Task<string?> EnsureRootAsync(TokenwardDb db, PersonalAccessTokenService tokens, TokenwardSettings settings, TimeProvider clock, CancellationToken ct)
+    /// <returns>Whether root was created now, and its generated token when one was made and must be shown.</returns>
+    public static async Task<(bool Created, string? Token)> EnsureRootAsync(TokenwardDb db, PersonalAccessTokenService tokens, TokenwardSettings settings, TimeProvider clock, CancellationToken ct)
     {
         if (await db.Users.AnyAsync(ct))
         {
-            return null;
+            return (false, null);
         }
 
         var now = TokenAuthenticator.TruncateToMilliseconds(clock.GetUtcNow().UtcDateTime);
@@ -39,7 +39,7 @@ public static class Bootstrap
         catch (DbUpdateException)
         {
             // Another process bootstrapped the same database at the same moment.
-            return null;
+            return (false, null);
         }
 
         db.Entry(root).State = EntityState.Detached;
@@ -52,6 +52,6 @@ public static class Bootstrap
         var (_, plaintext) = await tokens.CreateAsync(
             new NewToken(root.Id, "Initial root token", [Scopes.Api, Scopes.Sudo], ExplicitValue: settings.InitialRootToken),
             ct);
-        return settings.InitialRootToken is null ? plaintext : null;
+        return (true, settings.InitialRootToken is null ? plaintext : null);
     }
 }

@@ -108,6 +108,7 @@ public static class TokenwardApp
         Members.MembersEndpoints.Map(v4);
         ResourceAccessTokens.ResourceAccessTokensEndpoints.Map(v4);
         Toolkit.TokenReportsEndpoints.Map(v4);
+        Toolkit.TokenChangesEndpoints.Map(v4);
         return app;
     }
 
@@ -115,11 +116,26 @@ public static class TokenwardApp
     /// <returns>A generated root token to show once, or null.</returns>
     public static async Task<string?> PrepareAsync(IServiceProvider services, CancellationToken ct)
     {
+        await Migrator.MigrateAsync(services.GetRequiredService<TokenwardSettings>().Database, ct);
+        return await BootstrapAsync(services, ct);
+    }
+
+    /// <summary>Creates <c>root</c> on an empty, migrated database.</summary>
+    /// <returns>A generated root token to show once, or null.</returns>
+    public static async Task<string?> BootstrapAsync(IServiceProvider services, CancellationToken ct)
+    {
         var settings = services.GetRequiredService<TokenwardSettings>();
-        await Migrator.MigrateAsync(settings.Database, ct);
         await using var scope = services.CreateAsyncScope();
         var db = scope.ServiceProvider.GetRequiredService<TokenwardDb>();
         scope.ServiceProvider.GetRequiredService<Audit.ActorContext>().Current = Audit.Actor.System("bootstrap");
-        return await Bootstrap.EnsureRootAsync(db, scope.ServiceProvider.GetRequiredService<PersonalAccessTokenService>(), settings, services.GetRequiredService<TimeProvider>(), ct);
+        var created = await Bootstrap.EnsureRootAsync(db, scope.ServiceProvider.GetRequiredService<PersonalAccessTokenService>(), settings, services.GetRequiredService<TimeProvider>(), ct);
+        if (!created.Created && settings.InitialRootToken is not null)
+        {
+            // The variable is easily left set in a service file; saying nothing would let an admin believe that value works.
+            services.GetRequiredService<ILoggerFactory>().CreateLogger(typeof(Bootstrap)).LogWarning(
+                "TOKENWARD_INITIAL_ROOT_TOKEN is set but ignored: it applies only to an empty database, and this one has users. To get a new root token: tokenward users create-token root --name NAME --scopes api");
+        }
+
+        return created.Token;
     }
 }

@@ -36,6 +36,25 @@ public sealed partial record Period(int Count, char Unit)
         }
     }
 
+    /// <summary>The date this period before <paramref name="end"/>, or null before the first representable date.</summary>
+    public DateOnly? TryBefore(DateOnly end)
+    {
+        try
+        {
+            return Unit switch
+            {
+                'd' => end.AddDays(-Count),
+                'w' => end.AddDays(-7 * Count),
+                'm' => end.AddMonths(-Count),
+                _ => end.AddYears(-Count),
+            };
+        }
+        catch (ArgumentOutOfRangeException)
+        {
+            return null;
+        }
+    }
+
     public DateOnly After(DateOnly start) => Unit switch
     {
         'd' => start.AddDays(Count),

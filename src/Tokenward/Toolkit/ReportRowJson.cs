@@ -20,8 +20,33 @@ public sealed class ReportRowJson : JsonConverter<ReportRow>
     /// <summary>The most bytes one UTF-16 character of a string becomes, escaped as <c>\uXXXX</c>.</summary>
     private const int MaxBytesPerChar = 6;
 
-    public override ReportRow Read(ref Utf8JsonReader reader, Type typeToConvert, JsonSerializerOptions options) =>
-        throw new NotSupportedException("report rows are written, never read");
+    /// <summary>Reads a row another Tokenward wrote (the CLI lists a remote dry run's tokens from them).</summary>
+    public override ReportRow Read(ref Utf8JsonReader reader, Type typeToConvert, JsonSerializerOptions options)
+    {
+        using var document = JsonDocument.ParseValue(ref reader);
+        var e = document.RootElement;
+        string? Text(string name) => e.TryGetProperty(name, out var v) && v.ValueKind == JsonValueKind.String ? v.GetString() : null;
+        long? Number(string name) => e.TryGetProperty(name, out var v) && v.ValueKind == JsonValueKind.Number ? v.GetInt64() : null;
+        DateTime? Time(string name) => e.TryGetProperty(name, out var v) && v.ValueKind == JsonValueKind.String ? v.GetDateTime().ToUniversalTime() : null;
+        return new ReportRow
+        {
+            Id = Number("id") ?? 0,
+            Kind = Text("kind") ?? Lifecycle.TokenKinds.Personal,
+            Name = Text("name") ?? string.Empty,
+            Scopes = e.TryGetProperty("scopes", out var scopes) && scopes.ValueKind == JsonValueKind.Array ? scopes.GetRawText() : "[]",
+            ExpiresAt = Text("expires_at") is { } d ? DateOnly.ParseExact(d, "yyyy-MM-dd", System.Globalization.CultureInfo.InvariantCulture) : null,
+            LastUsedAt = Time("last_used_at"),
+            CreatedAt = Time("created_at") ?? default,
+            UserId = Number("user_id") ?? 0,
+            Username = Text("username") ?? string.Empty,
+            UserEmail = Text("user_email"),
+            UserState = Text("user_state") ?? Core.Authentication.UserStates.Active,
+            ResourceType = Text("resource_type"),
+            ResourceId = Number("resource_id"),
+            ResourcePath = Text("resource_path"),
+            ExpiryBackfilled = e.TryGetProperty("expiry_backfilled", out var b) && b.ValueKind == JsonValueKind.True,
+        };
+    }
 
     public override void Write(Utf8JsonWriter writer, ReportRow value, JsonSerializerOptions options)
     {

@@ -79,15 +79,26 @@ public sealed class TokenChanges(TokenwardDb db, TokenRows tokens, Members.Acces
     /// <summary>Revokes the active tokens of blocked and banned users, with an audit event each (the seed's <c>destroy!</c> leaves none).</summary>
     public async Task<ChangeResult> RevokeBlockedAsync(ReportFilter filter, bool dryRun, IProgress<int>? progress, CancellationToken ct, Action<ChangeResult>? planned = null)
     {
-        var today = TokenExpiry.Today(clock);
-        var eligible = (filter with { IncludeBlocked = true }).Apply(tokens.Rows())
-            .Where(r => (r.UserState == UserStates.Blocked || r.UserState == UserStates.Banned) && (r.ExpiresAt == null || r.ExpiresAt > today));
-        return await RunAsync("revoke-blocked", eligible, null, t => !t.Revoked, null, dryRun, progress, planned, async (ids, now) =>
+        return await RunAsync("revoke-blocked", Blocked(filter), null, t => !t.Revoked, null, dryRun, progress, planned, async (ids, now) =>
         {
             await db.PersonalAccessTokens.Where(t => EF.Parameter(ids).Contains(t.Id) && !t.Revoked)
                 .ExecuteUpdateAsync(s => s.SetProperty(t => t.Revoked, true).SetProperty(t => t.UpdatedAt, now), ct);
             return await db.PersonalAccessTokens.Where(t => EF.Parameter(ids).Contains(t.Id) && t.Revoked && t.UpdatedAt == now).Select(t => t.Id).ToListAsync(ct);
         }, r => new AuditLine("revoked", new { token_id = r.Id, token_name = r.Name, user_id = r.UserId, reason = $"owner {r.UserState}", before = new { revoked = false }, after = new { revoked = true } }), ct);
+    }
+
+    /// <summary>The tokens <see cref="ExtendAsync"/> and <see cref="RemoveExpiryAsync"/> would change, in id order: what a dry run lists.</summary>
+    public IQueryable<ReportRow> OnDateSelection(ReportFilter filter, DateOnly expiringOn) =>
+        OnDate(filter, expiringOn).Eligible.OrderBy(r => r.Id);
+
+    /// <summary>The tokens <see cref="RevokeBlockedAsync"/> would revoke, in id order.</summary>
+    public IQueryable<ReportRow> BlockedSelection(ReportFilter filter) => Blocked(filter).OrderBy(r => r.Id);
+
+    private IQueryable<ReportRow> Blocked(ReportFilter filter)
+    {
+        var today = TokenExpiry.Today(clock);
+        return (filter with { IncludeBlocked = true }).Apply(tokens.Rows())
+            .Where(r => (r.UserState == UserStates.Blocked || r.UserState == UserStates.Banned) && (r.ExpiresAt == null || r.ExpiresAt > today));
     }
 
     private static void CheckExpiringOn(DateOnly expiringOn, DateOnly today, bool includeExpired)

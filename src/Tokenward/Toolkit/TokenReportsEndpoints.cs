@@ -74,7 +74,7 @@ public static class TokenReportsEndpoints
     private static async Task<List<ReportRow>> PageAsync(IQueryable<ReportRow> rows, ApiParams p, HttpContext context) =>
         await Pagination.PageAsync(rows, p, context, context.RequestAborted);
 
-    private static async Task<ReportFilter> ResolveAsync(ApiParams p, TokenInventory inventory, CancellationToken ct)
+    internal static async Task<ReportFilter> ResolveAsync(ApiParams p, TokenInventory inventory, CancellationToken ct)
     {
         var input = new FilterInput(p.List("kind"), p.String("user"), p.String("group"), p.String("project"), p.String("scope"), p.Bool("include_blocked") ?? false);
         try

@@ -15,6 +15,38 @@ public static class Migrator
     public static Task<int> MigrateAsync(DatabaseTarget target, CancellationToken ct) =>
         MigrateAsync(target, Schema.Migrations, ct);
 
+    /// <summary>
+    /// Brings an existing Tokenward database up to date, refusing to create one: a report on a
+    /// mistyped <c>--data-dir</c> must not answer "0 tokens" from a database it just made.
+    /// </summary>
+    /// <exception cref="SchemaException">when there is no Tokenward database there.</exception>
+    public static async Task<int> MigrateExistingAsync(DatabaseTarget target, CancellationToken ct)
+    {
+        if (target.Engine == DatabaseEngine.Sqlite)
+        {
+            var file = new SqliteConnectionStringBuilder(target.ConnectionString).DataSource;
+            if (!File.Exists(file))
+            {
+                throw new SchemaException(
+                    $"no Tokenward database at {Path.GetFullPath(file)}: check --data-dir (or TOKENWARD_DATA_DIR); only 'tokenward serve' creates one.");
+            }
+        }
+        else
+        {
+            await using var connection = target.CreateConnection();
+            await connection.OpenAsync(ct);
+            await using var command = connection.CreateCommand();
+            command.CommandText = "SELECT to_regclass('schema_migrations') IS NOT NULL;";
+            if (await command.ExecuteScalarAsync(ct) is not true)
+            {
+                throw new SchemaException(
+                    $"the PostgreSQL database {target.Describe()} has no Tokenward schema: check --database (or TOKENWARD_DATABASE); only 'tokenward serve' creates one.");
+            }
+        }
+
+        return await MigrateAsync(target, Schema.Migrations, ct);
+    }
+
     /// <returns>How many steps were applied.</returns>
     /// <exception cref="SchemaException">when the database holds steps this build does not know.</exception>
     public static async Task<int> MigrateAsync(DatabaseTarget target, IReadOnlyList<Migration> migrations, CancellationToken ct)

@@ -150,7 +150,7 @@ public sealed class GitLabApi(HttpClient http, TextWriter? notices = null, TimeP
         var detail = body.Length > 300 ? body[..300] + "…" : body;
         throw (int)response.StatusCode switch
         {
-            401 => new ToolkitException($"the server refused the token (401 Unauthorized) on {path}: check --token or GITLAB_TOKEN; {detail}"),
+            401 => new ToolkitException($"the server refused the token (401 Unauthorized) on {path}: check --token or TOKENWARD_TOKEN; {detail}"),
             403 => new ToolkitException($"the token may not do this (403 Forbidden) on {path}: an administrator's token with the api scope is needed; {detail}"),
             404 => new ToolkitException($"{path}: 404 Not Found ({detail})", notFound: true),
             429 => new ToolkitException($"the server kept rate-limiting {path} (429 Too Many Requests); try again later"),
