@@ -11,6 +11,7 @@ var root = new RootCommand("Tokenward: GitLab-compatible access tokens, and the 
     GlobalOptions.Database,
     GlobalOptions.LogDir,
     ServeCommand.Create(),
+    InitCommand.Create(),
     UsersCommand.Create(),
     BansCommand.Create(),
     TokensCommand.Create(),

@@ -24,11 +24,12 @@ public sealed class CliServices : IAsyncDisposable
     /// <param name="shipAudit">Whether to ship left-behind events now (<c>audit ship</c> does it itself, to count them).</param>
     public static async Task<CliServices> StartAsync(TokenwardSettings settings, CancellationToken ct, bool shipAudit = true)
     {
+        // First: the services make the data folder's secret, which must not appear in a mistyped folder.
+        await Storage.Migrations.Migrator.MigrateExistingAsync(settings.Database, ct);
         var root = new ServiceCollection()
             .AddLogging(l => l.AddSimpleConsole().SetMinimumLevel(LogLevel.Warning))
             .AddTokenwardCore(settings, TimeProvider.System)
             .BuildServiceProvider(new ServiceProviderOptions { ValidateScopes = true });
-        await Storage.Migrations.Migrator.MigrateExistingAsync(settings.Database, ct);
         // Events an earlier process committed but did not ship (it was killed) go out first.
         if (shipAudit)
         {

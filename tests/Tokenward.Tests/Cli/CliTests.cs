@@ -13,10 +13,11 @@ public sealed class CliTests : TempDir
     public async Task Create_token_prints_a_token_that_authenticates(DatabaseEngine engine)
     {
         var database = engine == DatabaseEngine.Postgres ? ["--database", Engines.Fresh(engine, Dir).ConnectionString] : Array.Empty<string>();
-        // A first run on an empty database has no users yet: a clear error, not a crash.
+        // Before the server has made the database there is none to add a token to: a clear error, and none is made.
         var none = await TokenwardProcess.RunAsync(null, ["users", "create-token", "root", "--name", "n", "--scopes", "api", "--data-dir", Dir, .. database]);
         Assert.Equal(1, none.ExitCode);
-        Assert.Contains("No user 'root'", none.Stderr, StringComparison.Ordinal);
+        Assert.Contains(engine == DatabaseEngine.Sqlite ? "no Tokenward database at" : "has no Tokenward schema", none.Stderr, StringComparison.Ordinal);
+        Assert.False(File.Exists(DatabaseTarget.SqliteFile(Dir)));
 
         await using var server = await StartOnAsync(engine, database);
         // The child process runs on the real clock, so the date is relative to today.

@@ -31,7 +31,8 @@ public sealed class AuditTrailFaultTests : TempDir
         var today = DateOnly.FromDateTime(DateTime.UtcNow);
         var expiringOn = today.AddDays(30);
         var target = today.AddDays(90);
-        // Any command creates the schema; audit ship makes the log folder one CLI processes ship to.
+        // init creates the schema; audit ship makes the log folder one CLI processes ship to.
+        Assert.Equal(0, (await TokenwardProcess.RunAsync(null, ["init", .. DatabaseArgs(database)])).ExitCode);
         var migrated = await TokenwardProcess.RunAsync(null, ["audit", "ship", .. DatabaseArgs(database)]);
         Assert.True(migrated.ExitCode == 0, migrated.Stderr);
         await using (var db = await OpenAsync(database))

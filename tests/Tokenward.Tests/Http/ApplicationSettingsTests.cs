@@ -54,9 +54,19 @@ public class ApplicationSettingsTests
     {
         await using var server = await TestServer.StartAsync();
         var args = new[] { "--data-dir", server.Dir };
-        var set = await TokenwardProcess.RunAsync(null, ["settings", "set", "--max-token-lifetime", "90", .. args]);
+        var set = await TokenwardProcess.RunAsync(null, ["settings", "set", "--max-token-lifetime", "90", "--format", "json", .. args]);
         Assert.True(set.ExitCode == 0, set.Stderr);
         Assert.Contains("\"max_personal_access_token_lifetime\": 90", set.Stdout, StringComparison.Ordinal);
+        // The same --format as every other command: a table by default, CSV for spreadsheets.
+        var table = await TokenwardProcess.RunAsync(null, ["settings", "show", .. args]);
+        Assert.Matches(@"^SETTING\s+VALUE\n", table.Stdout);
+        Assert.Matches(@"\nmax_personal_access_token_lifetime\s+90\n", table.Stdout);
+        var csv = await TokenwardProcess.RunAsync(null, ["settings", "show", "--format", "csv", .. args]);
+        Assert.Contains("SETTING,VALUE\n", csv.Stdout, StringComparison.Ordinal);
+        Assert.Contains("\nmax_personal_access_token_lifetime,90\n", csv.Stdout, StringComparison.Ordinal);
+        var lines = await TokenwardProcess.RunAsync(null, ["settings", "show", "--format", "lines", .. args]);
+        Assert.Equal(1, lines.ExitCode);
+        Assert.Contains("--format lines is for the token reports", lines.Stderr, StringComparison.Ordinal);
         // The server reads the setting from the database: no restart needed.
         await Expect.BodyAsync(await server.GetAsync("/api/v4/application/settings"), 200,
             """{"require_personal_access_token_expiry":true,"max_personal_access_token_lifetime":90}""");

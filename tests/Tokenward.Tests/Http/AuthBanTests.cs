@@ -156,7 +156,7 @@ public class AuthBanTests
         Assert.Contains("404", again.Stderr, StringComparison.Ordinal);
         var noToken = await TokenwardProcess.RunAsync(new Dictionary<string, string> { ["TOKENWARD_URL"] = server.BaseAddress.ToString() }, "bans", "list");
         Assert.Equal(1, noToken.ExitCode);
-        Assert.Contains("admin token is needed", noToken.Stderr, StringComparison.Ordinal);
+        Assert.Contains("administrator's token is needed", noToken.Stderr, StringComparison.Ordinal);
     }
 
     [Fact]

@@ -18,7 +18,7 @@ public class ToolkitCliTests
         TokenwardProcess.RunAsync(null, ["tokens", .. args, "--data-dir", data.Server.Dir]);
 
     private static Task<TokenwardProcess.Result> RemoteAsync(Uri url, string token, params string[] args) =>
-        TokenwardProcess.RunAsync(new Dictionary<string, string> { ["GITLAB_URL"] = url.ToString(), ["GITLAB_TOKEN"] = token }, ["tokens", .. args]);
+        TokenwardProcess.RunAsync(new Dictionary<string, string> { ["TOKENWARD_URL"] = url.ToString(), ["TOKENWARD_TOKEN"] = token }, ["tokens", .. args]);
 
     private static long[] Ids(string json) => JsonNode.Parse(json)!.AsArray().Select(t => (long)t!["id"]!).Order().ToArray();
 
@@ -170,15 +170,35 @@ public class ToolkitCliTests
         await using var _ = data.Server;
         var url = data.Server.BaseAddress;
 
-        var extend = await RemoteAsync(url, TestServer.RootToken, "extend", "--expiring-on", ToolkitData.DText, "--include-expired", "--to", "2027-01-15", "--yes");
-        Assert.Equal(2, extend.ExitCode);
-        Assert.Contains("cannot change a token's expires_at", extend.Stdout, StringComparison.Ordinal);
-        Assert.Contains("expiring_date = Date.new(2026, 7, 1)\nnew_expires_at = Date.new(2027, 1, 15)", extend.Stdout, StringComparison.Ordinal);
-        Assert.Contains(".update_all(expires_at: new_expires_at)", extend.Stdout, StringComparison.Ordinal);
+        // GitLab has no endpoint to change expires_at (a proxy answers 404 for Tokenward's own, as GitLab does): the Rails script instead.
+        await using (var gitlab = await FlakyProxy.StartAsync(url))
+        {
+            gitlab.Fault = (_, path) => path.StartsWith("/api/v4/admin/tokens/", StringComparison.Ordinal) ? 404 : null;
+            var script = await RemoteAsync(gitlab.Url, TestServer.RootToken, "extend", "--expiring-on", ToolkitData.DText, "--include-expired", "--to", "2027-01-15", "--yes");
+            Assert.Equal(2, script.ExitCode);
+            Assert.Contains("cannot change a token's expires_at", script.Stdout, StringComparison.Ordinal);
+            Assert.Contains("expiring_date = Date.new(2026, 7, 1)\nnew_expires_at = Date.new(2027, 1, 15)", script.Stdout, StringComparison.Ordinal);
+            Assert.Contains(".update_all(expires_at: new_expires_at)", script.Stdout, StringComparison.Ordinal);
+            var remove = await RemoteAsync(gitlab.Url, TestServer.RootToken, "remove-expiry", "--expiring-on", ToolkitData.DText, "--include-expired");
+            Assert.Equal(0, remove.ExitCode);
+            Assert.Contains("new_expires_at = nil", remove.Stdout, StringComparison.Ordinal);
+        }
+
         Assert.Equal(ToolkitData.DText, (string?)(await TestServer.Json(await data.Server.GetAsync($"/api/v4/personal_access_tokens/{data.OnD}")))["expires_at"]);
-        var remove = await RemoteAsync(url, TestServer.RootToken, "remove-expiry", "--expiring-on", ToolkitData.DText, "--include-expired");
-        Assert.Equal(0, remove.ExitCode);
-        Assert.Contains("new_expires_at = nil", remove.Stdout, StringComparison.Ordinal);
+
+        // A Tokenward does it through its own admin API, as the local command would, given as .../api/v4 too.
+        var local = await LocalAsync(data, "extend", "--expiring-on", ToolkitData.DText, "--include-expired", "--to", "2027-01-15", "--format", "json");
+        var dryRun = await RemoteAsync(new Uri(url, "/api/v4"), TestServer.RootToken, "extend", "--expiring-on", ToolkitData.DText, "--include-expired", "--to", "2027-01-15", "--format", "json");
+        Assert.True(dryRun.ExitCode == 0, dryRun.Stderr);
+        Assert.Equal(Ids(JsonNode.Parse(local.Stdout)!["tokens"]!.ToJsonString()), Ids(JsonNode.Parse(dryRun.Stdout)!["tokens"]!.ToJsonString()));
+        Assert.Contains(data.OnD, Ids(JsonNode.Parse(dryRun.Stdout)!["tokens"]!.ToJsonString()));
+        var extend = await RemoteAsync(url, TestServer.RootToken, "extend", "--expiring-on", ToolkitData.DText, "--include-expired", "--to", "2027-01-15", "--yes");
+        Assert.True(extend.ExitCode == 0, extend.Stderr);
+        Assert.Contains("Updated", extend.Stdout, StringComparison.Ordinal);
+        Assert.Equal("2027-01-15", (string?)(await TestServer.Json(await data.Server.GetAsync($"/api/v4/personal_access_tokens/{data.OnD}")))["expires_at"]);
+        var again = await RemoteAsync(url, TestServer.RootToken, "extend", "--expiring-on", ToolkitData.DText, "--include-expired", "--to", "2027-01-15", "--yes");
+        Assert.Equal(0, again.ExitCode);
+        Assert.StartsWith($"Nothing to change: no token expiring on {ToolkitData.DText} matches", again.Stdout, StringComparison.Ordinal);
 
         var revokeBlocked = await RemoteAsync(url, TestServer.RootToken, "revoke-blocked", "--yes");
         Assert.True(revokeBlocked.ExitCode == 0, revokeBlocked.Stderr);
