@@ -2,6 +2,7 @@ using Microsoft.EntityFrameworkCore;
 using Tokenward.Api;
 using Tokenward.Authentication;
 using Tokenward.Core.Authorization;
+using Tokenward.Core.Validation;
 using Tokenward.Members;
 using Tokenward.ResourceAccessTokens;
 using Tokenward.Storage;
@@ -72,6 +73,11 @@ public static class GroupsEndpoints
         var p = await ApiParams.ReadAsync(context);
         var ct = context.RequestAborted;
         var name = p.RequiredString("name").Trim();
+        if (TextRules.GroupName(name) is { } nameProblem)
+        {
+            throw ApiException.Invalid("name", nameProblem);
+        }
+
         var path = p.String("path")?.Trim() ?? ResourceNames.PathFrom(name);
         if (!ResourceNames.IsValidPath(path))
         {
@@ -124,6 +130,11 @@ public static class GroupsEndpoints
 
         var p = await ApiParams.ReadAsync(context);
         var name = p.String("name")?.Trim();
+        if (name is { Length: > 0 } && TextRules.GroupName(name) is { } nameProblem)
+        {
+            throw ApiException.Invalid("name", nameProblem);
+        }
+
         int? limit = group.MaxPersonalAccessTokenLifetime;
         if (p.Has("max_personal_access_token_lifetime"))
         {

@@ -3,6 +3,7 @@ using Microsoft.EntityFrameworkCore;
 using Tokenward.Audit;
 using Tokenward.Authentication;
 using Tokenward.Core.Tokens;
+using Tokenward.Core.Validation;
 using Tokenward.Storage;
 
 namespace Tokenward.PersonalAccessTokens;
@@ -46,9 +47,14 @@ public sealed partial class PersonalAccessTokenService(
             throw new TokenValidationException("name", "can't be blank");
         }
 
-        if (name.Length > MaxNameLength)
+        if (TextRules.Line(name, MaxNameLength) is { } nameProblem)
         {
-            throw new TokenValidationException("name", $"is too long (maximum is {MaxNameLength} characters)");
+            throw new TokenValidationException("name", nameProblem);
+        }
+
+        if (request.Description is { } description && TextRules.Text(description, TextRules.MaxTokenDescriptionLength) is { } descriptionProblem)
+        {
+            throw new TokenValidationException("description", descriptionProblem);
         }
 
         var scopes = Scopes.Normalize(request.Scopes);

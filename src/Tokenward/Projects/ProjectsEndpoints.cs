@@ -2,6 +2,7 @@ using Microsoft.EntityFrameworkCore;
 using Tokenward.Api;
 using Tokenward.Authentication;
 using Tokenward.Core.Authorization;
+using Tokenward.Core.Validation;
 using Tokenward.Members;
 using Tokenward.ResourceAccessTokens;
 using Tokenward.Storage;
@@ -78,6 +79,11 @@ public static class ProjectsEndpoints
         var p = await ApiParams.ReadAsync(context);
         var ct = context.RequestAborted;
         var name = p.String("name")?.Trim() ?? p.String("path")?.Trim() ?? throw ApiException.InvalidParameter("name is missing, path is missing, exactly one parameter must be provided");
+        if (TextRules.ProjectName(name) is { } nameProblem)
+        {
+            throw ApiException.Invalid("name", nameProblem);
+        }
+
         var path = p.String("path")?.Trim() ?? ResourceNames.PathFrom(name);
         if (!ResourceNames.IsValidPath(path))
         {

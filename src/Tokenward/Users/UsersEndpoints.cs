@@ -3,6 +3,7 @@ using Microsoft.EntityFrameworkCore;
 using Tokenward.Api;
 using Tokenward.Authentication;
 using Tokenward.Core.Authentication;
+using Tokenward.Core.Validation;
 using Tokenward.PersonalAccessTokens;
 using Tokenward.Storage;
 
@@ -96,9 +97,16 @@ public static class UsersEndpoints
         }
 
         var email = p.RequiredString("email").Trim();
-        if (!email.Contains('@', StringComparison.Ordinal) || email.Length > 255)
+        if (TextRules.Email(email) is { } emailProblem)
         {
-            throw ApiException.Invalid("email", "is invalid");
+            throw ApiException.Invalid("email", emailProblem);
+        }
+
+        // GitLab turns markup in a name into dashes rather than refusing it.
+        var name = TextRules.SanitizeName(p.RequiredString("name").Trim());
+        if (TextRules.Line(name) is { } nameProblem)
+        {
+            throw ApiException.Invalid("name", nameProblem);
         }
 
         var lowerName = username.ToLowerInvariant();
@@ -119,7 +127,7 @@ public static class UsersEndpoints
         {
             Username = username,
             Email = email,
-            Name = p.RequiredString("name"),
+            Name = name,
             Admin = p.Bool("admin") ?? false,
             CreatedAt = now,
             UpdatedAt = now,
