@@ -67,6 +67,6 @@ public static class Pagination
             .SelectMany(q => q.Value.Select(v => new KeyValuePair<string, string?>(q.Key, v)))
             .Append(new("page", page.ToString(System.Globalization.CultureInfo.InvariantCulture)))
             .Append(new("per_page", perPage.ToString(System.Globalization.CultureInfo.InvariantCulture)));
-        return QueryHelpers.AddQueryString($"{request.Scheme}://{request.Host}{request.PathBase}{request.Path}", query);
+        return QueryHelpers.AddQueryString($"{Hosting.ExternalUrl.Of(request)}{request.Path}", query);
     }
 }

@@ -26,7 +26,7 @@ public static class GroupsEndpoints
     {
         var fullPath = await access.FullPathAsync(g.Id, ct);
         return new GroupJson(g.Id, g.Name, g.Path, string.Empty, "private", await access.FullNameAsync(g.Id, ct), fullPath, g.ParentId,
-            $"{request.Scheme}://{request.Host}/groups/{fullPath}", g.CreatedAt, g.MaxPersonalAccessTokenLifetime);
+            $"{Hosting.ExternalUrl.Of(request)}/groups/{fullPath}", g.CreatedAt, g.MaxPersonalAccessTokenLifetime);
     }
 
     /// <summary>The group if the caller may see it (any membership, or admin); 404 otherwise, as GitLab hides private groups.</summary>

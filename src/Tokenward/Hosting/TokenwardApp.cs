@@ -22,6 +22,7 @@ public static class TokenwardApp
         services.AddSingleton(new TokenDigester(InstanceSecret.Load(settings)));
         services.AddDbContextPool<TokenwardDb>(o => TokenwardDb.Configure(o, settings.Database));
         services.AddSingleton<AuthCache>();
+        services.AddSingleton(sp => new ExternalUrl(settings, sp.GetService<Microsoft.AspNetCore.Hosting.Server.IServer>()));
         services.AddScoped<PersonalAccessTokenService>();
         services.AddScoped<Audit.AuditLog>();
         services.AddScoped<Audit.ActorContext>();

@@ -18,6 +18,9 @@ public sealed record TokenwardSettings
 
     public string? InitialRootToken { get; init; }
 
+    /// <summary>GitLab's <c>external_url</c> (<c>TOKENWARD_EXTERNAL_URL</c>), without a trailing slash; see <see cref="Hosting.ExternalUrl"/>.</summary>
+    public string? ExternalUrl { get; init; }
+
     /// <summary>GitLab's <c>require_personal_access_token_expiry</c>.</summary>
     public bool RequireTokenExpiry { get; init; } = true;
 
@@ -95,6 +98,7 @@ public sealed record TokenwardSettings
             TokenPrefix = prefix,
             Secret = Env("TOKENWARD_SECRET"),
             InitialRootToken = Env("TOKENWARD_INITIAL_ROOT_TOKEN"),
+            ExternalUrl = ParseExternalUrl(Env("TOKENWARD_EXTERNAL_URL")),
             RequireTokenExpiry = ParseBool(Env("TOKENWARD_REQUIRE_TOKEN_EXPIRY"), true, "TOKENWARD_REQUIRE_TOKEN_EXPIRY"),
             MaxTokenLifetimeDays = ParseDays(Env("TOKENWARD_MAX_TOKEN_LIFETIME_DAYS")),
             ImpersonationEnabled = ParseBool(Env("TOKENWARD_IMPERSONATION_ENABLED"), true, "TOKENWARD_IMPERSONATION_ENABLED"),
@@ -165,6 +169,12 @@ public sealed record TokenwardSettings
             Interval = minutes,
         };
     }
+
+    private static string? ParseExternalUrl(string? value) =>
+        value is null ? null
+        : Uri.TryCreate(value, UriKind.Absolute, out var uri) && uri.Scheme is "http" or "https" && uri.Query.Length == 0 && uri.Fragment.Length == 0 && uri.UserInfo.Length == 0
+            ? uri.GetLeftPart(UriPartial.Path).TrimEnd('/')
+            : throw new SettingsException($"TOKENWARD_EXTERNAL_URL must be an http(s) URL such as https://tokens.example.com, not '{value}'.");
 
     private static IReadOnlyList<System.Net.IPNetwork> ParseNetworks(string list, string name)
     {

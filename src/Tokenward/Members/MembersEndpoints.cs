@@ -118,5 +118,5 @@ public static class MembersEndpoints
     }
 
     private static MemberJson Json(Member m, User u, HttpRequest request) =>
-        new(u.Id, u.Username, u.Name, u.State, null, $"{request.Scheme}://{request.Host}/{u.Username}", m.AccessLevel, m.CreatedAt, null);
+        new(u.Id, u.Username, u.Name, u.State, null, $"{Hosting.ExternalUrl.Of(request)}/{u.Username}", m.AccessLevel, m.CreatedAt, null);
 }

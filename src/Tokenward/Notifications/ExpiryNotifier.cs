@@ -22,7 +22,7 @@ namespace Tokenward.Notifications;
 /// neither repeat nor lose it; failed deliveries are retried with backoff, then on the next run.
 /// </summary>
 public sealed partial class ExpiryNotifier(
-    TokenwardDb db, Access access, IHttpClientFactory http, TimeProvider clock, TokenwardSettings settings, ILogger<ExpiryNotifier> logger)
+    TokenwardDb db, Access access, IHttpClientFactory http, TimeProvider clock, TokenwardSettings settings, Hosting.ExternalUrl externalUrl, ILogger<ExpiryNotifier> logger)
 {
     private NotificationSettings Channels => settings.Notifications;
 
@@ -201,7 +201,7 @@ public sealed partial class ExpiryNotifier(
                 ["id"] = project.Id,
                 ["name"] = project.Name,
                 ["path_with_namespace"] = $"{nsPath}/{project.Path}",
-                ["web_url"] = $"/{nsPath}/{project.Path}",
+                ["web_url"] = $"{externalUrl.Base}/{nsPath}/{project.Path}",
             };
         }
         else

@@ -29,7 +29,7 @@ public static class ProjectsEndpoints
         var ns = chain[0];
         return new ProjectJson(p.Id, p.Name, p.Path, $"{nsName} / {p.Name}", $"{nsPath}/{p.Path}", string.Empty, "private",
             new NamespaceJson(ns.Id, ns.Name, ns.Path, ns.Type == Namespace.GroupType ? "group" : "user", nsPath, ns.ParentId),
-            $"{request.Scheme}://{request.Host}/{nsPath}/{p.Path}", p.CreatedAt);
+            $"{Hosting.ExternalUrl.Of(request)}/{nsPath}/{p.Path}", p.CreatedAt);
     }
 
     /// <summary>The project if the caller may see it; 404 otherwise.</summary>

@@ -30,7 +30,7 @@ public sealed record UserJson(
 
     public static UserJson From(User u, HttpRequest request, Authentication.CurrentRequest viewing)
     {
-        var basic = new UserJson(u.Id, u.Username, u.Name, u.State, false, null, $"{request.Scheme}://{request.Host}/{Uri.EscapeDataString(u.Username)}");
+        var basic = new UserJson(u.Id, u.Username, u.Name, u.State, false, null, $"{Hosting.ExternalUrl.Of(request)}/{Uri.EscapeDataString(u.Username)}");
         if (viewing.User is not { } viewer)
         {
             return basic;

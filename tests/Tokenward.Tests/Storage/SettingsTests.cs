@@ -81,6 +81,17 @@ public class SettingsTests
 
         Assert.Throws<SettingsException>(() => TokenwardSettings.Resolve(null, null, null, Env(("TOKENWARD_AUTH_BAN_ALLOWLIST", "10.0.0.0/99"))));
         Assert.Throws<SettingsException>(() => TokenwardSettings.Resolve(null, null, null, Env(("TOKENWARD_TRUSTED_PROXIES", "proxy.local"))));
+    }
+
+    [Fact]
+    public void The_external_url_is_an_http_url_kept_without_its_trailing_slash()
+    {
+        Assert.Equal("https://tokens.example.com/gitlab", TokenwardSettings.Resolve(null, null, null, Env(("TOKENWARD_EXTERNAL_URL", "https://tokens.example.com/gitlab/"))).ExternalUrl);
+        Assert.Null(TokenwardSettings.Resolve(null, null, null, Env()).ExternalUrl);
+        foreach (var bad in new[] { "tokens.example.com", "ftp://tokens.example.com", "https://tokens.example.com/?a=b", "https://user:pw@tokens.example.com" })
+        {
+            Assert.Throws<SettingsException>(() => TokenwardSettings.Resolve(null, null, null, Env(("TOKENWARD_EXTERNAL_URL", bad))));
+        }
         Assert.Throws<SettingsException>(() => TokenwardSettings.Resolve(null, null, null, Env(("TOKENWARD_AUTH_BAN_MAX_FAILURES", "0"))));
     }
 
