@@ -14,12 +14,13 @@ public sealed partial class ApiExceptionMiddleware(RequestDelegate next, IOption
 
     public async Task InvokeAsync(HttpContext context)
     {
+        var started = outage.Now();
         try
         {
             await next(context);
             if (Storage.DbTiming.Answered)
             {
-                outage.Answered();
+                outage.Answered(started);
             }
 
             if (context.GetEndpoint() is null && context.Response.StatusCode == StatusCodes.Status404NotFound && !context.Response.HasStarted)

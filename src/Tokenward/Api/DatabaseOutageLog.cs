@@ -36,8 +36,15 @@ public sealed partial class DatabaseOutageLog(TimeProvider clock, ILogger<Databa
         }
     }
 
-    /// <summary>The database answered a request: an outage, if there was one, is over.</summary>
-    public void Answered()
+    /// <summary>A timestamp to pass to <see cref="Answered"/>, taken when a request starts.</summary>
+    public long Now() => clock.GetTimestamp();
+
+    /// <summary>
+    /// The database answered a request that started at <paramref name="startedAt"/>: an outage, if
+    /// there was one, is over. Not for a request already under way when the outage began: its
+    /// query may have been answered just before, which says nothing about the database now.
+    /// </summary>
+    public void Answered(long startedAt)
     {
         if (Volatile.Read(ref _refused) == 0)
         {
@@ -46,7 +53,7 @@ public sealed partial class DatabaseOutageLog(TimeProvider clock, ILogger<Databa
 
         lock (_gate)
         {
-            if (_since is { } since)
+            if (_since is { } since && startedAt > since)
             {
                 var seconds = clock.GetElapsedTime(since).TotalSeconds;
                 LogOver(logger, seconds, _refused);

@@ -15,7 +15,11 @@ public sealed class Access(TokenwardDb db)
     /// <summary>The group named by a numeric id or a URL-encoded full path (<c>parent%2Fchild</c>).</summary>
     public async Task<Namespace?> FindGroupAsync(string idOrPath, CancellationToken ct)
     {
-        var value = Uri.UnescapeDataString(idOrPath);
+        if (ResourceNames.Unescape(idOrPath) is not { } value)
+        {
+            return null;
+        }
+
         if (long.TryParse(value, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var id))
         {
             return await db.Namespaces.FirstOrDefaultAsync(n => n.Id == id && n.Type == Namespace.GroupType, ct);
@@ -28,7 +32,11 @@ public sealed class Access(TokenwardDb db)
     /// <summary>The project named by a numeric id or a URL-encoded <c>namespace/path</c>.</summary>
     public async Task<Project?> FindProjectAsync(string idOrPath, CancellationToken ct)
     {
-        var value = Uri.UnescapeDataString(idOrPath);
+        if (ResourceNames.Unescape(idOrPath) is not { } value)
+        {
+            return null;
+        }
+
         if (long.TryParse(value, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var id))
         {
             return await db.Projects.FirstOrDefaultAsync(p => p.Id == id, ct);

@@ -9,6 +9,16 @@ public static partial class ResourceNames
 
     public static bool IsValidPath(string path) => path.Length is > 0 and <= 255 && PathPattern().IsMatch(path);
 
+    /// <summary>
+    /// A numeric id or a full path as the API takes it, URL-encoded (<c>parent%2Fchild</c>); null
+    /// when it decodes to something no id or path can be (control characters: PostgreSQL refuses NUL).
+    /// </summary>
+    public static string? Unescape(string idOrPath)
+    {
+        var value = Uri.UnescapeDataString(idOrPath);
+        return value.Any(char.IsControl) ? null : value;
+    }
+
     /// <summary>A path made from a name when none is given: lower case, spaces to dashes.</summary>
     public static string PathFrom(string name) =>
         Unsafe().Replace(name.Trim().ToLowerInvariant().Replace(' ', '-'), string.Empty).Trim('-', '.', '_');

@@ -46,7 +46,11 @@ public sealed class FilterLookup(DbConnection connection)
 
     private async Task<long?> GroupAsync(string idOrPath, CancellationToken ct)
     {
-        var value = Uri.UnescapeDataString(idOrPath);
+        if (Members.ResourceNames.Unescape(idOrPath) is not { } value)
+        {
+            return null;
+        }
+
         if (long.TryParse(value, NumberStyles.None, CultureInfo.InvariantCulture, out var id))
         {
             return await IdAsync("SELECT id FROM namespaces WHERE id = @p0 AND type = @p1", [id, Namespace.GroupType], ct);
@@ -58,7 +62,11 @@ public sealed class FilterLookup(DbConnection connection)
 
     private async Task<long?> ProjectAsync(string idOrPath, CancellationToken ct)
     {
-        var value = Uri.UnescapeDataString(idOrPath);
+        if (Members.ResourceNames.Unescape(idOrPath) is not { } value)
+        {
+            return null;
+        }
+
         if (long.TryParse(value, NumberStyles.None, CultureInfo.InvariantCulture, out var id))
         {
             return await IdAsync("SELECT id FROM projects WHERE id = @p0", [id], ct);
