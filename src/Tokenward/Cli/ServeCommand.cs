@@ -28,6 +28,9 @@ public static class ServeCommand
 
             // Listen before creating root: a busy port must fail before a fresh database's only
             // root token is printed to a console nobody reads, and leaves the database untouched.
+            // Meanwhile the gate answers 503, so nobody meets a database without root.
+            var gate = app.Services.GetRequiredService<StartupGate>();
+            gate.Starting();
             try
             {
                 await app.StartAsync(ct);
@@ -42,6 +45,7 @@ public static class ServeCommand
 
             starting = false;
             var rootToken = await TokenwardApp.BootstrapAsync(app.Services, ct);
+            gate.Open();
             await Console.Out.WriteLineAsync($"Tokenward: database {settings.Database.Describe()}, API log {Path.Combine(settings.LogDir, ApiLog.ApiJsonLog.FileName)}");
             if (rootToken is not null)
             {

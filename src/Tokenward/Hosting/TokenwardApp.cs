@@ -22,6 +22,7 @@ public static class TokenwardApp
         services.AddSingleton(new TokenDigester(InstanceSecret.Load(settings)));
         services.AddDbContextPool<TokenwardDb>(o => TokenwardDb.Configure(o, settings.Database));
         services.AddSingleton<AuthCache>();
+        services.AddSingleton<StartupGate>();
         services.AddSingleton(sp => new ExternalUrl(settings, sp.GetService<Microsoft.AspNetCore.Hosting.Server.IServer>()));
         services.AddScoped<PersonalAccessTokenService>();
         services.AddScoped<Audit.AuditLog>();
@@ -83,6 +84,8 @@ public static class TokenwardApp
 
         var app = builder.Build();
         app.UseMiddleware<ResponseHeaders>();
+        var gate = app.Services.GetRequiredService<StartupGate>();
+        app.Use(gate.InvokeAsync);
         if (settings.TrustedProxies.Count > 0)
         {
             app.UseForwardedHeaders();
