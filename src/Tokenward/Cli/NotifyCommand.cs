@@ -20,9 +20,18 @@ public static class NotifyCommand
 
             await using var services = await CliServices.StartAsync(settings, ct);
             var sent = await services.Get<ExpiryNotifier>().RunOnceAsync(ct);
-            await Console.Out.WriteLineAsync(result.GetValue(GlobalOptions.Format) == "json"
-                ? JsonSerializer.Serialize(sent)
-                : string.Join(", ", sent.Select(kv => $"{kv.Key}: {kv.Value}")) + " notices sent.");
+            switch (GlobalOptions.FormatWithoutLines(result))
+            {
+                case Toolkit.ReportFormat.Json:
+                    await Console.Out.WriteLineAsync(JsonSerializer.Serialize(sent));
+                    break;
+                case Toolkit.ReportFormat.Csv:
+                    await CliTable.WriteAsync(Console.Out, Toolkit.ReportFormat.Csv, ["notice", "sent"], sent.Select(kv => new[] { kv.Key, kv.Value.ToString(System.Globalization.CultureInfo.InvariantCulture) }));
+                    break;
+                default:
+                    await Console.Out.WriteLineAsync(string.Join(", ", sent.Select(kv => $"{kv.Key}: {kv.Value}")) + " notices sent.");
+                    break;
+            }
             return 0;
         });
         return command;

@@ -25,7 +25,17 @@ public static class RemoteOptions
     };
 
     /// <summary>The URL given, or null when neither the option nor the variable names one.</summary>
-    public static string? GivenUrl(ParseResult result) => result.GetValue(Url) ?? Variable(UrlVariable);
+    public static string? GivenUrl(ParseResult result)
+    {
+        var url = result.GetValue(Url) ?? Variable(UrlVariable);
+        if (url is null && Variable("GITLAB_URL") is not null)
+        {
+            // Earlier releases read it for some commands: say why this run works on the database instead.
+            Console.Error.WriteLine($"tokenward: warning: GITLAB_URL is not read; for a remote server use --url or {UrlVariable} (and --token or {TokenVariable}). Working on the database.");
+        }
+
+        return url;
+    }
 
     /// <summary>A client of the server named, or of http://localhost:5000 when none is: for commands that only work remotely.</summary>
     /// <exception cref="CliException">when no token is given or the URL is not one.</exception>

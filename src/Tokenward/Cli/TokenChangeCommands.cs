@@ -175,6 +175,8 @@ public static class TokenChangeCommands
         {
             var id = result.GetValue(Id);
             var apply = ToolkitOptions.Apply(result);
+            // Checked first: the successor is shown once, so no output problem may come after the rotation.
+            var format = GlobalOptions.FormatWithoutLines(result);
             var expiry = result.GetValue(expiresAt) is { } e ? ToolkitOptions.Date("--expires-at", e) : (DateOnly?)null;
             await using var source = await ToolkitSource.OpenAsync(result, ct);
             string plaintext;
@@ -213,9 +215,13 @@ public static class TokenChangeCommands
                 (plaintext, newId) = (secret, token.Id);
             }
 
-            if (result.GetValue(GlobalOptions.Format) == "json")
+            if (format == ReportFormat.Json)
             {
                 await Console.Out.WriteLineAsync(JsonSerializer.Serialize(new { id = newId, previous_id = id, token = plaintext }));
+            }
+            else if (format == ReportFormat.Csv)
+            {
+                await CliTable.WriteAsync(Console.Out, format, ["id", "previous_id", "token"], [[newId.ToString(CultureInfo.InvariantCulture), id.ToString(CultureInfo.InvariantCulture), plaintext]]);
             }
             else
             {
@@ -250,7 +256,7 @@ public static class TokenChangeCommands
 
         var plan = new ChangeResult(newExpiry is null ? "remove-expiry" : "extend", true, newExpiry, perKind, 0, 0, null);
         var script = RailsRunner.Extend(on, newExpiry);
-        if (result.GetValue(GlobalOptions.Format) == "json")
+        if (GlobalOptions.FormatWithoutLines(result) == ReportFormat.Json)
         {
             await Console.Out.WriteLineAsync(JsonSerializer.Serialize(new { dry_run = true, possible = false, expiring_on = on.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture), new_expiry = plan.NewExpiry?.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture), total = plan.Total, per_kind = perKind, rails_runner = script }));
         }
@@ -350,7 +356,7 @@ public static class TokenChangeCommands
     /// <returns>The exit code: 0.</returns>
     private static async Task<int> PrintAsync(ChangeResult outcome, ParseResult result, DateOnly? on, string wouldDo, string done, IAsyncEnumerable<ReportRow>? listing)
     {
-        var format = result.GetValue(GlobalOptions.Format)!;
+        var format = GlobalOptions.FormatWithoutLines(result);
         if (!outcome.DryRun && outcome.Total == 0)
         {
             if (format == ReportFormat.Json)
@@ -425,7 +431,7 @@ public static class TokenChangeCommands
 
     private static async Task PrintSummaryAsync(ChangeResult outcome, ParseResult result, string summary)
     {
-        var format = result.GetValue(GlobalOptions.Format)!;
+        var format = GlobalOptions.FormatWithoutLines(result);
         if (format == ReportFormat.Json)
         {
             await Console.Out.WriteLineAsync(ChangeResultJson.From(outcome).ToJsonString());

@@ -32,7 +32,7 @@ public static class TokensCommand
             }
 
             var outcome = await services.Get<ExpiryBackfill>().BackfillAsync(from, result.GetValue(dryRun), ct);
-            await PrintAsync(outcome, result.GetValue(GlobalOptions.Format) == "json", outcome.DryRun ? "would get" : "got", $"expiry {outcome.ExpiresAt:yyyy-MM-dd}");
+            await PrintAsync(outcome, GlobalOptions.FormatWithoutLines(result), outcome.DryRun ? "would get" : "got", $"expiry {outcome.ExpiresAt:yyyy-MM-dd}");
             return 0;
         });
 
@@ -41,7 +41,7 @@ public static class TokensCommand
         {
             await using var services = await CliServices.StartAsync(GlobalOptions.Settings(result), ct);
             var outcome = await services.Get<ExpiryBackfill>().RevertAsync(result.GetValue(dryRun), ct);
-            await PrintAsync(outcome, result.GetValue(GlobalOptions.Format) == "json", outcome.DryRun ? "would lose" : "lost", "their backfilled expiry");
+            await PrintAsync(outcome, GlobalOptions.FormatWithoutLines(result), outcome.DryRun ? "would lose" : "lost", "their backfilled expiry");
             return 0;
         });
 
@@ -54,9 +54,15 @@ public static class TokensCommand
         return tokens;
     }
 
-    private static async Task PrintAsync(BackfillResult outcome, bool json, string verb, string what)
+    private static async Task PrintAsync(BackfillResult outcome, string format, string verb, string what)
     {
-        if (json)
+        if (format == Toolkit.ReportFormat.Csv)
+        {
+            await CliTable.WriteAsync(Console.Out, format, ["kind", "tokens"], outcome.Changed.Select(kv => new[] { kv.Key, kv.Value.ToString(CultureInfo.InvariantCulture) }));
+            return;
+        }
+
+        if (format == Toolkit.ReportFormat.Json)
         {
             await Console.Out.WriteLineAsync(JsonSerializer.Serialize(new
             {

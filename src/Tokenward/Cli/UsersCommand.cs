@@ -27,6 +27,8 @@ public static class UsersCommand
         };
         createToken.SetAction(async (result, ct) =>
         {
+            // Checked first: the token is shown once, so no output problem may come after it is made.
+            var format = GlobalOptions.FormatWithoutLines(result);
             DateOnly? expiry = null;
             if (result.GetValue(expiresAt) is { } text)
             {
@@ -58,7 +60,12 @@ public static class UsersCommand
                 ExplicitValue: result.GetValue(value));
             var (token, plaintext) = await service.CreateAsync(requested, ct);
             var clock = services.Get<TimeProvider>();
-            if (result.GetValue(GlobalOptions.Format) == "json")
+            if (format == Toolkit.ReportFormat.Csv)
+            {
+                await CliTable.WriteAsync(Console.Out, format, ["id", "name", "username", "scopes", "expires_at", "token"],
+                    [[token.Id.ToString(CultureInfo.InvariantCulture), token.Name, user.Username, string.Join(' ', token.ScopeList()), token.ExpiresAt?.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture), plaintext]]);
+            }
+            else if (format == Toolkit.ReportFormat.Json)
             {
                 var options = new JsonSerializerOptions { WriteIndented = true };
                 GitLabJson.Configure(options);

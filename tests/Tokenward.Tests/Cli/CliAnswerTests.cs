@@ -60,6 +60,33 @@ public sealed class CliAnswerTests : TempDir
     }
 
     [Fact]
+    public async Task Every_command_takes_the_same_formats_and_the_same_remote_pair()
+    {
+        await using var server = await TestServer.StartAsync();
+        string[] data = ["--data-dir", server.Dir];
+        var notify = await TokenwardProcess.RunAsync(new Dictionary<string, string> { ["TOKENWARD_WEBHOOK_URLS"] = "http://127.0.0.1:9/hook" }, ["notify", "--format", "csv", .. data]);
+        Assert.True(notify.ExitCode == 0, notify.Stderr);
+        Assert.StartsWith("notice,sent\n", notify.Stdout, StringComparison.Ordinal);
+        var backfill = await TokenwardProcess.RunAsync(null, ["tokens", "backfill-expiry", "--dry-run", "--format", "csv", .. data]);
+        Assert.StartsWith("kind,tokens\npersonal,", backfill.Stdout, StringComparison.Ordinal);
+
+        // A format that would fail after the token is made is refused before: the token is shown once.
+        var lines = await TokenwardProcess.RunAsync(null, ["users", "create-token", "root", "--name", "n", "--scopes", "api", "--format", "lines", .. data]);
+        Assert.Equal(1, lines.ExitCode);
+        Assert.Single((await TestServer.Json(await server.GetAsync("/api/v4/personal_access_tokens?user_id=1"))).AsArray());
+        var csv = await TokenwardProcess.RunAsync(null, ["users", "create-token", "root", "--name", "n", "--scopes", "api", "--format", "csv", .. data]);
+        Assert.Matches(@"^id,name,username,scopes,expires_at,token\n\d+,n,root,api,\d{4}-\d\d-\d\d,root-token|^id,name,username,scopes,expires_at,token\n\d+,n,root,api,\d{4}-\d\d-\d\d,glpat-", csv.Stdout);
+
+        // The old variable of some commands is not read, and says so rather than silently working on the database.
+        var old = await TokenwardProcess.RunAsync(new Dictionary<string, string> { ["GITLAB_URL"] = server.BaseAddress.ToString() }, ["tokens", "no-expiry", .. data]);
+        Assert.Equal(0, old.ExitCode);
+        Assert.Contains("GITLAB_URL is not read; for a remote server use --url or TOKENWARD_URL", old.Stderr, StringComparison.Ordinal);
+        var bans = await TokenwardProcess.RunAsync(new Dictionary<string, string> { ["TOKENWARD_URL"] = server.BaseAddress + "api/v4/", ["TOKENWARD_TOKEN"] = TestServer.RootToken }, ["bans", "list", "--format", "csv"]);
+        Assert.True(bans.ExitCode == 0, bans.Stderr);
+        Assert.Equal("IP,BANNED AT (UTC),UNTIL (UTC),FAILURES\n", bans.Stdout);
+    }
+
+    [Fact]
     public async Task Serve_on_a_busy_port_fails_in_one_line_before_creating_root()
     {
         using var busy = new TcpListener(IPAddress.Loopback, 0);
