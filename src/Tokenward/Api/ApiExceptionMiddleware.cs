@@ -14,7 +14,7 @@ public sealed partial class ApiExceptionMiddleware(RequestDelegate next, IOption
 
     public async Task InvokeAsync(HttpContext context)
     {
-        var started = outage.Now();
+        var started = outage.Epoch();
         try
         {
             await next(context);

@@ -14,6 +14,9 @@ public sealed partial class DatabaseOutageLog(TimeProvider clock, ILogger<Databa
     private long _lastReport;
     private long _refused;
 
+    /// <summary>How many outages have begun: a request remembers it when it starts.</summary>
+    private long _outages;
+
     public void Refused(Exception cause)
     {
         lock (_gate)
@@ -23,6 +26,7 @@ public sealed partial class DatabaseOutageLog(TimeProvider clock, ILogger<Databa
             if (_since is null)
             {
                 _since = _lastReport = now;
+                Interlocked.Increment(ref _outages);
                 var reason = cause.GetBaseException().Message;
                 LogBegan(logger, reason);
             }
@@ -36,15 +40,15 @@ public sealed partial class DatabaseOutageLog(TimeProvider clock, ILogger<Databa
         }
     }
 
-    /// <summary>A timestamp to pass to <see cref="Answered"/>, taken when a request starts.</summary>
-    public long Now() => clock.GetTimestamp();
+    /// <summary>What to pass to <see cref="Answered"/>, taken when a request starts.</summary>
+    public long Epoch() => Interlocked.Read(ref _outages);
 
     /// <summary>
-    /// The database answered a request that started at <paramref name="startedAt"/>: an outage, if
+    /// The database answered a request that started in <paramref name="startedIn"/>: an outage, if
     /// there was one, is over. Not for a request already under way when the outage began: its
     /// query may have been answered just before, which says nothing about the database now.
     /// </summary>
-    public void Answered(long startedAt)
+    public void Answered(long startedIn)
     {
         if (Volatile.Read(ref _refused) == 0)
         {
@@ -53,7 +57,7 @@ public sealed partial class DatabaseOutageLog(TimeProvider clock, ILogger<Databa
 
         lock (_gate)
         {
-            if (_since is { } since && startedAt > since)
+            if (_since is { } since && startedIn == _outages)
             {
                 var seconds = clock.GetElapsedTime(since).TotalSeconds;
                 LogOver(logger, seconds, _refused);
