@@ -37,3 +37,7 @@ catch (HttpRequestException e)
 {
     return CliErrors.Fail($"could not reach the server: {e.Message}");
 }
+catch (TaskCanceledException e) when (e.InnerException is TimeoutException)
+{
+    return CliErrors.Fail($"the server did not answer in time: {e.InnerException.Message}");
+}

@@ -28,7 +28,7 @@ public sealed class CliServices : IAsyncDisposable
         await Storage.Migrations.Migrator.MigrateExistingAsync(settings.Database, ct);
         var root = new ServiceCollection()
             .AddLogging(l => l.AddSimpleConsole().SetMinimumLevel(LogLevel.Warning))
-            .AddTokenwardCore(settings, TimeProvider.System)
+            .AddTokenwardCore(settings, TimeProvider.System, createSecret: false)
             .BuildServiceProvider(new ServiceProviderOptions { ValidateScopes = true });
         // Events an earlier process committed but did not ship (it was killed) go out first.
         if (shipAudit)

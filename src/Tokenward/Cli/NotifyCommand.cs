@@ -12,6 +12,7 @@ public static class NotifyCommand
         var command = new Command("notify", "Send the due expiry notices once (60, 30, 7 days before, and on expiry)") { GlobalOptions.Format };
         command.SetAction(async (result, ct) =>
         {
+            var format = GlobalOptions.FormatWithoutLines(result);
             var settings = GlobalOptions.Settings(result);
             if (!settings.Notifications.AnyChannel)
             {
@@ -20,7 +21,7 @@ public static class NotifyCommand
 
             await using var services = await CliServices.StartAsync(settings, ct);
             var sent = await services.Get<ExpiryNotifier>().RunOnceAsync(ct);
-            switch (GlobalOptions.FormatWithoutLines(result))
+            switch (format)
             {
                 case Toolkit.ReportFormat.Json:
                     await Console.Out.WriteLineAsync(JsonSerializer.Serialize(sent));

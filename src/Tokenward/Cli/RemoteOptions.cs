@@ -24,11 +24,15 @@ public static class RemoteOptions
         Description = $"An administrator's token for that server (or {TokenVariable})",
     };
 
+    /// <summary>Whether only the variable earlier releases read for some commands names a server.</summary>
+    public static bool OnlyOldVariable(ParseResult result) =>
+        result.GetValue(Url) is null && Variable(UrlVariable) is null && Variable("GITLAB_URL") is not null;
+
     /// <summary>The URL given, or null when neither the option nor the variable names one.</summary>
     public static string? GivenUrl(ParseResult result)
     {
         var url = result.GetValue(Url) ?? Variable(UrlVariable);
-        if (url is null && Variable("GITLAB_URL") is not null)
+        if (OnlyOldVariable(result))
         {
             // Earlier releases read it for some commands: say why this run works on the database instead.
             Console.Error.WriteLine($"tokenward: warning: GITLAB_URL is not read; for a remote server use --url or {UrlVariable} (and --token or {TokenVariable}). Working on the database.");
@@ -44,8 +48,11 @@ public static class RemoteOptions
 
     /// <summary>The remote API named by <c>--url</c> or <c>TOKENWARD_URL</c>, or null to work on the database.</summary>
     /// <exception cref="CliException">when a URL is given without a token, or is not a URL.</exception>
-    public static GitLabApi? Api(ParseResult result) =>
-        GivenUrl(result) is { } url ? new GitLabApi(Create(url, RequiredToken(result), TimeSpan.FromSeconds(60)), Console.Error) : null;
+    public static GitLabApi? Api(ParseResult result) => Api(result, TimeSpan.FromSeconds(60));
+
+    /// <inheritdoc cref="Api(ParseResult)"/>
+    public static GitLabApi? Api(ParseResult result, TimeSpan timeout) =>
+        GivenUrl(result) is { } url ? new GitLabApi(Create(url, RequiredToken(result), timeout), Console.Error) : null;
 
     /// <summary>
     /// A client whose base address is the server's root: a URL ending in <c>/api/v4</c> (as GitLab

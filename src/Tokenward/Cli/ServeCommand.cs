@@ -46,7 +46,11 @@ public static class ServeCommand
             starting = false;
             var rootToken = await TokenwardApp.BootstrapAsync(app.Services, ct);
             gate.Open();
-            await Console.Out.WriteLineAsync($"Tokenward: database {settings.Database.Describe()}, API log {Path.Combine(settings.LogDir, ApiLog.ApiJsonLog.FileName)}");
+            await Console.Out.WriteLineAsync($"Tokenward: database {settings.Database.Describe()}, API log {Path.Combine(settings.LogDir, ApiLog.ApiJsonLog.FileName)}, links to {app.Services.GetRequiredService<ExternalUrl>().Base}");
+            if (settings.TrustedProxies.Count > 0 && settings.ExternalUrl is null)
+            {
+                await Console.Error.WriteLineAsync("tokenward: warning: behind a proxy (TOKENWARD_TRUSTED_PROXIES) but TOKENWARD_EXTERNAL_URL is not set: links name the address this server listens on, not the proxy's.");
+            }
             if (rootToken is not null)
             {
                 await Console.Out.WriteLineAsync("Created the administrator 'root'. Its token is shown this once; store it now:");

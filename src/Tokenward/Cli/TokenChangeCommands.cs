@@ -8,7 +8,6 @@ using Microsoft.EntityFrameworkCore;
 using Tokenward.Lifecycle;
 using Tokenward.PersonalAccessTokens;
 using Tokenward.Toolkit;
-using Tokenward.Toolkit.Remote;
 
 namespace Tokenward.Cli;
 
@@ -51,7 +50,7 @@ public static class TokenChangeCommands
             var wouldDo = $"would get expiry {newExpiry:yyyy-MM-dd}";
             if (source.Services is not { } services)
             {
-                var remote = await RemoteChangeAsync(source.Api!, "extend", on, newExpiry, apply, result, ct, ("ignore_policy", result.GetValue(ignorePolicy)));
+                var remote = await RemoteChangeAsync(filter, "extend", on, newExpiry, apply, result, ct, ("ignore_policy", result.GetValue(ignorePolicy)));
                 return remote is null
                     ? await CannotRemotelyAsync(source, filter, on, newExpiry, apply, result, ct)
                     : await PrintAsync(remote.Value.Outcome, result, on, wouldDo, SeedLines.Updated(remote.Value.Outcome.Changed, newExpiry), remote.Value.Tokens.ToAsyncEnumerable());
@@ -79,7 +78,7 @@ public static class TokenChangeCommands
             const string WouldDo = "would lose their expiry date";
             if (source.Services is not { } services)
             {
-                var remote = await RemoteChangeAsync(source.Api!, "remove_expiry", on, null, apply, result, ct);
+                var remote = await RemoteChangeAsync(filter, "remove_expiry", on, null, apply, result, ct);
                 return remote is null
                     ? await CannotRemotelyAsync(source, filter, on, null, apply, result, ct)
                     : await PrintAsync(remote.Value.Outcome, result, on, WouldDo, Removed(remote.Value.Outcome), remote.Value.Tokens.ToAsyncEnumerable());
@@ -135,12 +134,12 @@ public static class TokenChangeCommands
                     ?? throw new ToolkitException($"Token {id} not found", notFound: true);
                 if (!apply)
                 {
-                    await Console.Out.WriteLineAsync($"Would revoke token {id} ({token.GetProperty("name").GetString()}, user {token.GetProperty("user_id").GetInt64()}); add --yes to revoke it.");
+                    await PrintOneAsync(result, "revoke", true, id, $"Would revoke token {id} ({token.GetProperty("name").GetString()}, user {token.GetProperty("user_id").GetInt64()}); add --yes to revoke it.");
                     return 0;
                 }
 
                 await api.WriteAsync(HttpMethod.Delete, string.Create(CultureInfo.InvariantCulture, $"api/v4/personal_access_tokens/{id}"), ct);
-                await Console.Out.WriteLineAsync($"Revoked token {id}.");
+                await PrintOneAsync(result, "revoke", false, id, $"Revoked token {id}.");
                 return 0;
             }
 
@@ -153,14 +152,14 @@ public static class TokenChangeCommands
 
             if (!apply)
             {
-                await Console.Out.WriteLineAsync($"Would revoke {Describe(row)}; add --yes to revoke it.");
+                await PrintOneAsync(result, "revoke", true, id, $"Would revoke {Describe(row)}; add --yes to revoke it.");
                 return 0;
             }
 
             // A bot's token is filed under its resource and retires the bot with it, whatever the path.
             await services.Get<PersonalAccessTokenService>().RevokeAsync(id, ct);
 
-            await Console.Out.WriteLineAsync($"Revoked {Describe(row)}.");
+            await PrintOneAsync(result, "revoke", false, id, $"Revoked {Describe(row)}.");
             return 0;
         });
         return command;
@@ -187,7 +186,7 @@ public static class TokenChangeCommands
                 {
                     _ = await api.GetAsync(string.Create(CultureInfo.InvariantCulture, $"api/v4/personal_access_tokens/{id}"), ct)
                         ?? throw new ToolkitException($"Token {id} not found", notFound: true);
-                    await Console.Out.WriteLineAsync($"Would rotate token {id}; add --yes to rotate it.");
+                    await PrintOneAsync(result, "rotate", true, id, $"Would rotate token {id}; add --yes to rotate it.");
                     return 0;
                 }
 
@@ -202,7 +201,7 @@ public static class TokenChangeCommands
                 var row = await FindAsync(services, id, ct);
                 if (!apply)
                 {
-                    await Console.Out.WriteLineAsync($"Would rotate {Describe(row)}; add --yes to rotate it.");
+                    await PrintOneAsync(result, "rotate", true, id, $"Would rotate {Describe(row)}; add --yes to rotate it.");
                     return 0;
                 }
 
@@ -233,6 +232,15 @@ public static class TokenChangeCommands
         });
         return command;
     }
+
+    /// <summary>What a change of one token did or would do: a sentence, or its action, dry run and id as JSON or CSV.</summary>
+    private static Task PrintOneAsync(ParseResult result, string action, bool dryRun, long id, string sentence) =>
+        GlobalOptions.FormatWithoutLines(result) switch
+        {
+            ReportFormat.Json => Console.Out.WriteLineAsync(JsonSerializer.Serialize(new { action, dry_run = dryRun, id })),
+            ReportFormat.Csv => CliTable.WriteAsync(Console.Out, ReportFormat.Csv, ["action", "dry_run", "id"], [[action, dryRun ? "true" : "false", id.ToString(CultureInfo.InvariantCulture)]]),
+            _ => Console.Out.WriteLineAsync(sentence),
+        };
 
     private static async Task<ReportRow> FindAsync(CliServices services, long id, CancellationToken ct) =>
         (await services.Get<TokenInventory>().FindAsync([id], ct)).FirstOrDefault()
@@ -307,18 +315,21 @@ public static class TokenChangeCommands
     /// run, the tokens it lists; null when the server has no such endpoint (it is GitLab).
     /// </summary>
     private static async Task<(ChangeResult Outcome, List<ReportRow> Tokens)?> RemoteChangeAsync(
-        GitLabApi api, string action, DateOnly on, DateOnly? newExpiry, bool apply, ParseResult result, CancellationToken ct, params (string Name, bool Value)[] flags)
+        ReportFilter filter, string action, DateOnly on, DateOnly? newExpiry, bool apply, ParseResult result, CancellationToken ct, params (string Name, bool Value)[] flags)
     {
         var input = ToolkitOptions.Input(result);
+        var format = GlobalOptions.FormatWithoutLines(result);
+        var show = result.GetValue(Show) ?? (format == ReportFormat.Table ? 20 : TokenChangesEndpoints.MaxShown);
         var query = new Dictionary<string, string?>
         {
             ["expiring_on"] = on.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture),
             ["expires_at"] = newExpiry?.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture),
             ["dry_run"] = apply ? "false" : "true",
             ["include_expired"] = result.GetValue(IncludeExpired) ? "true" : null,
-            ["show"] = (result.GetValue(Show) ?? TokenChangesEndpoints.DefaultShown).ToString(CultureInfo.InvariantCulture),
+            ["show"] = Math.Min(show, TokenChangesEndpoints.MaxShown).ToString(CultureInfo.InvariantCulture),
             ["kind"] = input.Kinds is { Count: > 0 } kinds ? string.Join(',', kinds) : null,
-            ["user"] = input.User,
+            // The id this client already found (it matches usernames ignoring case; the server's lookup need not).
+            ["user"] = filter.UserId?.ToString(CultureInfo.InvariantCulture) ?? input.User,
             ["group"] = input.Group,
             ["project"] = input.Project,
             ["scope"] = input.Scope,
@@ -332,17 +343,30 @@ public static class TokenChangeCommands
         JsonElement answer;
         try
         {
+            // No timeout: a change of a million tokens takes what it takes, and is not sent twice.
+            using var api = RemoteOptions.Api(result, Timeout.InfiniteTimeSpan)!;
             answer = (await api.WriteAsync(HttpMethod.Post, QueryHelpers.AddQueryString($"api/v4/admin/tokens/{action}", query.Where(kv => kv.Value is not null)), ct))!.Value;
         }
-        catch (ToolkitException e) when (e.NotFound)
+        catch (ToolkitException e) when (e.NotFound && e.Message.Contains(RouteNotFound, StringComparison.Ordinal))
         {
+            // No such route (GitLab's answer, word for word): not a Tokenward. Any other 404 (a
+            // user or group gone since) is an error like any other.
             return null;
         }
 
         var node = JsonNode.Parse(answer.GetRawText());
         var tokens = node?["tokens"] is JsonArray list ? list.Deserialize<List<ReportRow>>() ?? [] : [];
-        return (ChangeResultJson.Read(node), tokens);
+        var outcome = ChangeResultJson.Read(node);
+        if (outcome.DryRun && tokens.Count < Math.Min(outcome.Total, show))
+        {
+            await Console.Error.WriteLineAsync(string.Create(CultureInfo.InvariantCulture, $"tokenward: the server listed {tokens.Count} of the {outcome.Total} tokens (at most {TokenChangesEndpoints.MaxShown} per run)."));
+        }
+
+        return (outcome, tokens);
     }
+
+    /// <summary>GitLab's (and Tokenward's) body for a route that does not exist.</summary>
+    private const string RouteNotFound = "{\"error\":\"404 Not Found\"}";
 
     private static readonly Option<int?> Show = new("--show")
     {

@@ -17,6 +17,7 @@ public static class TokensCommand
         var backfill = new Command("backfill-expiry", "Give every active token without an expiry one, a year after --date (GitLab 16.0's migration)") { date, dryRun, GlobalOptions.Format };
         backfill.SetAction(async (result, ct) =>
         {
+            var format = GlobalOptions.FormatWithoutLines(result);
             await using var services = await CliServices.StartAsync(GlobalOptions.Settings(result), ct);
             DateOnly from;
             if (result.GetValue(date) is { } text)
@@ -32,16 +33,17 @@ public static class TokensCommand
             }
 
             var outcome = await services.Get<ExpiryBackfill>().BackfillAsync(from, result.GetValue(dryRun), ct);
-            await PrintAsync(outcome, GlobalOptions.FormatWithoutLines(result), outcome.DryRun ? "would get" : "got", $"expiry {outcome.ExpiresAt:yyyy-MM-dd}");
+            await PrintAsync(outcome, format, outcome.DryRun ? "would get" : "got", $"expiry {outcome.ExpiresAt:yyyy-MM-dd}");
             return 0;
         });
 
         var revert = new Command("revert-backfill", "Clear the expiries the backfill set and nobody changed since (GitLab 17.3)") { dryRun, GlobalOptions.Format };
         revert.SetAction(async (result, ct) =>
         {
+            var format = GlobalOptions.FormatWithoutLines(result);
             await using var services = await CliServices.StartAsync(GlobalOptions.Settings(result), ct);
             var outcome = await services.Get<ExpiryBackfill>().RevertAsync(result.GetValue(dryRun), ct);
-            await PrintAsync(outcome, GlobalOptions.FormatWithoutLines(result), outcome.DryRun ? "would lose" : "lost", "their backfilled expiry");
+            await PrintAsync(outcome, format, outcome.DryRun ? "would lose" : "lost", "their backfilled expiry");
             return 0;
         });
 

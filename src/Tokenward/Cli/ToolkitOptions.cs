@@ -37,10 +37,27 @@ public static class ToolkitOptions
     public static FilterInput Input(ParseResult result) => new(
         result.GetValue(Kind), result.GetValue(User), result.GetValue(Group), result.GetValue(Project), result.GetValue(Scope), result.GetValue(IncludeBlocked));
 
-    /// <summary>Whether to apply: <c>--yes</c>; <c>--dry-run</c> (or nothing) only shows.</summary>
-    /// <exception cref="CliException">when both are given.</exception>
-    public static bool Apply(ParseResult result) =>
-        result.GetValue(Yes) && result.GetValue(DryRun) ? throw new CliException("--yes and --dry-run contradict each other.") : result.GetValue(Yes);
+    /// <summary>
+    /// Whether to apply: <c>--yes</c>; <c>--dry-run</c> (or nothing) only shows. Also checks, before
+    /// anything changes, what could otherwise only fail after the change: the output format, and
+    /// a remote server named the old way.
+    /// </summary>
+    /// <exception cref="CliException">when both are given, the format is not one for changes, or only GITLAB_URL names a server.</exception>
+    public static bool Apply(ParseResult result)
+    {
+        if (result.GetValue(Yes) && result.GetValue(DryRun))
+        {
+            throw new CliException("--yes and --dry-run contradict each other.");
+        }
+
+        _ = GlobalOptions.FormatWithoutLines(result);
+        if (result.GetValue(Yes) && RemoteOptions.OnlyOldVariable(result))
+        {
+            throw new CliException($"GITLAB_URL is set but not read: refusing to change the local database when a server may have been meant; give --url or {RemoteOptions.UrlVariable}, or unset GITLAB_URL.");
+        }
+
+        return result.GetValue(Yes);
+    }
 
     /// <exception cref="CliException">when the text is not a YYYY-MM-DD date.</exception>
     public static DateOnly Date(string option, string text) =>
@@ -49,7 +66,7 @@ public static class ToolkitOptions
             : throw new CliException($"{option} must be a date as YYYY-MM-DD, not '{text}'.");
 
     /// <summary>What <see cref="Time"/> takes, for the options' help.</summary>
-    public const string TimeFormats = "YYYY-MM-DD (UTC midnight), an ISO 8601 time (2026-06-01T10:00:00Z; UTC without an offset), or that long ago: 30min, 12h, 7d, 2w, 1m, 1y";
+    public const string TimeFormats = "YYYY-MM-DD (UTC midnight), an ISO 8601 time (2026-06-01T10:00:00Z; UTC without an offset), or that long ago: 30min, 12h, 7d, 2w, 3months, 1y";
 
     /// <summary>A point in time, given as a date, an ISO 8601 time, or a period before <paramref name="now"/>.</summary>
     /// <exception cref="CliException">when the text is none of <see cref="TimeFormats"/>.</exception>
@@ -64,6 +81,12 @@ public static class ToolkitOptions
         if (t.Contains('T', StringComparison.OrdinalIgnoreCase) && DateTimeOffset.TryParse(t, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal | DateTimeStyles.AdjustToUniversal, out var time))
         {
             return time.UtcDateTime;
+        }
+
+        if (t.Length > 1 && t[^1] is 'm' or 'M' && t[..^1].All(char.IsAsciiDigit))
+        {
+            // In a time "30m" reads as minutes to some and months to others: neither is guessed.
+            throw new CliException($"{option}: '{text}' is ambiguous; write {t[..^1]}min for minutes or {t[..^1]}months for months.");
         }
 
         var ago = RelativeAgo(t, now);

@@ -45,9 +45,9 @@ public sealed class ToolkitSource : IAsyncDisposable
     /// </summary>
     public static async Task<ToolkitSource> OpenReportsAsync(ParseResult result, CancellationToken ct)
     {
-        if (RemoteOptions.Api(result) is not null)
+        if (RemoteOptions.Api(result) is { } api)
         {
-            return await OpenAsync(result, ct);
+            return new ToolkitSource(new RemoteInventory(api, Console.Error), TokenExpiry.Today(TimeProvider.System), null, api);
         }
 
         var settings = GlobalOptions.Settings(result);

@@ -14,10 +14,21 @@ public sealed class ExternalUrl(TokenwardSettings settings, IServer? server)
     private string? _listening;
 
     /// <summary>Scheme, host, port and any path prefix, without a trailing slash; empty without a server or a setting (links stay relative).</summary>
-    public string Base => settings.ExternalUrl ?? (_listening ??= Listening());
+    public string Base => settings.ExternalUrl ?? _listening ?? Remember(Listening());
 
     /// <summary>The base for a request's links.</summary>
     public static string Of(HttpRequest request) => request.HttpContext.RequestServices.GetRequiredService<ExternalUrl>().Base;
+
+    /// <summary>Kept once the server has published its addresses; read before that (a background service starting first), it is asked again next time.</summary>
+    private string Remember(string listening)
+    {
+        if (listening.Length > 0)
+        {
+            _listening = listening;
+        }
+
+        return listening;
+    }
 
     private string Listening()
     {

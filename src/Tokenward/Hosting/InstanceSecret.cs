@@ -14,7 +14,12 @@ public static class InstanceSecret
     public const string FileName = "secrets.json";
     private const string Key = "token_digest_secret";
 
-    public static byte[] Load(TokenwardSettings settings)
+    /// <param name="create">
+    /// Whether a missing key may be made (by <c>serve</c> and <c>init</c>): any other command making
+    /// one would digest with a key the server does not have, and print tokens that never work.
+    /// </param>
+    /// <exception cref="SettingsException">when the key is unreadable, or missing and not to be made.</exception>
+    public static byte[] Load(TokenwardSettings settings, bool create = true)
     {
         if (settings.Secret is { } configured)
         {
@@ -39,6 +44,12 @@ public static class InstanceSecret
                 : throw new SettingsException($"{path} has no \"{Key}\".");
         }
 
+        if (!create)
+        {
+            throw new SettingsException(
+                $"no {path} and no TOKENWARD_SECRET: the key of the token digests is where the server keeps it; give this command the server's --data-dir, or TOKENWARD_SECRET.");
+        }
+
         Directory.CreateDirectory(settings.DataDir);
         var secret = RandomNumberGenerator.GetBytes(32);
         var json = new JsonObject { [Key] = Convert.ToBase64String(secret) }.ToJsonString();
@@ -56,7 +67,7 @@ public static class InstanceSecret
         catch (IOException) when (File.Exists(path))
         {
             // Another process created it first: use theirs.
-            return Load(settings);
+            return Load(settings, create);
         }
 
         return secret;

@@ -14,12 +14,13 @@ namespace Tokenward.Hosting;
 public static class TokenwardApp
 {
     /// <summary>Services every entry point (server and CLI) shares.</summary>
-    public static IServiceCollection AddTokenwardCore(this IServiceCollection services, TokenwardSettings settings, TimeProvider clock)
+    /// <param name="createSecret">Whether a missing instance secret may be made (<c>serve</c>, <c>init</c>); see <see cref="InstanceSecret.Load"/>.</param>
+    public static IServiceCollection AddTokenwardCore(this IServiceCollection services, TokenwardSettings settings, TimeProvider clock, bool createSecret = true)
     {
         services.AddSingleton(settings);
         services.AddSingleton(clock);
         services.AddSingleton(new TokenFormat(settings.TokenPrefix));
-        services.AddSingleton(new TokenDigester(InstanceSecret.Load(settings)));
+        services.AddSingleton(new TokenDigester(InstanceSecret.Load(settings, createSecret)));
         services.AddDbContextPool<TokenwardDb>(o => TokenwardDb.Configure(o, settings.Database));
         services.AddSingleton<AuthCache>();
         services.AddSingleton<StartupGate>();
@@ -80,7 +81,13 @@ public static class TokenwardApp
             builder.Services.AddHostedService<Notifications.ExpiryNotificationService>();
         }
         builder.Services.ConfigureHttpJsonOptions(o => GitLabJson.Configure(o.SerializerOptions));
-        builder.Services.AddOpenApi("v4");
+        builder.Services.AddOpenApi("v4", o => o.AddDocumentTransformer((document, context, _) =>
+        {
+            // The framework would fill "servers" from the request's Host: a forged one would send
+            // the tokens of clients generated from the document elsewhere.
+            document.Servers = [new() { Url = context.ApplicationServices.GetRequiredService<ExternalUrl>().Base + "/" }];
+            return Task.CompletedTask;
+        }));
 
         var app = builder.Build();
         app.UseMiddleware<ResponseHeaders>();

@@ -47,12 +47,14 @@ public sealed partial class PersonalAccessTokenService(
             throw new TokenValidationException("name", "can't be blank");
         }
 
-        if (TextRules.Line(name, MaxNameLength) is { } nameProblem)
+        // A successor takes its predecessor's name and description as they are: a token stored
+        // before these rules must still rotate, or its self-rotating client would be stuck.
+        if (request.PreviousId is null && TextRules.Line(name, MaxNameLength) is { } nameProblem)
         {
             throw new TokenValidationException("name", nameProblem);
         }
 
-        if (request.Description is { } description && TextRules.Text(description, TextRules.MaxTokenDescriptionLength) is { } descriptionProblem)
+        if (request.PreviousId is null && request.Description is { } description && TextRules.Text(description, TextRules.MaxTokenDescriptionLength) is { } descriptionProblem)
         {
             throw new TokenValidationException("description", descriptionProblem);
         }

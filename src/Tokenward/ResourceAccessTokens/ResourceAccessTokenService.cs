@@ -20,6 +20,13 @@ public sealed class ResourceAccessTokenService(
     /// <exception cref="TokenValidationException">when the request breaks a token rule.</exception>
     public async Task<(PersonalAccessToken Token, string Plaintext)> CreateAsync(ResourceRef resource, NewToken request, int accessLevel, CancellationToken ct)
     {
+        // The token's name is also its bot's: checked here, as the token's will be, before the bot exists.
+        var name = request.Name.Trim();
+        if (Core.Validation.TextRules.Line(name, PersonalAccessTokenService.MaxNameLength) is { } problem)
+        {
+            throw new TokenValidationException("name", problem);
+        }
+
         var now = TokenAuthenticator.TruncateToMilliseconds(clock.GetUtcNow().UtcDateTime);
         var username = $"{resource.Kind}_{resource.Id}_bot_{RandomNumberGenerator.GetHexString(32, lowercase: true)}";
         return await audit.InTransactionAsync(async () =>
@@ -28,7 +35,7 @@ public sealed class ResourceAccessTokenService(
             {
                 Username = username,
                 Email = $"{username}@noreply.tokenward.invalid",
-                Name = request.Name,
+                Name = name.Length > 0 ? name : request.Name,
                 UserType = UserTypes.ProjectBot,
                 CreatedAt = now,
                 UpdatedAt = now,

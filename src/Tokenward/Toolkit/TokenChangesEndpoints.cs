@@ -14,6 +14,9 @@ public static class TokenChangesEndpoints
     /// <summary>How many tokens a dry run lists unless <c>show</c> says otherwise.</summary>
     public const int DefaultShown = 100;
 
+    /// <summary>The most tokens one dry run lists.</summary>
+    public const int MaxShown = 100_000;
+
     public static void Map(RouteGroupBuilder api)
     {
         var changes = api.MapGroup("/admin/tokens").WithTags("Token reports");
@@ -23,20 +26,21 @@ public static class TokenChangesEndpoints
             .WithSummary("Tokenward: remove the expiry of the tokens expiring on a date (expiring_on); dry_run=true lists them instead (admin)");
     }
 
-    private static async Task<IResult> Extend(HttpContext context, TokenInventory inventory, TokenChanges changes)
+    private static async Task<IResult> Extend(HttpContext context, TokenInventory inventory, TokenChanges changes, IHostApplicationLifetime lifetime)
     {
         var p = await ApiParams.ReadAsync(context);
         var (filter, on, includeExpired, dryRun, shown) = await ReadAsync(p, inventory, context.RequestAborted);
         var newExpiry = p.Date("expires_at") ?? throw ApiException.InvalidParameter("expires_at is missing");
-        var outcome = await RunAsync(() => changes.ExtendAsync(filter, on, newExpiry, includeExpired, p.Bool("ignore_policy") ?? false, dryRun, null, context.RequestAborted));
+        // Runs to the end even if the client stops waiting (only a shutdown stops it, between batches): a rerun does the rest either way.
+        var outcome = await RunAsync(() => changes.ExtendAsync(filter, on, newExpiry, includeExpired, p.Bool("ignore_policy") ?? false, dryRun, null, lifetime.ApplicationStopping));
         return await AnswerAsync(outcome, changes.OnDateSelection(filter, on), shown, context.RequestAborted);
     }
 
-    private static async Task<IResult> RemoveExpiry(HttpContext context, TokenInventory inventory, TokenChanges changes)
+    private static async Task<IResult> RemoveExpiry(HttpContext context, TokenInventory inventory, TokenChanges changes, IHostApplicationLifetime lifetime)
     {
         var p = await ApiParams.ReadAsync(context);
         var (filter, on, includeExpired, dryRun, shown) = await ReadAsync(p, inventory, context.RequestAborted);
-        var outcome = await RunAsync(() => changes.RemoveExpiryAsync(filter, on, includeExpired, dryRun, null, context.RequestAborted));
+        var outcome = await RunAsync(() => changes.RemoveExpiryAsync(filter, on, includeExpired, dryRun, null, lifetime.ApplicationStopping));
         return await AnswerAsync(outcome, changes.OnDateSelection(filter, on), shown, context.RequestAborted);
     }
 
@@ -44,13 +48,14 @@ public static class TokenChangesEndpoints
     {
         var on = p.Date("expiring_on") ?? throw ApiException.InvalidParameter("expiring_on is missing");
         var shown = p.Int("show") ?? DefaultShown;
-        if (shown is < 0 or > 10_000)
+        if (shown is < 0 or > MaxShown)
         {
             throw ApiException.InvalidParameter("show does not have a valid value");
         }
 
         var filter = await TokenReportsEndpoints.ResolveAsync(p, inventory, ct);
-        return (filter, on, p.Bool("include_expired") ?? false, p.Bool("dry_run") ?? false, shown);
+        // Like the CLI, a bulk change is only shown unless asked for: dry_run=false makes it.
+        return (filter, on, p.Bool("include_expired") ?? false, p.Bool("dry_run") ?? true, shown);
     }
 
     private static async Task<ChangeResult> RunAsync(Func<Task<ChangeResult>> change)

@@ -35,7 +35,7 @@ public sealed class CliAnswerTests : TempDir
         var missing = Path.Combine(Dir, "mistyped");
         var result = await TokenwardProcess.RunAsync(null, [.. command, "--data-dir", missing]);
         Assert.Equal(1, result.ExitCode);
-        Assert.Equal($"tokenward: no Tokenward database at {missing}/tokenward.sqlite3: check --data-dir (or TOKENWARD_DATA_DIR); only 'tokenward serve' creates one.\n", result.Stderr);
+        Assert.Equal($"tokenward: no Tokenward database at {missing}/tokenward.sqlite3: check --data-dir (or TOKENWARD_DATA_DIR); only 'tokenward serve' or 'tokenward init' creates one.\n", result.Stderr);
         Assert.Equal(string.Empty, result.Stdout);
         Assert.False(Directory.Exists(missing));
     }
@@ -84,6 +84,25 @@ public sealed class CliAnswerTests : TempDir
         var bans = await TokenwardProcess.RunAsync(new Dictionary<string, string> { ["TOKENWARD_URL"] = server.BaseAddress + "api/v4/", ["TOKENWARD_TOKEN"] = TestServer.RootToken }, ["bans", "list", "--format", "csv"]);
         Assert.True(bans.ExitCode == 0, bans.Stderr);
         Assert.Equal("IP,BANNED AT (UTC),UNTIL (UTC),FAILURES\n", bans.Stdout);
+    }
+
+    [Fact]
+    public async Task Commands_refuse_to_make_a_new_secret_beside_a_database_that_has_one()
+    {
+        var database = Engines.Fresh(DatabaseEngine.Postgres, Dir).ConnectionString;
+        var serverDir = Path.Combine(Dir, "server");
+        Assert.Equal(0, (await TokenwardProcess.RunAsync(null, ["init", "--database", database, "--data-dir", serverDir])).ExitCode);
+
+        // Run from elsewhere, without the server's secrets.json: a token made here would never authenticate.
+        var elsewhere = Path.Combine(Dir, "elsewhere");
+        var recovery = await TokenwardProcess.RunAsync(null, ["users", "create-token", "root", "--name", "recovery", "--scopes", "api", "--database", database, "--data-dir", elsewhere]);
+        Assert.Equal(1, recovery.ExitCode);
+        Assert.Contains("no " + elsewhere + "/secrets.json and no TOKENWARD_SECRET", recovery.Stderr, StringComparison.Ordinal);
+        Assert.Equal(string.Empty, recovery.Stdout);
+        Assert.False(Directory.Exists(elsewhere));
+
+        var withSecret = await TokenwardProcess.RunAsync(null, ["users", "create-token", "root", "--name", "recovery", "--scopes", "api", "--database", database, "--data-dir", serverDir]);
+        Assert.True(withSecret.ExitCode == 0, withSecret.Stderr);
     }
 
     [Fact]
@@ -154,8 +173,11 @@ public sealed class CliAnswerTests : TempDir
         {
             var refused = await TokenwardProcess.RunAsync(null, ["audit", "list", "--created-before", bad, .. data]);
             Assert.Equal(1, refused.ExitCode);
-            Assert.Equal($"tokenward: --created-before must be YYYY-MM-DD (UTC midnight), an ISO 8601 time (2026-06-01T10:00:00Z; UTC without an offset), or that long ago: 30min, 12h, 7d, 2w, 1m, 1y; not '{bad}'.\n", refused.Stderr);
+            Assert.Equal($"tokenward: --created-before must be YYYY-MM-DD (UTC midnight), an ISO 8601 time (2026-06-01T10:00:00Z; UTC without an offset), or that long ago: 30min, 12h, 7d, 2w, 3months, 1y; not '{bad}'.\n", refused.Stderr);
         }
+
+        var ambiguous = await TokenwardProcess.RunAsync(null, ["audit", "list", "--created-after", "30m", .. data]);
+        Assert.Equal("tokenward: --created-after: '30m' is ambiguous; write 30min for minutes or 30months for months.\n", ambiguous.Stderr);
 
         var log = Path.Combine(Dir, "api_json.log");
         await File.WriteAllTextAsync(log, $"{{\"time\":\"{DateTime.UtcNow.AddMinutes(-30):yyyy-MM-ddTHH:mm:ss.fffZ}\",\"status\":401,\"method\":\"GET\",\"path\":\"/api/v4/user\",\"remote_ip\":\"10.0.0.1\",\"meta.auth_fail_reason\":\"token_expired\",\"meta.auth_fail_token_id\":\"PersonalAccessToken/7\"}}\n");
@@ -204,6 +226,10 @@ public sealed class CliAnswerTests : TempDir
         Assert.True((bool)json["dry_run"]!);
         Assert.Equal(ids, json["tokens"]!.AsArray().Select(t => (long)t!["id"]!));
 
+        // A format the change cannot print is refused before anything changes.
+        var lines = await TokenwardProcess.RunAsync(null, ["tokens", "extend", "--expiring-on", on, "--by", "3m", "--yes", "--format", "lines", .. data]);
+        Assert.Equal(1, lines.ExitCode);
+        Assert.Equal(on, (string?)(await TestServer.Json(await server.GetAsync($"/api/v4/personal_access_tokens/{ids[0]}")))["expires_at"]);
         var applied = await TokenwardProcess.RunAsync(null, ["tokens", "extend", "--expiring-on", on, "--by", "3m", "--yes", .. data]);
         Assert.True(applied.ExitCode == 0, applied.Stderr);
         Assert.Contains("Updated 3 tokens with new expiry date", applied.Stdout, StringComparison.Ordinal);

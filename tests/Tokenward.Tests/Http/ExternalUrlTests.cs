@@ -29,6 +29,16 @@ public class ExternalUrlTests
     }
 
     [Fact]
+    public async Task The_openapi_document_names_the_external_url_as_its_server_whatever_the_host()
+    {
+        await using var server = await TestServer.StartAsync(configure: s => s with { ExternalUrl = "https://tokens.example.com" });
+        using var response = await server.Client.SendAsync(WithHost("/api/v4/openapi.json", "evil.example"));
+        var body = await response.Content.ReadAsStringAsync();
+        Assert.DoesNotContain("evil.example", body, StringComparison.Ordinal);
+        Assert.Equal("https://tokens.example.com/", (string?)System.Text.Json.Nodes.JsonNode.Parse(body)!["servers"]![0]!["url"]);
+    }
+
+    [Fact]
     public async Task The_configured_external_url_is_used_for_every_link()
     {
         await using var server = await TestServer.StartAsync(configure: s => s with { ExternalUrl = "https://tokens.example.com/gitlab" });

@@ -1,4 +1,6 @@
 using System.Text;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.DependencyInjection;
 using Tokenward.Storage;
 using Tokenward.Tests.Infrastructure;
 
@@ -44,10 +46,25 @@ public class StoredStringRulesTests
         var group = await TestServer.Json(await server.Client.SendAsync(Post("/api/v4/groups", Form(("name", "team"), ("path", "team")))));
         await Expect.BodyAsync(await server.Client.SendAsync(Post($"/api/v4/groups/{group["id"]}/access_tokens", Json(new { name = new string('b', 300), scopes = new[] { "api" }, expires_at = "2026-12-01" }))),
             400, """{"message":{"name":["is too long (maximum is 255 characters)"]}}""");
+        // Padding around a name is no name: the bot is named as its token, trimmed.
+        var padded = await TestServer.Json(await server.Client.SendAsync(Post($"/api/v4/groups/{group["id"]}/access_tokens", Json(new { name = "\n\tdeploy" + new string(' ', 300_000), scopes = new[] { "api" }, expires_at = "2026-12-01" }))));
+        Assert.Equal("deploy", (string?)padded["name"]);
         var users = await TestServer.Json(await server.GetAsync("/api/v4/users?per_page=100"));
-        Assert.DoesNotContain(users.AsArray(), u => ((string)u!["name"]!).Length > 255);
+        Assert.DoesNotContain(users.AsArray(), u => ((string)u!["name"]!).Length > 255 || ((string)u!["name"]!).Any(char.IsControl));
+        Assert.Contains(users.AsArray(), u => (string?)u!["name"] == "deploy");
         var tokens = await TestServer.Json(await server.GetAsync("/api/v4/personal_access_tokens?user_id=1&per_page=100"));
         Assert.Equal(2, tokens.AsArray().Count);
+
+        // A token stored before these rules keeps rotating: its successor takes its name and description as they are.
+        await using (var scope = server.Services.CreateAsyncScope())
+        {
+            var db = scope.ServiceProvider.GetRequiredService<TokenwardDb>();
+            await db.PersonalAccessTokens.Where(t => t.Id == (long)created["id"]!)
+                .ExecuteUpdateAsync(s => s.SetProperty(t => t.Description, new string('d', 900 * 1024)).SetProperty(t => t.Name, "legacy\tname"));
+        }
+
+        var rotated = await TestServer.Json(await server.Client.SendAsync(Post($"/api/v4/personal_access_tokens/{created["id"]}/rotate", Json(new { }))));
+        Assert.Equal("legacy\tname", (string?)rotated["name"]);
     }
 
     [Theory]

@@ -28,6 +28,9 @@ public sealed class FlakyProxy : IAsyncDisposable
     /// <summary>Given the request's number (1-based) and path, the status to fail it with, or null to forward it.</summary>
     public Func<int, string, int?> Fault { get; set; } = (_, _) => null;
 
+    /// <summary>The body of a faulted 404: by default what GitLab answers for a route it does not have.</summary>
+    public string NotFoundBody { get; set; } = "{\"error\":\"404 Not Found\"}";
+
     public ConcurrentQueue<(string Path, int Status)> Log { get; } = new();
 
     public Uri Url => new(_app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First());
@@ -56,6 +59,11 @@ public sealed class FlakyProxy : IAsyncDisposable
             {
                 c.Response.Headers.RetryAfter = "1";
                 await c.Response.WriteAsync("Retry later\n");
+            }
+            else if (status == 404)
+            {
+                c.Response.ContentType = "application/json";
+                await c.Response.WriteAsync(NotFoundBody);
             }
 
             return;

@@ -186,6 +186,21 @@ public class ToolkitCliTests
 
         Assert.Equal(ToolkitData.DText, (string?)(await TestServer.Json(await data.Server.GetAsync($"/api/v4/personal_access_tokens/{data.OnD}")))["expires_at"]);
 
+        // A 404 that is not GitLab's missing route (a user gone since the client looked) is an error, not "this is GitLab".
+        await using (var gone = await FlakyProxy.StartAsync(url))
+        {
+            gone.Fault = (_, path) => path.StartsWith("/api/v4/admin/tokens/", StringComparison.Ordinal) ? 404 : null;
+            gone.NotFoundBody = "{\"message\":\"404 User Not Found\"}";
+            var missing = await RemoteAsync(gone.Url, TestServer.RootToken, "extend", "--expiring-on", ToolkitData.DText, "--include-expired", "--to", "2027-01-15");
+            Assert.Equal(1, missing.ExitCode);
+            Assert.Contains("404 User Not Found", missing.Stderr, StringComparison.Ordinal);
+            Assert.DoesNotContain("Rails", missing.Stdout, StringComparison.Ordinal);
+        }
+
+        var upper = await RemoteAsync(url, TestServer.RootToken, "extend", "--expiring-on", ToolkitData.DText, "--include-expired", "--to", "2027-01-15", "--user", "ALICE", "--format", "json");
+        Assert.True(upper.ExitCode == 0, upper.Stderr);
+        Assert.Contains(data.OnD, Ids(JsonNode.Parse(upper.Stdout)!["tokens"]!.ToJsonString()));
+
         // A Tokenward does it through its own admin API, as the local command would, given as .../api/v4 too.
         var local = await LocalAsync(data, "extend", "--expiring-on", ToolkitData.DText, "--include-expired", "--to", "2027-01-15", "--format", "json");
         var dryRun = await RemoteAsync(new Uri(url, "/api/v4"), TestServer.RootToken, "extend", "--expiring-on", ToolkitData.DText, "--include-expired", "--to", "2027-01-15", "--format", "json");

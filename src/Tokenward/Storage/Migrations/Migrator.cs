@@ -28,7 +28,7 @@ public static class Migrator
             if (!File.Exists(file))
             {
                 throw new SchemaException(
-                    $"no Tokenward database at {Path.GetFullPath(file)}: check --data-dir (or TOKENWARD_DATA_DIR); only 'tokenward serve' creates one.");
+                    $"no Tokenward database at {Path.GetFullPath(file)}: check --data-dir (or TOKENWARD_DATA_DIR); only 'tokenward serve' or 'tokenward init' creates one.");
             }
         }
         else
@@ -40,7 +40,7 @@ public static class Migrator
             if (await command.ExecuteScalarAsync(ct) is not true)
             {
                 throw new SchemaException(
-                    $"the PostgreSQL database {target.Describe()} has no Tokenward schema: check --database (or TOKENWARD_DATABASE); only 'tokenward serve' creates one.");
+                    $"the PostgreSQL database {target.Describe()} has no Tokenward schema: check --database (or TOKENWARD_DATABASE); only 'tokenward serve' or 'tokenward init' creates one.");
             }
         }
 
