@@ -41,3 +41,9 @@ catch (TaskCanceledException e) when (e.InnerException is TimeoutException)
 {
     return CliErrors.Fail($"the server did not answer in time: {e.InnerException.Message}");
 }
+catch (OperationCanceledException)
+{
+    // Ctrl+C or SIGTERM: the command stopped where it was; what it records (bulk batches, notice
+    // deliveries) is whole, and a rerun does the rest.
+    return CliErrors.Fail("stopped.") + 129;
+}

@@ -1,3 +1,5 @@
+using Microsoft.Extensions.Http.Resilience;
+using Polly;
 using Microsoft.AspNetCore.HttpOverrides;
 using Tokenward.Api;
 using Tokenward.ApiLog;
@@ -32,7 +34,25 @@ public static class TokenwardApp
         services.AddScoped<Settings.ApplicationSettings>();
         services.AddScoped<Members.Access>();
         services.AddScoped<Notifications.ExpiryNotifier>();
-        services.AddHttpClient("webhooks", c => c.Timeout = TimeSpan.FromSeconds(10));
+        services.AddScoped<Notifications.DeliveryLedger>();
+        services.AddScoped<Notifications.EmailSender>();
+        services.AddScoped<Notifications.WebhookSender>();
+        services.AddHttpClient(Notifications.WebhookSender.ClientName, c => c.Timeout = Timeout.InfiniteTimeSpan)
+            .AddResilienceHandler("webhook", builder =>
+            {
+                // Network time, not the instance's clock (which tests fake): a retry waits for real.
+                builder.TimeProvider = TimeProvider.System;
+                builder.AddTimeout(settings.Notifications.Timeout);
+                builder.AddRetry(new HttpRetryStrategyOptions { MaxRetryAttempts = 1, Delay = TimeSpan.FromMilliseconds(200) });
+                builder.AddCircuitBreaker(new HttpCircuitBreakerStrategyOptions
+                {
+                    FailureRatio = 1.0,
+                    MinimumThroughput = 5,
+                    SamplingDuration = TimeSpan.FromSeconds(60),
+                    BreakDuration = TimeSpan.FromSeconds(60),
+                });
+            })
+            .SelectPipelineByAuthority();
         services.AddSingleton<Audit.AuditShipper>();
         services.AddScoped<ResourceAccessTokens.ResourceAccessTokenService>();
         services.AddScoped<ResourceAccessTokens.BotTokens>();
@@ -120,6 +140,7 @@ public static class TokenwardApp
         ResourceAccessTokens.ResourceAccessTokensEndpoints.Map(v4);
         Toolkit.TokenReportsEndpoints.Map(v4);
         Toolkit.TokenChangesEndpoints.Map(v4);
+        Notifications.NotificationsEndpoints.Map(v4);
         return app;
     }
 

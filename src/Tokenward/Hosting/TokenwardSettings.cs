@@ -156,8 +156,14 @@ public sealed record TokenwardSettings
         var minutes = env("TOKENWARD_NOTIFY_INTERVAL_MINUTES") is not { } m ? defaults.Interval
             : int.TryParse(m, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var mins) ? TimeSpan.FromMinutes(mins)
             : throw new SettingsException("TOKENWARD_NOTIFY_INTERVAL_MINUTES must be a whole number of minutes (0 turns the job off).");
+        var hookNotices = env("TOKENWARD_WEBHOOK_NOTICES") is { } names
+            ? names.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)
+                .Select(v => Tokenward.Notifications.Notice.All.Any(x => x.Name == v && !x.IsExpiry) ? v : throw new SettingsException($"TOKENWARD_WEBHOOK_NOTICES: '{v}' is not one of 60d, 30d, 7d."))
+                .ToList()
+            : defaults.WebhookNotices;
         return defaults with
         {
+            WebhookNotices = hookNotices,
             SmtpHost = env("TOKENWARD_SMTP_HOST"),
             SmtpPort = port,
             SmtpSecurity = security,

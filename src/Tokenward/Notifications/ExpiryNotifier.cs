@@ -1,11 +1,6 @@
-using System.Globalization;
-using System.Text.Json.Nodes;
-using MailKit.Net.Smtp;
 using Microsoft.EntityFrameworkCore;
-using MimeKit;
 using Tokenward.Authentication;
 using Tokenward.Core.Authentication;
-using Tokenward.Core.Authorization;
 using Tokenward.Core.Tokens;
 using Tokenward.Hosting;
 using Tokenward.Members;
@@ -14,19 +9,20 @@ using Tokenward.Storage;
 namespace Tokenward.Notifications;
 
 /// <summary>
-/// Sends each expiry notice once per token and expiry date: 60, 30 and 7 days before and on
-/// expiry, by email to the owner (for project and group tokens, to the resource's Maintainers and
-/// Owners, inherited ones included) and, for project and group tokens, to the webhooks with
-/// GitLab's <c>access_token</c> payload. A notice is claimed in <c>token_expiry_notifications</c>
-/// before it is sent and the claim is dropped if delivery fails, so concurrent runs and restarts
-/// neither repeat nor lose it; failed deliveries are retried with backoff, then on the next run.
+/// Expiry notices as recorded deliveries: 60, 30 and 7 days before and on expiry, by e-mail to the
+/// owner (for project and group tokens, the resource's Maintainers and Owners) and, for project and
+/// group tokens, to the webhooks (GitLab's 7 days; 60 and 30 too when configured). A run first
+/// plans, recording one delivery per (token, expiry, notice, channel, recipient), which is
+/// idempotent; then each channel sends its due deliveries on its own, marking each sent only once
+/// the SMTP server accepted it or the webhook answered 2xx. A crash or a stop leaves the rest due;
+/// a failure is tried again on a later run, with backoff.
 /// </summary>
-public sealed partial class ExpiryNotifier(
-    TokenwardDb db, Access access, IHttpClientFactory http, TimeProvider clock, TokenwardSettings settings, Hosting.ExternalUrl externalUrl, ILogger<ExpiryNotifier> logger)
+public sealed class ExpiryNotifier(TokenwardDb db, Access access, IServiceScopeFactory scopes, TimeProvider clock, TokenwardSettings settings)
 {
     private NotificationSettings Channels => settings.Notifications;
 
-    /// <returns>How many notices were delivered, per notice.</returns>
+    /// <summary>Plans what is due and sends it.</summary>
+    /// <returns>How many deliveries were sent, per notice.</returns>
     public async Task<Dictionary<string, int>> RunOnceAsync(CancellationToken ct)
     {
         var sent = Notice.All.ToDictionary(n => n.Name, _ => 0);
@@ -35,225 +31,132 @@ public sealed partial class ExpiryNotifier(
             return sent;
         }
 
-        var today = TokenExpiry.Today(clock);
-        foreach (var notice in Notice.All)
+        await PlanAsync(ct);
+        // The channels run side by side, each with its own database context: a mail server that
+        // hangs never holds back a webhook, nor the reverse.
+        var results = await Task.WhenAll(
+            SendWithAsync<EmailSender>(Channels.SmtpHost is not null, ct),
+            SendWithAsync<WebhookSender>(Channels.WebhookUrls.Count > 0, ct));
+        foreach (var (notice, count) in results.SelectMany(r => r))
         {
-            var upTo = today.AddDays(notice.UpTo);
-            var after = today.AddDays(notice.After);
-            var due = await db.PersonalAccessTokens.Include(t => t.User)
-                .Where(t => !t.Revoked && t.ExpiresAt != null && t.ExpiresAt <= upTo && t.ExpiresAt > after
-                    && t.User!.State == UserStates.Active
-                    && !db.TokenExpiryNotifications.Any(n => n.PersonalAccessTokenId == t.Id && n.Notice == notice.Name && n.ExpiresAt == t.ExpiresAt))
-                .OrderBy(t => t.Id)
-                .ToListAsync(ct);
-            foreach (var token in due)
-            {
-                if (await DeliverOnceAsync(token, notice, today, ct))
-                {
-                    sent[notice.Name]++;
-                }
-            }
+            sent[notice] += count;
         }
 
         return sent;
     }
 
-    private async Task<bool> DeliverOnceAsync(PersonalAccessToken token, Notice notice, DateOnly today, CancellationToken ct)
+    /// <summary>What a run would do now: the deliveries it would record, and those already due.</summary>
+    public async Task<List<NotificationDelivery>> PreviewAsync(CancellationToken ct)
     {
-        var claim = new TokenExpiryNotification
-        {
-            PersonalAccessTokenId = token.Id,
-            Notice = notice.Name,
-            ExpiresAt = token.ExpiresAt!.Value,
-            SentAt = TokenAuthenticator.TruncateToMilliseconds(clock.GetUtcNow().UtcDateTime),
-        };
-        db.TokenExpiryNotifications.Add(claim);
-        try
-        {
-            await db.SaveChangesAsync(ct);
-        }
-        catch (DbUpdateException)
-        {
-            // Another run claimed it first.
-            db.ChangeTracker.Clear();
-            return false;
-        }
-
-        db.ChangeTracker.Clear();
-        try
-        {
-            await DeliverAsync(token, notice, today, ct);
-            LogSent(logger, notice.Name, token.Id);
-            return true;
-        }
-        catch (Exception e) when (e is not OperationCanceledException)
-        {
-            LogFailed(logger, e, notice.Name, token.Id);
-            await db.TokenExpiryNotifications
-                .Where(n => n.PersonalAccessTokenId == claim.PersonalAccessTokenId && n.Notice == claim.Notice && n.ExpiresAt == claim.ExpiresAt)
-                .ExecuteDeleteAsync(CancellationToken.None);
-            return false;
-        }
+        var planned = await PlanAsync(ct, record: false);
+        var now = Now();
+        var waiting = await db.NotificationDeliveries
+            .Where(d => (d.State == NotificationDelivery.Due || d.State == NotificationDelivery.Failed) && d.NextAttemptAt <= now)
+            .OrderBy(d => d.Id).ToListAsync(ct);
+        return [.. waiting, .. planned];
     }
 
-    private async Task DeliverAsync(PersonalAccessToken token, Notice notice, DateOnly today, CancellationToken ct)
+    /// <summary>
+    /// Records a delivery for every notice due today on every configured channel, once: a second
+    /// plan, or one by another process at the same moment, adds nothing (a unique index).
+    /// </summary>
+    /// <returns>The deliveries planned (not yet recorded when <paramref name="record"/> is false).</returns>
+    public async Task<List<NotificationDelivery>> PlanAsync(CancellationToken ct, bool record = true)
     {
-        var owner = token.User!;
-        var membership = owner.IsBot ? await db.Members.FirstOrDefaultAsync(m => m.UserId == owner.Id, ct) : null;
-        var recipients = membership is null ? [owner] : await ManagersAsync(membership, ct);
-        var days = token.ExpiresAt!.Value.DayNumber - today.DayNumber;
-        var kind = membership is null ? (token.Impersonation ? "impersonation token" : "personal access token")
-            : membership.SourceType == Member.ProjectSource ? "project access token" : "group access token";
-        var subject = notice.IsExpiry
-            ? $"Your {kind} '{token.Name}' has expired"
-            : $"Your {kind} '{token.Name}' expires in {days} day{(days == 1 ? string.Empty : "s")}";
-        var body = string.Create(CultureInfo.InvariantCulture,
-            $"The {kind} '{token.Name}' (id {token.Id}) {(notice.IsExpiry ? "expired" : "expires")} on {token.ExpiresAt:yyyy-MM-dd}.\nRotate it, or create a new one, and update wherever it is used.\n");
-
-        if (Channels.SmtpHost is not null && recipients.Count > 0)
+        var today = TokenExpiry.Today(clock);
+        var now = Now();
+        var planned = new List<NotificationDelivery>();
+        foreach (var notice in Notice.All)
         {
-            await RetryAsync(() => SendMailAsync(recipients, subject, body, ct), ct);
-        }
-
-        if (membership is not null && !notice.IsExpiry && Channels.WebhookUrls.Count > 0)
-        {
-            var payload = await HookPayloadAsync(token, membership, ct);
-            foreach (var url in Channels.WebhookUrls)
+            var channels = new List<string>();
+            if (Channels.SmtpHost is not null)
             {
-                await RetryAsync(() => PostHookAsync(url, payload, ct), ct);
+                channels.Add(NotificationDelivery.Email);
+            }
+
+            if (Channels.WebhookUrls.Count > 0 && Channels.WebhookNotices.Contains(notice.Name))
+            {
+                channels.Add(NotificationDelivery.Webhook);
+            }
+
+            foreach (var channel in channels)
+            {
+                var upTo = today.AddDays(notice.UpTo);
+                var after = today.AddDays(notice.After);
+                var tokens = db.PersonalAccessTokens
+                    .Where(t => !t.Revoked && t.ExpiresAt != null && t.ExpiresAt <= upTo && t.ExpiresAt > after
+                        && t.User!.State == UserStates.Active
+                        // Notices sent before deliveries were recorded (the older claim table) are not sent again.
+                        && !db.TokenExpiryNotifications.Any(n => n.PersonalAccessTokenId == t.Id && n.Notice == notice.Name && n.ExpiresAt == t.ExpiresAt)
+                        && !db.NotificationDeliveries.Any(d => d.PersonalAccessTokenId == t.Id && d.ExpiresAt == t.ExpiresAt && d.Notice == notice.Name && d.Channel == channel));
+                if (channel == NotificationDelivery.Webhook)
+                {
+                    // GitLab's hook is for project and group tokens only.
+                    tokens = tokens.Where(t => t.User!.UserType != UserTypes.Human);
+                }
+
+                foreach (var id in await tokens.OrderBy(t => t.Id).Select(t => t.Id).ToListAsync(ct))
+                {
+                    if (await NoticeSubject.LoadAsync(db, access, id, ct) is not { } subject
+                        || (channel == NotificationDelivery.Webhook && !subject.IsResourceToken))
+                    {
+                        continue;
+                    }
+
+                    var recipients = channel == NotificationDelivery.Email
+                        ? await subject.MailRecipientsAsync(db, access, ct)
+                        : Channels.WebhookUrls.Select(u => u.ToString()).ToList();
+                    planned.AddRange(recipients.Distinct(StringComparer.OrdinalIgnoreCase).Select(r => new NotificationDelivery
+                    {
+                        PersonalAccessTokenId = id,
+                        ExpiresAt = subject.Token.ExpiresAt!.Value,
+                        Notice = notice.Name,
+                        Channel = channel,
+                        Recipient = r,
+                        State = NotificationDelivery.Due,
+                        NextAttemptAt = now,
+                        CreatedAt = now,
+                    }));
+                }
             }
         }
+
+        if (record && planned.Count > 0)
+        {
+            await RecordAsync(planned, ct);
+        }
+
+        return planned;
     }
 
-    /// <summary>Active human members with Maintainer or Owner access, on the resource or inherited from groups above it.</summary>
-    private async Task<List<User>> ManagersAsync(Member membership, CancellationToken ct)
+    /// <summary>Inserts the deliveries in one transaction, skipping any another process recorded first.</summary>
+    private async Task RecordAsync(List<NotificationDelivery> planned, CancellationToken ct)
     {
-        var groupIds = new List<long>();
-        var projectIds = new List<long>();
-        if (membership.SourceType == Member.ProjectSource)
+        await using var tx = await db.Database.BeginTransactionAsync(ct);
+        foreach (var d in planned)
         {
-            projectIds.Add(membership.SourceId);
-            var project = await db.Projects.FirstOrDefaultAsync(p => p.Id == membership.SourceId, ct);
-            if (project is not null)
-            {
-                groupIds.AddRange((await access.ChainAsync(project.NamespaceId, ct)).Where(n => n.Type == Namespace.GroupType).Select(n => n.Id));
-            }
-        }
-        else
-        {
-            groupIds.AddRange((await access.ChainAsync(membership.SourceId, ct)).Select(n => n.Id));
+            await db.Database.ExecuteSqlInterpolatedAsync(
+                $"""
+                INSERT INTO notification_deliveries (personal_access_token_id, expires_at, notice, channel, recipient, state, attempts, next_attempt_at, created_at)
+                VALUES ({d.PersonalAccessTokenId}, {d.ExpiresAt}, {d.Notice}, {d.Channel}, {d.Recipient}, {d.State}, 0, {d.NextAttemptAt}, {d.CreatedAt})
+                ON CONFLICT DO NOTHING
+                """, ct);
         }
 
-        return await db.Users
-            .Where(u => u.UserType == UserTypes.Human && u.State == UserStates.Active
-                && db.Members.Any(m => m.UserId == u.Id && m.AccessLevel >= AccessLevels.Maintainer
-                    && ((m.SourceType == Member.ProjectSource && projectIds.Contains(m.SourceId)) || (m.SourceType == Member.NamespaceSource && groupIds.Contains(m.SourceId)))))
-            .OrderBy(u => u.Id)
-            .ToListAsync(ct);
+        await tx.CommitAsync(ct);
     }
 
-    private async Task SendMailAsync(List<User> recipients, string subject, string body, CancellationToken ct)
+    private async Task<Dictionary<string, int>> SendWithAsync<TSender>(bool configured, CancellationToken ct)
+        where TSender : IDeliverySender
     {
-        using var smtp = new SmtpClient();
-        await smtp.ConnectAsync(Channels.SmtpHost!, Channels.SmtpPort, Channels.SmtpSecurity, ct);
-        if (Channels.SmtpUsername is { } user)
+        if (!configured)
         {
-            await smtp.AuthenticateAsync(user, Channels.SmtpPassword ?? string.Empty, ct);
+            return [];
         }
 
-        foreach (var recipient in recipients)
-        {
-            using var message = new MimeMessage();
-            message.From.Add(MailboxAddress.Parse(Channels.From));
-            message.To.Add(new MailboxAddress(recipient.Name, recipient.Email));
-            message.Subject = subject;
-            message.Body = new TextPart("plain") { Text = body };
-            await smtp.SendAsync(message, ct);
-        }
-
-        await smtp.DisconnectAsync(quit: true, ct);
+        await using var scope = scopes.CreateAsyncScope();
+        return await scope.ServiceProvider.GetRequiredService<TSender>().SendDueAsync(ct);
     }
 
-    private async Task PostHookAsync(Uri url, JsonObject payload, CancellationToken ct)
-    {
-        using var request = new HttpRequestMessage(HttpMethod.Post, url) { Content = JsonContent.Create(payload) };
-        request.Headers.Add("X-Gitlab-Event", "Resource Access Token Hook");
-        if (Channels.WebhookSecret is { } secret)
-        {
-            request.Headers.Add("X-Gitlab-Token", secret);
-        }
-
-        using var response = await http.CreateClient("webhooks").SendAsync(request, ct);
-        response.EnsureSuccessStatusCode();
-    }
-
-    /// <summary>GitLab's <c>access_token</c> hook body, with the project or group it belongs to.</summary>
-    private async Task<JsonObject> HookPayloadAsync(PersonalAccessToken token, Member membership, CancellationToken ct)
-    {
-        static string HookTime(DateTime t) => t.ToString("yyyy-MM-dd HH:mm:ss 'UTC'", CultureInfo.InvariantCulture);
-        var payload = new JsonObject { ["object_kind"] = "access_token" };
-        if (membership.SourceType == Member.ProjectSource)
-        {
-            var project = await db.Projects.FirstAsync(p => p.Id == membership.SourceId, ct);
-            var nsPath = await access.FullPathAsync(project.NamespaceId, ct);
-            payload["project"] = new JsonObject
-            {
-                ["id"] = project.Id,
-                ["name"] = project.Name,
-                ["path_with_namespace"] = $"{nsPath}/{project.Path}",
-                ["web_url"] = $"{externalUrl.Base}/{nsPath}/{project.Path}",
-            };
-        }
-        else
-        {
-            var group = await db.Namespaces.FirstAsync(n => n.Id == membership.SourceId, ct);
-            payload["group"] = new JsonObject
-            {
-                ["group_name"] = group.Name,
-                ["group_path"] = group.Path,
-                ["group_id"] = group.Id,
-                ["full_path"] = await access.FullPathAsync(group.Id, ct),
-            };
-        }
-
-        payload["object_attributes"] = new JsonObject
-        {
-            ["user_id"] = token.UserId,
-            ["created_at"] = HookTime(token.CreatedAt),
-            ["id"] = token.Id,
-            ["name"] = token.Name,
-            ["expires_at"] = token.ExpiresAt!.Value.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture),
-            ["last_used_at"] = token.LastUsedAt is { } used ? HookTime(used) : null,
-        };
-        payload["event_name"] = "expiring_access_token";
-        return payload;
-    }
-
-    private async Task RetryAsync(Func<Task> attempt, CancellationToken ct)
-    {
-        var delay = Channels.RetryDelay;
-        for (var i = 1; ; i++)
-        {
-            try
-            {
-                await attempt();
-                return;
-            }
-            catch (Exception e) when (i < Channels.Attempts && e is not OperationCanceledException)
-            {
-                LogRetry(logger, e.Message, i, delay);
-                await Task.Delay(delay, ct);
-                delay *= 2;
-            }
-        }
-    }
-
-    [LoggerMessage(EventId = 4000, Level = LogLevel.Information, Message = "Sent the {Notice} expiry notice for token {TokenId}")]
-    private static partial void LogSent(ILogger logger, string notice, long tokenId);
-
-    [LoggerMessage(EventId = 4001, Level = LogLevel.Warning, Message = "Could not deliver the {Notice} expiry notice for token {TokenId}; the next run tries again")]
-    private static partial void LogFailed(ILogger logger, Exception e, string notice, long tokenId);
-
-    [LoggerMessage(EventId = 4002, Level = LogLevel.Warning, Message = "Delivery failed ({Error}), attempt {Attempt}; retrying in {Delay}")]
-    private static partial void LogRetry(ILogger logger, string error, int attempt, TimeSpan delay);
+    private DateTime Now() => TokenAuthenticator.TruncateToMilliseconds(clock.GetUtcNow().UtcDateTime);
 }

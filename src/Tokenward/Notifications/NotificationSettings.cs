@@ -22,13 +22,26 @@ public sealed record NotificationSettings
     /// <summary>Sent as <c>X-Gitlab-Token</c>, as GitLab signs its hooks.</summary>
     public string? WebhookSecret { get; init; }
 
+    /// <summary>
+    /// The notices that also go to the webhooks (<c>TOKENWARD_WEBHOOK_NOTICES</c>): GitLab's
+    /// <c>7d</c> by default; <c>60d,30d,7d</c> is GitLab's "extra webhook triggers at 30 and 60 days".
+    /// </summary>
+    public IReadOnlyList<string> WebhookNotices { get; init; } = ["7d"];
+
     /// <summary>How often <c>serve</c> looks for due notices; zero turns the background job off.</summary>
     public TimeSpan Interval { get; init; } = TimeSpan.FromHours(1);
 
-    public int Attempts { get; init; } = 3;
+    /// <summary>How long after a first failed attempt the next one is due; it doubles with each failure, up to <see cref="RetryMax"/>.</summary>
+    public TimeSpan RetryBase { get; init; } = TimeSpan.FromMinutes(5);
 
-    /// <summary>First retry delay; each next one doubles.</summary>
-    public TimeSpan RetryDelay { get; init; } = TimeSpan.FromSeconds(2);
+    public TimeSpan RetryMax { get; init; } = TimeSpan.FromHours(6);
+
+    /// <summary>How long one SMTP or webhook operation may take before it counts as a failure.</summary>
+    public TimeSpan Timeout { get; init; } = TimeSpan.FromSeconds(15);
 
     public bool AnyChannel => SmtpHost is not null || WebhookUrls.Count > 0;
+
+    /// <summary>When a delivery that has failed <paramref name="attempts"/> times is due again.</summary>
+    public DateTime NextAttempt(DateTime now, int attempts) =>
+        now + TimeSpan.FromTicks(Math.Min(RetryMax.Ticks, RetryBase.Ticks * (1L << Math.Clamp(attempts - 1, 0, 30))));
 }

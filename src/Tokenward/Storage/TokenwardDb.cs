@@ -28,6 +28,8 @@ public sealed class TokenwardDb(DbContextOptions<TokenwardDb> options) : DbConte
 
     public DbSet<TokenExpiryBackfill> TokenExpiryBackfills => Set<TokenExpiryBackfill>();
 
+    public DbSet<NotificationDelivery> NotificationDeliveries => Set<NotificationDelivery>();
+
     public static void Configure(DbContextOptionsBuilder options, DatabaseTarget target)
     {
         if (target.Engine == DatabaseEngine.Sqlite)
@@ -63,6 +65,11 @@ public sealed class TokenwardDb(DbContextOptions<TokenwardDb> options) : DbConte
         modelBuilder.Entity<Project>(e => e.ToTable("projects"));
         modelBuilder.Entity<Member>(e => e.ToTable("members"));
         modelBuilder.Entity<AuditEvent>(e => e.ToTable("audit_events"));
+        modelBuilder.Entity<NotificationDelivery>(e =>
+        {
+            e.ToTable("notification_deliveries");
+            e.Ignore(d => d.IdempotencyKey);
+        });
         modelBuilder.Entity<TokenExpiryNotification>(e =>
         {
             e.ToTable("token_expiry_notifications");

@@ -1,0 +1,123 @@
+using MailKit.Net.Smtp;
+using MimeKit;
+using Tokenward.Hosting;
+using Tokenward.Members;
+using Tokenward.Storage;
+
+namespace Tokenward.Notifications;
+
+/// <summary>
+/// The e-mail channel: every due delivery over one SMTP connection per run, one message per
+/// recipient, each with a <c>Message-ID</c> fixed by its delivery (a repeat after a crash between
+/// the server's "250" and our record carries the same id, and receivers that keep ids drop it).
+/// A server that cannot be reached is said once; its deliveries wait for the next attempt.
+/// </summary>
+public sealed partial class EmailSender(TokenwardDb db, Access access, DeliveryLedger ledger, TokenwardSettings settings, ExternalUrl externalUrl, ILogger<EmailSender> logger)
+    : IDeliverySender
+{
+    private NotificationSettings Channels => settings.Notifications;
+
+    public async Task<Dictionary<string, int>> SendDueAsync(CancellationToken ct)
+    {
+        var sent = Notice.All.ToDictionary(n => n.Name, _ => 0);
+        using var smtp = new SmtpClient { Timeout = (int)Channels.Timeout.TotalMilliseconds };
+        try
+        {
+            while (await ledger.DueAsync(NotificationDelivery.Email, ct) is { Count: > 0 } batch)
+            {
+                foreach (var delivery in batch)
+                {
+                    var subject = await NoticeSubject.LoadAsync(db, access, delivery.PersonalAccessTokenId, ct);
+                    if (DeliveryLedger.Obsolete(delivery, subject, ledger.Today()) is { } reason)
+                    {
+                        await ledger.CancelAsync(delivery, reason);
+                        continue;
+                    }
+
+                    if (!smtp.IsConnected && !await ConnectAsync(smtp, ct))
+                    {
+                        return sent;
+                    }
+
+                    using var message = Message(delivery, subject!);
+                    try
+                    {
+                        await smtp.SendAsync(message, ct);
+                    }
+                    catch (Exception e) when (!ct.IsCancellationRequested)
+                    {
+                        // Refused (a 4xx or 5xx for this message) or the connection dropped: this one
+                        // is tried again later; the next one gets a new connection if it needs one.
+                        LogRefused(logger, delivery.Id, e.Message);
+                        await ledger.MarkFailedAsync(delivery, e.Message);
+                        continue;
+                    }
+
+                    await ledger.MarkSentAsync(delivery);
+                    sent[delivery.Notice]++;
+                }
+            }
+        }
+        finally
+        {
+            if (smtp.IsConnected)
+            {
+                try
+                {
+                    using var quit = new CancellationTokenSource(TimeSpan.FromSeconds(2));
+                    await smtp.DisconnectAsync(quit: true, quit.Token);
+                }
+                catch (Exception e) when (e is not OutOfMemoryException)
+                {
+                    // Everything sent is recorded; a failed goodbye changes nothing.
+                }
+            }
+        }
+
+        return sent;
+    }
+
+    /// <returns>False when the server cannot be reached: then every due e-mail waits for the next attempt, and the log says so once.</returns>
+    private async Task<bool> ConnectAsync(SmtpClient smtp, CancellationToken ct)
+    {
+        try
+        {
+            await smtp.ConnectAsync(Channels.SmtpHost!, Channels.SmtpPort, Channels.SmtpSecurity, ct);
+            if (Channels.SmtpUsername is { } user)
+            {
+                await smtp.AuthenticateAsync(user, Channels.SmtpPassword ?? string.Empty, ct);
+            }
+
+            return true;
+        }
+        catch (Exception e) when (!ct.IsCancellationRequested)
+        {
+            var until = ledger.RetryAt(1);
+            var waiting = await ledger.PostponeAsync(NotificationDelivery.Email, null, until, $"SMTP server unreachable: {e.Message}");
+            LogUnreachable(logger, Channels.SmtpHost!, Channels.SmtpPort, e.Message, waiting, until);
+            return false;
+        }
+    }
+
+    private MimeMessage Message(NotificationDelivery delivery, NoticeSubject subject)
+    {
+        var notice = Notice.All.First(n => n.Name == delivery.Notice);
+        var today = ledger.Today();
+        var message = new MimeMessage
+        {
+            MessageId = $"{delivery.IdempotencyKey}@{MailboxAddress.Parse(Channels.From).Domain}",
+            Subject = subject.MailSubject(notice, today),
+            Body = new TextPart("plain") { Text = subject.MailBody(notice, today, externalUrl.Base) },
+        };
+        message.From.Add(MailboxAddress.Parse(Channels.From));
+        message.To.Add(MailboxAddress.Parse(delivery.Recipient));
+        message.Headers.Add("X-Tokenward-Notice", $"{delivery.Notice}; token={delivery.PersonalAccessTokenId}");
+        return message;
+    }
+
+    [LoggerMessage(EventId = 4003, Level = LogLevel.Warning, Message = "The SMTP server {Host}:{Port} cannot be reached ({Error}); {Count} e-mail notice(s) wait until {Until:u}")]
+    private static partial void LogUnreachable(ILogger logger, string host, int port, string error, int count, DateTime until);
+
+    [LoggerMessage(EventId = 4004, Level = LogLevel.Warning, Message = "The SMTP server refused notice delivery {Id} ({Error}); it is tried again later")]
+    private static partial void LogRefused(ILogger logger, long id, string error);
+}

@@ -1,0 +1,79 @@
+using System.Globalization;
+using System.Text.Json.Nodes;
+using Microsoft.EntityFrameworkCore;
+using Tokenward.Members;
+using Tokenward.Storage;
+
+namespace Tokenward.Notifications;
+
+/// <summary>
+/// GitLab's <c>access_token</c> hook body (<c>Gitlab::DataBuilder::ResourceAccessTokenPayload</c>):
+/// the project as its <c>hook_attrs</c> or the group as its, the token's attributes, the event name
+/// and the notice's interval.
+/// </summary>
+public static class HookPayload
+{
+    public static async Task<JsonObject> BuildAsync(TokenwardDb db, Access access, NoticeSubject subject, string notice, string baseUrl, CancellationToken ct)
+    {
+        static string HookTime(DateTime t) => t.ToString("yyyy-MM-dd HH:mm:ss 'UTC'", CultureInfo.InvariantCulture);
+        var token = subject.Token;
+        var membership = subject.Membership!;
+        var payload = new JsonObject { ["object_kind"] = "access_token" };
+        if (membership.SourceType == Member.ProjectSource)
+        {
+            var project = await db.Projects.FirstAsync(p => p.Id == membership.SourceId, ct);
+            var ns = await db.Namespaces.FirstAsync(n => n.Id == project.NamespaceId, ct);
+            var path = subject.ResourcePath!;
+            var web = $"{baseUrl}/{path}";
+            var host = Uri.TryCreate(baseUrl, UriKind.Absolute, out var b) ? b.Host : "localhost";
+            payload["project"] = new JsonObject
+            {
+                ["id"] = project.Id,
+                ["name"] = project.Name,
+                ["description"] = string.Empty,
+                ["web_url"] = web,
+                ["avatar_url"] = null,
+                ["git_ssh_url"] = $"git@{host}:{path}.git",
+                ["git_http_url"] = $"{web}.git",
+                ["namespace"] = ns.Name,
+                ["visibility_level"] = 0,
+                ["path_with_namespace"] = path,
+                ["default_branch"] = null,
+                ["ci_config_path"] = null,
+                ["homepage"] = web,
+                ["url"] = $"git@{host}:{path}.git",
+                ["ssh_url"] = $"git@{host}:{path}.git",
+                ["http_url"] = $"{web}.git",
+            };
+        }
+        else
+        {
+            var group = await db.Namespaces.FirstAsync(n => n.Id == membership.SourceId, ct);
+            payload["group"] = new JsonObject
+            {
+                ["group_name"] = group.Name,
+                ["group_path"] = group.Path,
+                ["group_id"] = group.Id,
+                ["full_path"] = subject.ResourcePath,
+            };
+        }
+
+        payload["object_attributes"] = new JsonObject
+        {
+            ["user_id"] = token.UserId,
+            ["created_at"] = HookTime(token.CreatedAt),
+            ["id"] = token.Id,
+            ["name"] = token.Name,
+            ["expires_at"] = token.ExpiresAt!.Value.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture),
+            ["last_used_at"] = token.LastUsedAt is { } used ? HookTime(used) : null,
+        };
+        payload["event_name"] = "expiring_access_token";
+        payload["interval"] = notice switch
+        {
+            "60d" => "sixty_days",
+            "30d" => "thirty_days",
+            _ => "seven_days",
+        };
+        return payload;
+    }
+}

@@ -1,0 +1,105 @@
+using System.Security.Cryptography;
+using System.Text;
+using Polly.CircuitBreaker;
+using Tokenward.Hosting;
+using Tokenward.Members;
+using Tokenward.Storage;
+
+namespace Tokenward.Notifications;
+
+/// <summary>
+/// The webhook channel: GitLab's <c>access_token</c> hook for project and group tokens, one POST
+/// per delivery with GitLab's headers and an <c>Idempotency-Key</c> fixed by the delivery (a
+/// repeat after a crash between the 2xx and our record carries the same key). The HTTP client
+/// retries a transient failure once and breaks the circuit to a URL that keeps failing
+/// (<c>Microsoft.Extensions.Http.Resilience</c>); then that URL's deliveries wait, said once.
+/// </summary>
+public sealed partial class WebhookSender(
+    TokenwardDb db, Access access, DeliveryLedger ledger, IHttpClientFactory http, TokenwardSettings settings, ExternalUrl externalUrl, ILogger<WebhookSender> logger)
+    : IDeliverySender
+{
+    public const string ClientName = "webhooks";
+
+    private NotificationSettings Channels => settings.Notifications;
+
+    public async Task<Dictionary<string, int>> SendDueAsync(CancellationToken ct)
+    {
+        var sent = Notice.All.ToDictionary(n => n.Name, _ => 0);
+        var configured = Channels.WebhookUrls.Select(u => u.ToString()).ToHashSet(StringComparer.Ordinal);
+        var client = http.CreateClient(ClientName);
+        while (await ledger.DueAsync(NotificationDelivery.Webhook, ct) is { Count: > 0 } batch)
+        {
+            foreach (var delivery in batch)
+            {
+                var subject = await NoticeSubject.LoadAsync(db, access, delivery.PersonalAccessTokenId, ct);
+                var reason = configured.Contains(delivery.Recipient) ? DeliveryLedger.Obsolete(delivery, subject, ledger.Today()) : "the webhook URL is no longer configured";
+                if (reason is not null)
+                {
+                    await ledger.CancelAsync(delivery, reason);
+                    continue;
+                }
+
+                try
+                {
+                    using var request = await RequestAsync(delivery, subject!, ct);
+                    using var response = await client.SendAsync(request, ct);
+                    if (!response.IsSuccessStatusCode)
+                    {
+                        await ledger.MarkFailedAsync(delivery, $"{(int)response.StatusCode} {response.ReasonPhrase}");
+                        continue;
+                    }
+                }
+                catch (BrokenCircuitException e)
+                {
+                    // The URL failed again and again: its deliveries wait, unattempted, said once.
+                    var until = ledger.RetryAt(1);
+                    var waiting = await ledger.PostponeAsync(NotificationDelivery.Webhook, delivery.Recipient, until, $"webhook failing, circuit open: {e.Message}");
+                    LogBroken(logger, delivery.Recipient, waiting, until);
+                    continue;
+                }
+                catch (Exception e) when (!ct.IsCancellationRequested && e is HttpRequestException or TaskCanceledException or TimeoutException or Polly.Timeout.TimeoutRejectedException)
+                {
+                    await ledger.MarkFailedAsync(delivery, e.Message);
+                    continue;
+                }
+
+                await ledger.MarkSentAsync(delivery);
+                sent[delivery.Notice]++;
+            }
+        }
+
+        return sent;
+    }
+
+    private async Task<HttpRequestMessage> RequestAsync(NotificationDelivery delivery, NoticeSubject subject, CancellationToken ct)
+    {
+        var payload = await HookPayload.BuildAsync(db, access, subject, delivery.Notice, externalUrl.Base, ct);
+        var request = new HttpRequestMessage(HttpMethod.Post, delivery.Recipient) { Content = JsonContent.Create(payload) };
+        request.Headers.Add("X-Gitlab-Event", "Resource Access Token Hook");
+        request.Headers.Add("Idempotency-Key", IdempotencyKey(delivery));
+        request.Headers.Add("X-Gitlab-Webhook-UUID", Guid.NewGuid().ToString());
+        request.Headers.Add("X-Gitlab-Event-UUID", Guid.NewGuid().ToString());
+        request.Headers.Add("User-Agent", "Tokenward");
+        if (externalUrl.Base.Length > 0)
+        {
+            request.Headers.Add("X-Gitlab-Instance", externalUrl.Base);
+        }
+
+        if (Channels.WebhookSecret is { } secret)
+        {
+            request.Headers.Add("X-Gitlab-Token", secret.Replace("\n", string.Empty, StringComparison.Ordinal).Replace("\r", string.Empty, StringComparison.Ordinal));
+        }
+
+        return request;
+    }
+
+    /// <summary>A UUID, as GitLab sends, but the same for every attempt of one delivery.</summary>
+    public static string IdempotencyKey(NotificationDelivery d)
+    {
+        var hash = SHA256.HashData(Encoding.UTF8.GetBytes($"{d.IdempotencyKey}/{d.PersonalAccessTokenId}/{d.ExpiresAt:yyyy-MM-dd}/{d.Notice}/{d.Recipient}"));
+        return new Guid(hash.AsSpan(0, 16)).ToString();
+    }
+
+    [LoggerMessage(EventId = 4005, Level = LogLevel.Warning, Message = "The webhook {Url} keeps failing; its circuit is open and {Count} notice(s) wait until {Until:u}")]
+    private static partial void LogBroken(ILogger logger, string url, int count, DateTime until);
+}
