@@ -1,6 +1,6 @@
+using Microsoft.AspNetCore.HttpOverrides;
 using Microsoft.Extensions.Http.Resilience;
 using Polly;
-using Microsoft.AspNetCore.HttpOverrides;
 using Tokenward.Api;
 using Tokenward.ApiLog;
 using Tokenward.Authentication;
@@ -49,7 +49,7 @@ public static class TokenwardApp
                     FailureRatio = 1.0,
                     MinimumThroughput = 5,
                     SamplingDuration = TimeSpan.FromSeconds(60),
-                    BreakDuration = TimeSpan.FromSeconds(60),
+                    BreakDuration = settings.Notifications.CircuitBreak,
                 });
             })
             .SelectPipelineByAuthority();

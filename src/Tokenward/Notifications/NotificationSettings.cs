@@ -36,6 +36,9 @@ public sealed record NotificationSettings
 
     public TimeSpan RetryMax { get; init; } = TimeSpan.FromHours(6);
 
+    /// <summary>How long a webhook URL that kept failing is not asked again (the circuit breaker's break).</summary>
+    public TimeSpan CircuitBreak { get; init; } = TimeSpan.FromSeconds(60);
+
     /// <summary>How long one SMTP or webhook operation may take before it counts as a failure.</summary>
     public TimeSpan Timeout { get; init; } = TimeSpan.FromSeconds(15);
 

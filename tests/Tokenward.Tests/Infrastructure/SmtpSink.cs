@@ -28,6 +28,13 @@ public sealed class SmtpSink : IAsyncDisposable
     /// <summary>How many next messages to refuse with a 451.</summary>
     public int FailNext { get; set; }
 
+    /// <summary>While set, every connection is answered 421 and closed: a server that is down.</summary>
+    public bool Down { get; set; }
+
+    /// <summary>The <c>Message-Id</c> of a message as received.</summary>
+    public static string? MessageId(string data) =>
+        System.Text.RegularExpressions.Regex.Match(data, @"^Message-Id:\s*<([^>]+)>", System.Text.RegularExpressions.RegexOptions.Multiline | System.Text.RegularExpressions.RegexOptions.IgnoreCase) is { Success: true } m ? m.Groups[1].Value : null;
+
     public async ValueTask DisposeAsync()
     {
         await _stop.CancelAsync();
@@ -68,6 +75,12 @@ public sealed class SmtpSink : IAsyncDisposable
             var stream = client.GetStream();
             using var reader = new StreamReader(stream, Encoding.ASCII);
             await using var writer = new StreamWriter(stream, Encoding.ASCII) { NewLine = "\r\n", AutoFlush = true };
+            if (Down)
+            {
+                await writer.WriteLineAsync("421 sink down");
+                return;
+            }
+
             await writer.WriteLineAsync("220 sink ESMTP");
             var to = new List<string>();
             while (await reader.ReadLineAsync() is { } line)

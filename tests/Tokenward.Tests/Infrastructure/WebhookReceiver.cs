@@ -17,7 +17,7 @@ public sealed class WebhookReceiver : IAsyncDisposable
 
     private WebhookReceiver(WebApplication app) => _app = app;
 
-    public ConcurrentQueue<(JsonNode Body, string? Event, string? Token)> Deliveries { get; } = new();
+    public ConcurrentQueue<(JsonNode Body, string? Event, string? Token, string? Key)> Deliveries { get; } = new();
 
     public int FailNext { get; set; }
 
@@ -39,7 +39,7 @@ public sealed class WebhookReceiver : IAsyncDisposable
             }
 
             var body = await JsonNode.ParseAsync(c.Request.Body);
-            receiver.Deliveries.Enqueue((body!, c.Request.Headers["X-Gitlab-Event"], c.Request.Headers["X-Gitlab-Token"]));
+            receiver.Deliveries.Enqueue((body!, c.Request.Headers["X-Gitlab-Event"], c.Request.Headers["X-Gitlab-Token"], c.Request.Headers["Idempotency-Key"]));
             return Results.Ok();
         });
         await app.StartAsync();

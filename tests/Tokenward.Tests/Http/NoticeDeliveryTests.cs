@@ -1,0 +1,214 @@
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.DependencyInjection;
+using Tokenward.Hosting;
+using Tokenward.Notifications;
+using Tokenward.Storage;
+using Tokenward.Tests.Cli;
+using Tokenward.Tests.Infrastructure;
+using static Tokenward.Tests.Http.GroupsAndProjectsApiTests;
+
+namespace Tokenward.Tests.Http;
+
+/// <summary>
+/// Expiry notices as deliveries: each channel on its own, a failure retried on later runs and
+/// never repeating what another channel sent, a channel configured later sending what is still
+/// due, and the deliveries visible to admins.
+/// </summary>
+public class NoticeDeliveryTests
+{
+    private static Func<TokenwardSettings, TokenwardSettings> Channels(SmtpSink? smtp, WebhookReceiver? hooks) => s => s with
+    {
+        Notifications = new NotificationSettings
+        {
+            SmtpHost = smtp is null ? null : "127.0.0.1",
+            SmtpPort = smtp?.Port ?? 25,
+            SmtpSecurity = MailKit.Security.SecureSocketOptions.None,
+            From = "tokenward@example.com",
+            WebhookUrls = hooks is null ? [] : [hooks.Url],
+            Interval = TimeSpan.Zero,
+            Timeout = TimeSpan.FromSeconds(5),
+            CircuitBreak = TimeSpan.FromSeconds(1),
+        },
+    };
+
+    private static async Task<Dictionary<string, int>> RunAsync(TestServer server)
+    {
+        await using var scope = server.Services.CreateAsyncScope();
+        return await scope.ServiceProvider.GetRequiredService<ExpiryNotifier>().RunOnceAsync(CancellationToken.None);
+    }
+
+    private static async Task<List<NotificationDelivery>> DeliveriesAsync(TestServer server)
+    {
+        await using var scope = server.Services.CreateAsyncScope();
+        return await scope.ServiceProvider.GetRequiredService<TokenwardDb>().NotificationDeliveries.OrderBy(d => d.Id).ToListAsync();
+    }
+
+    /// <summary>A project token expiring in 5 days, whose group's Owner is root (so: an e-mail to root and a webhook).</summary>
+    private static async Task<long> ProjectTokenAsync(TestServer server)
+    {
+        var group = await CreateGroupAsync(server, "team");
+        var project = await CreateProjectAsync(server, "svc", group);
+        var token = await TestServer.Json(await server.PostJsonAsync($"/api/v4/projects/{project}/access_tokens", new { name = "ci", scopes = new[] { "api" }, expires_at = "2026-06-06" }));
+        return (long)token["id"]!;
+    }
+
+    [Theory]
+    [MemberData(nameof(Engines.Both), MemberType = typeof(Engines))]
+    public async Task A_failing_webhook_never_repeats_the_email_and_is_retried_on_later_runs(DatabaseEngine engine)
+    {
+        await using var smtp = new SmtpSink();
+        await using var hooks = await WebhookReceiver.StartAsync();
+        await using var server = await TestServer.StartAsync(engine, Channels(smtp, hooks));
+        var token = await ProjectTokenAsync(server);
+        hooks.FailNext = 1_000;
+
+        for (var run = 0; run < 3; run++)
+        {
+            await RunAsync(server);
+            server.Clock.Advance(TimeSpan.FromMinutes(30));
+        }
+
+        Assert.Single(smtp.Messages); // three runs, one e-mail
+        var hook = Assert.Single(await DeliveriesAsync(server), d => d.Channel == NotificationDelivery.Webhook);
+        // Each attempt is a POST and one retry: after two attempts the circuit to the URL opened,
+        // and the third run left the delivery waiting rather than ask again, and said so.
+        Assert.Equal((NotificationDelivery.Failed, 2), (hook.State, hook.Attempts));
+        Assert.StartsWith("webhook failing, circuit open", hook.LastError, StringComparison.Ordinal);
+        Assert.Single(server.ServerLog.Entries, e => e.Contains("keeps failing; its circuit is open", StringComparison.Ordinal));
+
+        hooks.FailNext = 0;
+        await Task.Delay(TimeSpan.FromSeconds(1.2)); // the circuit's break, in real time
+        server.Clock.Advance(TimeSpan.FromHours(1));
+        Assert.Equal(1, (await RunAsync(server))["7d"]);
+        var delivered = Assert.Single(hooks.Deliveries);
+        Assert.Equal(token, (long)delivered.Body["object_attributes"]!["id"]!);
+        Assert.Equal(WebhookSender.IdempotencyKey(hook), delivered.Key);
+        Assert.Equal("seven_days", (string?)delivered.Body["interval"]);
+        Assert.Single(smtp.Messages);
+        Assert.All(await DeliveriesAsync(server), d => Assert.Equal(NotificationDelivery.Sent, d.State));
+    }
+
+    [Fact]
+    public async Task A_mail_server_that_is_down_holds_back_neither_the_webhooks_nor_the_run_and_is_said_once()
+    {
+        await using var smtp = new SmtpSink { Down = true };
+        await using var hooks = await WebhookReceiver.StartAsync();
+        await using var server = await TestServer.StartAsync(configure: Channels(smtp, hooks));
+        await ProjectTokenAsync(server);
+        for (var i = 0; i < 20; i++)
+        {
+            var user = await server.CreateUserAsync($"user{i}");
+            await server.CreateTokenAsync(user, ["api"], "2026-06-05");
+        }
+
+        var started = DateTime.UtcNow;
+        var sent = await RunAsync(server);
+        Assert.True(DateTime.UtcNow - started < TimeSpan.FromSeconds(20), "a run waits for a down server once, not once per notice");
+        Assert.Equal(1, sent["7d"]); // the webhook
+        Assert.Single(hooks.Deliveries);
+        var mails = (await DeliveriesAsync(server)).Where(d => d.Channel == NotificationDelivery.Email).ToList();
+        Assert.Equal(21, mails.Count);
+        Assert.All(mails, d => Assert.Equal((NotificationDelivery.Due, 0), (d.State, d.Attempts)));
+        Assert.All(mails, d => Assert.StartsWith("SMTP server unreachable", d.LastError, StringComparison.Ordinal));
+        Assert.Single(server.ServerLog.Entries, e => e.Contains("cannot be reached", StringComparison.Ordinal) && e.Contains("21 e-mail notice(s) wait", StringComparison.Ordinal));
+
+        // Back up: the next run after the wait sends every one, once, over one connection.
+        smtp.Down = false;
+        Assert.Equal(0, (await RunAsync(server)).Values.Sum()); // not yet: they wait
+        server.Clock.Advance(TimeSpan.FromMinutes(5));
+        Assert.Equal(21, (await RunAsync(server))["7d"]);
+        Assert.Equal(21, smtp.Messages.Count);
+        Assert.Equal(21, smtp.Messages.Select(m => SmtpSink.MessageId(m.Data)).Distinct().Count());
+        Assert.Single(hooks.Deliveries);
+    }
+
+    [Fact]
+    public async Task Without_smtp_nothing_is_counted_for_email_and_configuring_it_later_sends_what_is_still_due()
+    {
+        await using var smtp = new SmtpSink();
+        await using var hooks = await WebhookReceiver.StartAsync();
+        DatabaseTarget database;
+        await using (var hooksOnly = await TestServer.StartAsync(DatabaseEngine.Postgres, Channels(null, hooks)))
+        {
+            database = hooksOnly.Settings.Database;
+            await ProjectTokenAsync(hooksOnly);
+            var alice = await hooksOnly.CreateUserAsync("alice");
+            await hooksOnly.CreateTokenAsync(alice, ["api"], "2026-06-05");
+            var sent = await RunAsync(hooksOnly);
+            Assert.Equal(1, sent["7d"]); // the webhook; the personal token has no channel yet
+            Assert.DoesNotContain(await DeliveriesAsync(hooksOnly), d => d.Channel == NotificationDelivery.Email);
+        }
+
+        // Configured the next day: the e-mails still due go out; the webhook is not sent again.
+        await using var both = await TestServer.StartAsync(DatabaseEngine.Postgres, s => Channels(smtp, hooks)(s) with { Database = database });
+        both.Clock.Advance(TimeSpan.FromDays(1));
+        Assert.Equal(2, (await RunAsync(both))["7d"]);
+        Assert.Equal(["admin@example.com", "alice@example.com"], smtp.Messages.SelectMany(m => m.To).Order().ToArray());
+        Assert.Single(hooks.Deliveries);
+    }
+
+    [Fact]
+    public async Task Emails_name_the_resource_the_last_use_and_where_to_rotate()
+    {
+        await using var smtp = new SmtpSink();
+        await using var server = await TestServer.StartAsync(configure: s => Channels(smtp, null)(s) with { ExternalUrl = "https://tokens.example.com" });
+        var token = await ProjectTokenAsync(server);
+        await RunAsync(server);
+        var mail = Assert.Single(smtp.Messages).Data;
+        Assert.Contains($"The project access token 'ci' (id {token}) of project team/svc expires on 2026-06-06, in 5 days.", mail, StringComparison.Ordinal);
+        Assert.Contains("It has never been used.", mail, StringComparison.Ordinal);
+        Assert.Contains("https://tokens.example.com/team/svc/-/settings/access_tokens", mail, StringComparison.Ordinal);
+        Assert.Matches(@"Message-Id: <tokenward-notice-\d+@example\.com>", mail);
+    }
+
+    [Fact]
+    public async Task A_revoked_or_extended_token_cancels_its_waiting_deliveries()
+    {
+        await using var smtp = new SmtpSink { Down = true };
+        await using var server = await TestServer.StartAsync(configure: Channels(smtp, null));
+        var alice = await server.CreateUserAsync("alice");
+        var (revoked, _) = await server.CreateTokenAsync(alice, ["api"], "2026-06-05", "old");
+        var (extended, _) = await server.CreateTokenAsync(alice, ["api"], "2026-06-05", "moved");
+        await RunAsync(server);
+        await server.DeleteAsync($"/api/v4/personal_access_tokens/{revoked}");
+        await using (var scope = server.Services.CreateAsyncScope())
+        {
+            await scope.ServiceProvider.GetRequiredService<TokenwardDb>().PersonalAccessTokens.Where(t => t.Id == extended)
+                .ExecuteUpdateAsync(s => s.SetProperty(t => t.ExpiresAt, new DateOnly(2026, 9, 1)));
+        }
+
+        smtp.Down = false;
+        server.Clock.Advance(TimeSpan.FromMinutes(5));
+        Assert.Equal(0, (await RunAsync(server)).Values.Sum());
+        Assert.Empty(smtp.Messages);
+        var deliveries = await DeliveriesAsync(server);
+        Assert.Equal(["the token was revoked", "the token's expiry date changed"], deliveries.Where(d => d.Notice == "7d").Select(d => d.LastError));
+        Assert.All(deliveries.Where(d => d.Notice == "7d"), d => Assert.Equal(NotificationDelivery.Cancelled, d.State));
+    }
+
+    [Fact]
+    public async Task Admins_see_the_deliveries_by_api_and_cli_and_a_dry_run_lists_what_is_due()
+    {
+        await using var smtp = new SmtpSink();
+        await using var hooks = await WebhookReceiver.StartAsync();
+        await using var server = await TestServer.StartAsync(configure: Channels(smtp, hooks));
+        var alice = await server.CreateUserAsync("alice");
+        var (_, aliceToken) = await server.CreateTokenAsync(alice, ["api"], "2026-06-05");
+        await ProjectTokenAsync(server);
+        hooks.FailNext = 1_000;
+        await RunAsync(server);
+
+        await Expect.StatusAsync(await server.GetAsync("/api/v4/admin/notifications", aliceToken), 403);
+        await Expect.StatusAsync(await server.GetAsync("/api/v4/admin/notifications", token: null), 401);
+        var failed = await TestServer.Json(await server.GetAsync("/api/v4/admin/notifications?state=failed"));
+        var row = Assert.Single(failed.AsArray())!;
+        Assert.Equal(("webhook", "7d", 1), ((string)row["channel"]!, (string)row["notice"]!, (int)row["attempts"]!));
+        Assert.NotNull((string?)row["next_attempt_at"]);
+        Assert.Equal(2, (await TestServer.Json(await server.GetAsync("/api/v4/admin/notifications?channel=email"))).AsArray().Count);
+        await Expect.BodyAsync(await server.GetAsync("/api/v4/admin/notifications?state=lost"), 400, """{"error":"state does not have a valid value"}""");
+
+        var list = await TokenwardProcess.RunAsync(null, ["notify", "list", "--state", "failed", "--data-dir", server.Dir]);
+        Assert.True(list.ExitCode == 0, list.Stderr);
+        Assert.Matches(@"\n\d+\s+\d+\s+7d\s+2026-06-06\s+webhook\s+http://127\.0\.0\.1:\d+/hook\s+failed\s+1\s", list.Stdout);
+    }
+}
