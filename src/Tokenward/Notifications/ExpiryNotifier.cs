@@ -95,21 +95,32 @@ public sealed class ExpiryNotifier(TokenwardDb db, Access access, IServiceScopeF
                     tokens = tokens.Where(t => t.User!.UserType != UserTypes.Human);
                 }
 
-                foreach (var id in await tokens.OrderBy(t => t.Id).Select(t => t.Id).ToListAsync(ct))
+                var due = await tokens.OrderBy(t => t.Id)
+                    .Select(t => new { t.Id, ExpiresAt = t.ExpiresAt!.Value, t.User!.Email, Human = t.User.UserType == UserTypes.Human })
+                    .ToListAsync(ct);
+                foreach (var token in due)
                 {
-                    if (await NoticeSubject.LoadAsync(db, access, id, ct) is not { } subject
-                        || (channel == NotificationDelivery.Webhook && !subject.IsResourceToken))
+                    List<string> recipients;
+                    if (channel == NotificationDelivery.Email && token.Human)
+                    {
+                        // A personal or impersonation token: its owner, known from the query.
+                        recipients = [token.Email];
+                    }
+                    else if (await NoticeSubject.LoadAsync(db, access, token.Id, ct) is { IsResourceToken: true } subject)
+                    {
+                        recipients = channel == NotificationDelivery.Email
+                            ? await subject.MailRecipientsAsync(db, access, ct)
+                            : Channels.WebhookUrls.Select(u => u.ToString()).ToList();
+                    }
+                    else
                     {
                         continue;
                     }
 
-                    var recipients = channel == NotificationDelivery.Email
-                        ? await subject.MailRecipientsAsync(db, access, ct)
-                        : Channels.WebhookUrls.Select(u => u.ToString()).ToList();
                     planned.AddRange(recipients.Distinct(StringComparer.OrdinalIgnoreCase).Select(r => new NotificationDelivery
                     {
-                        PersonalAccessTokenId = id,
-                        ExpiresAt = subject.Token.ExpiresAt!.Value,
+                        PersonalAccessTokenId = token.Id,
+                        ExpiresAt = token.ExpiresAt,
                         Notice = notice.Name,
                         Channel = channel,
                         Recipient = r,

@@ -28,6 +28,11 @@ public sealed class SmtpSink : IAsyncDisposable
     /// <summary>How many next messages to refuse with a 451.</summary>
     public int FailNext { get; set; }
 
+    /// <summary>How many connections were opened (and not refused).</summary>
+    public int Connections => _connections;
+
+    private int _connections;
+
     /// <summary>While set, every connection is answered 421 and closed: a server that is down.</summary>
     public bool Down { get; set; }
 
@@ -81,6 +86,7 @@ public sealed class SmtpSink : IAsyncDisposable
                 return;
             }
 
+            Interlocked.Increment(ref _connections);
             await writer.WriteLineAsync("220 sink ESMTP");
             var to = new List<string>();
             while (await reader.ReadLineAsync() is { } line)
@@ -102,9 +108,16 @@ public sealed class SmtpSink : IAsyncDisposable
                     case "DATA":
                         await writer.WriteLineAsync("354 go on");
                         var data = new StringBuilder();
-                        while (await reader.ReadLineAsync() is { } d && d != ".")
+                        string? d;
+                        while ((d = await reader.ReadLineAsync()) is not null && d != ".")
                         {
                             data.AppendLine(d);
+                        }
+
+                        if (d is null)
+                        {
+                            // The client went away mid-message: like any SMTP server, keep nothing.
+                            return;
                         }
 
                         if (FailNext > 0)
