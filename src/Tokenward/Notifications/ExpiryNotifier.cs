@@ -165,6 +165,14 @@ public sealed class ExpiryNotifier(TokenwardDb db, Access access, IServiceScopeF
             return [];
         }
 
+        var channel = typeof(TSender) == typeof(EmailSender) ? NotificationDelivery.Email : NotificationDelivery.Webhook;
+        await using var sending = await SenderLock.TryAcquireAsync(settings, channel, ct);
+        if (sending is null)
+        {
+            // Another process is sending on this channel now; it sends these deliveries too.
+            return [];
+        }
+
         await using var scope = scopes.CreateAsyncScope();
         return await scope.ServiceProvider.GetRequiredService<TSender>().SendDueAsync(ct);
     }

@@ -147,6 +147,25 @@ public class NoticeDeliveryTests
         Assert.Single(hooks.Deliveries);
     }
 
+    [Theory]
+    [MemberData(nameof(Engines.Both), MemberType = typeof(Engines))]
+    public async Task Runs_at_the_same_moment_send_each_notice_once(DatabaseEngine engine)
+    {
+        await using var smtp = new SmtpSink();
+        await using var server = await TestServer.StartAsync(engine, Channels(smtp, null));
+        for (var i = 0; i < 30; i++)
+        {
+            var user = await server.CreateUserAsync($"user{i}");
+            await server.CreateTokenAsync(user, ["api"], "2026-06-05");
+        }
+
+        var runs = await Task.WhenAll(Enumerable.Range(0, 4).Select(_ => Task.Run(() => RunAsync(server))));
+        var last = await RunAsync(server); // whatever a run skipped while another held the channel
+        Assert.Equal(30, runs.Sum(r => r["7d"]) + last["7d"]);
+        Assert.Equal(30, smtp.Messages.Count);
+        Assert.Equal(30, (await DeliveriesAsync(server)).Count);
+    }
+
     [Fact]
     public async Task Emails_name_the_resource_the_last_use_and_where_to_rotate()
     {
