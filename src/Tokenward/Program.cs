@@ -23,7 +23,12 @@ var root = new RootCommand("Tokenward: GitLab-compatible access tokens, and the 
 
 try
 {
-    return await root.Parse(args).InvokeAsync(new InvocationConfiguration { EnableDefaultExceptionHandler = false });
+    return await root.Parse(args).InvokeAsync(new InvocationConfiguration
+    {
+        EnableDefaultExceptionHandler = false,
+        // A stop lets a command finish what it records (the batch or delivery in hand, the audit shipping).
+        ProcessTerminationTimeout = TimeSpan.FromSeconds(30),
+    });
 }
 catch (Exception e) when (e is SettingsException or SchemaException or TokenValidationException or CliException or Tokenward.Toolkit.ToolkitException or TokenAlreadyRevokedException or Tokenward.LogAnalysis.LogInputException)
 {

@@ -14,6 +14,9 @@ namespace Tokenward.Cli;
 /// </summary>
 public static class NotifyCommand
 {
+    /// <summary>The exit code of a run after which deliveries wait for a later attempt.</summary>
+    public const int FailedExitCode = 3;
+
     public static Command Create()
     {
         var dryRun = new Option<bool>("--dry-run") { Description = "List what is due per channel and send nothing" };
@@ -35,7 +38,14 @@ public static class NotifyCommand
                 return 0;
             }
 
+            if (settings.ExternalUrl is null)
+            {
+                // serve takes its own address; a CLI run has none to put in the links.
+                throw new CliException("set TOKENWARD_EXTERNAL_URL: notices link to the page where a token is rotated, and a CLI run has no server address to take it from.");
+            }
+
             var sent = await notifier.RunOnceAsync(ct);
+            var waiting = await notifier.WaitingAsync(ct);
             switch (format)
             {
                 case ReportFormat.Json:
@@ -47,6 +57,13 @@ public static class NotifyCommand
                 default:
                     await Console.Out.WriteLineAsync(string.Join(", ", sent.Select(kv => $"{kv.Key}: {kv.Value}")) + " deliveries sent.");
                     break;
+            }
+
+            if (waiting > 0)
+            {
+                // For cron and monitoring: something could not be delivered, and waits for a later attempt.
+                await Console.Error.WriteLineAsync(string.Create(CultureInfo.InvariantCulture, $"tokenward: {waiting} deliveries wait for a later attempt (tokenward notify list --state failed; the last error is kept)."));
+                return FailedExitCode;
             }
 
             return 0;
@@ -92,7 +109,7 @@ public static class NotifyCommand
             d.Notice,
             d.ExpiresAt.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture),
             d.Channel,
-            d.Recipient,
+            d.Channel == NotificationDelivery.Webhook ? WebhookSender.Masked(d.Recipient) : d.Recipient,
             d.State,
             d.Attempts.ToString(CultureInfo.InvariantCulture),
             d.State is NotificationDelivery.Due or NotificationDelivery.Failed ? Time(d.NextAttemptAt) : null,

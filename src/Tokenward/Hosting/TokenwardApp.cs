@@ -42,7 +42,9 @@ public static class TokenwardApp
             {
                 // Network time, not the instance's clock (which tests fake): a retry waits for real.
                 builder.TimeProvider = TimeProvider.System;
-                builder.AddTimeout(settings.Notifications.Timeout);
+                // The standard order: a total timeout, the retry, the circuit, and a timeout per attempt
+                // inside the circuit, so a URL that never answers counts as failing and gets cut off.
+                builder.AddTimeout(settings.Notifications.Timeout * 3);
                 builder.AddRetry(new HttpRetryStrategyOptions { MaxRetryAttempts = 1, Delay = TimeSpan.FromMilliseconds(200) });
                 builder.AddCircuitBreaker(new HttpCircuitBreakerStrategyOptions
                 {
@@ -51,8 +53,10 @@ public static class TokenwardApp
                     SamplingDuration = TimeSpan.FromSeconds(60),
                     BreakDuration = settings.Notifications.CircuitBreak,
                 });
+                builder.AddTimeout(settings.Notifications.Timeout);
             })
-            .SelectPipelineByAuthority();
+            // A circuit per URL: two hooks on one host fail apart.
+            .SelectPipelineBy(_ => request => request.RequestUri?.GetLeftPart(UriPartial.Path) ?? string.Empty);
         services.AddSingleton<Audit.AuditShipper>();
         services.AddScoped<ResourceAccessTokens.ResourceAccessTokenService>();
         services.AddScoped<ResourceAccessTokens.BotTokens>();

@@ -161,6 +161,12 @@ public sealed record TokenwardSettings
                 .Select(v => Tokenward.Notifications.Notice.All.Any(x => x.Name == v && !x.IsExpiry) ? v : throw new SettingsException($"TOKENWARD_WEBHOOK_NOTICES: '{v}' is not one of 60d, 30d, 7d."))
                 .ToList()
             : defaults.WebhookNotices;
+        var from = env("TOKENWARD_SMTP_FROM") ?? defaults.From;
+        if (!MimeKit.MailboxAddress.TryParse(from, out _))
+        {
+            throw new SettingsException($"TOKENWARD_SMTP_FROM must be an e-mail address, not '{from}'.");
+        }
+
         return defaults with
         {
             WebhookNotices = hookNotices,

@@ -39,9 +39,9 @@ public sealed partial class EmailSender(TokenwardDb db, Access access, DeliveryL
                         return sent;
                     }
 
-                    using var message = Message(delivery, subject!);
                     try
                     {
+                        using var message = Message(delivery, subject!);
                         await smtp.SendAsync(message, ct);
                     }
                     catch (Exception e) when (!ct.IsCancellationRequested)

@@ -45,13 +45,31 @@ public sealed class ExpiryNotifier(TokenwardDb db, Access access, IServiceScopeF
         return sent;
     }
 
-    /// <summary>What a run would do now: the deliveries it would record, and those already due.</summary>
+    /// <summary>Deliveries that failed or were put off, waiting for a later attempt.</summary>
+    public Task<int> WaitingAsync(CancellationToken ct)
+    {
+        var now = Now();
+        return db.NotificationDeliveries.CountAsync(d => (d.State == NotificationDelivery.Due || d.State == NotificationDelivery.Failed) && d.NextAttemptAt > now, ct);
+    }
+
+    /// <summary>What a run would do now: the deliveries it would record, and those already due on a configured channel.</summary>
     public async Task<List<NotificationDelivery>> PreviewAsync(CancellationToken ct)
     {
         var planned = await PlanAsync(ct, record: false);
         var now = Now();
+        var channels = new List<string>();
+        if (Channels.SmtpHost is not null)
+        {
+            channels.Add(NotificationDelivery.Email);
+        }
+
+        if (Channels.WebhookUrls.Count > 0)
+        {
+            channels.Add(NotificationDelivery.Webhook);
+        }
+
         var waiting = await db.NotificationDeliveries
-            .Where(d => (d.State == NotificationDelivery.Due || d.State == NotificationDelivery.Failed) && d.NextAttemptAt <= now)
+            .Where(d => (d.State == NotificationDelivery.Due || d.State == NotificationDelivery.Failed) && d.NextAttemptAt <= now && channels.Contains(d.Channel))
             .OrderBy(d => d.Id).ToListAsync(ct);
         return [.. waiting, .. planned];
     }
@@ -83,12 +101,17 @@ public sealed class ExpiryNotifier(TokenwardDb db, Access access, IServiceScopeF
             {
                 var upTo = today.AddDays(notice.UpTo);
                 var after = today.AddDays(notice.After);
+                var urls = Channels.WebhookUrls.Select(u => u.ToString()).ToList();
+                var wanted = channel == NotificationDelivery.Webhook ? urls.Count : 1;
                 var tokens = db.PersonalAccessTokens
                     .Where(t => !t.Revoked && t.ExpiresAt != null && t.ExpiresAt <= upTo && t.ExpiresAt > after
                         && t.User!.State == UserStates.Active
                         // Notices sent before deliveries were recorded (the older claim table) are not sent again.
                         && !db.TokenExpiryNotifications.Any(n => n.PersonalAccessTokenId == t.Id && n.Notice == notice.Name && n.ExpiresAt == t.ExpiresAt)
-                        && !db.NotificationDeliveries.Any(d => d.PersonalAccessTokenId == t.Id && d.ExpiresAt == t.ExpiresAt && d.Notice == notice.Name && d.Channel == channel));
+                        // Planned already, unless cancelled (an owner unblocked since, a URL configured again) or,
+                        // for webhooks, not to every URL configured now.
+                        && db.NotificationDeliveries.Count(d => d.PersonalAccessTokenId == t.Id && d.ExpiresAt == t.ExpiresAt && d.Notice == notice.Name && d.Channel == channel
+                            && d.State != NotificationDelivery.Cancelled && (channel == NotificationDelivery.Email || urls.Contains(d.Recipient))) < wanted);
                 if (channel == NotificationDelivery.Webhook)
                 {
                     // GitLab's hook is for project and group tokens only.
@@ -140,7 +163,10 @@ public sealed class ExpiryNotifier(TokenwardDb db, Access access, IServiceScopeF
         return planned;
     }
 
-    /// <summary>Inserts the deliveries in one transaction, skipping any another process recorded first.</summary>
+    /// <summary>
+    /// Inserts the deliveries in one transaction, skipping any another process recorded first, and
+    /// making a cancelled one due again (its token is due again: an owner unblocked, a URL back).
+    /// </summary>
     private async Task RecordAsync(List<NotificationDelivery> planned, CancellationToken ct)
     {
         await using var tx = await db.Database.BeginTransactionAsync(ct);
@@ -150,7 +176,9 @@ public sealed class ExpiryNotifier(TokenwardDb db, Access access, IServiceScopeF
                 $"""
                 INSERT INTO notification_deliveries (personal_access_token_id, expires_at, notice, channel, recipient, state, attempts, next_attempt_at, created_at)
                 VALUES ({d.PersonalAccessTokenId}, {d.ExpiresAt}, {d.Notice}, {d.Channel}, {d.Recipient}, {d.State}, 0, {d.NextAttemptAt}, {d.CreatedAt})
-                ON CONFLICT DO NOTHING
+                ON CONFLICT (personal_access_token_id, expires_at, notice, channel, recipient)
+                DO UPDATE SET state = 'due', attempts = 0, last_error = NULL, next_attempt_at = excluded.next_attempt_at
+                WHERE notification_deliveries.state = 'cancelled'
                 """, ct);
         }
 

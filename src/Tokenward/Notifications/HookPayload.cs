@@ -26,6 +26,8 @@ public static class HookPayload
             var path = subject.ResourcePath!;
             var web = $"{baseUrl}/{path}";
             var host = Uri.TryCreate(baseUrl, UriKind.Absolute, out var b) ? b.Host : "localhost";
+            // As in the payloads GitLab's docs and issues show, beside the object.
+            payload["project_id"] = project.Id;
             payload["project"] = new JsonObject
             {
                 ["id"] = project.Id,
@@ -49,6 +51,7 @@ public static class HookPayload
         else
         {
             var group = await db.Namespaces.FirstAsync(n => n.Id == membership.SourceId, ct);
+            payload["group_id"] = group.Id;
             payload["group"] = new JsonObject
             {
                 ["group_name"] = group.Name,

@@ -45,7 +45,7 @@ public static class NotificationsEndpoints
             ["notice"] = d.Notice,
             ["expires_at"] = d.ExpiresAt.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture),
             ["channel"] = d.Channel,
-            ["recipient"] = d.Recipient,
+            ["recipient"] = d.Channel == NotificationDelivery.Webhook ? WebhookSender.Masked(d.Recipient) : d.Recipient,
             ["state"] = d.State,
             ["attempts"] = d.Attempts,
             ["last_error"] = d.LastError,

@@ -1,4 +1,3 @@
-using System.Data.Common;
 using Tokenward.Hosting;
 using Tokenward.Storage;
 
@@ -12,24 +11,27 @@ namespace Tokenward.Notifications;
 /// </summary>
 public sealed class SenderLock : IAsyncDisposable
 {
-    private readonly DbConnection? _connection;
+    private readonly Npgsql.NpgsqlConnection? _connection;
+    private readonly long _key;
     private readonly FileStream? _file;
 
-    private SenderLock(DbConnection? connection, FileStream? file) => (_connection, _file) = (connection, file);
+    private SenderLock(Npgsql.NpgsqlConnection? connection, long key, FileStream? file) => (_connection, _key, _file) = (connection, key, file);
 
     /// <returns>The lock, or null while another process sends on this channel.</returns>
     public static async Task<SenderLock?> TryAcquireAsync(TokenwardSettings settings, string channel, CancellationToken ct)
     {
         if (settings.Database.Engine == DatabaseEngine.Postgres)
         {
-            var connection = settings.Database.CreateConnection();
+            // Its own connection, outside the pool: a pooled one would go back with the lock still held.
+            var connection = new Npgsql.NpgsqlConnection(new Npgsql.NpgsqlConnectionStringBuilder(settings.Database.ConnectionString) { Pooling = false }.ConnectionString);
             await connection.OpenAsync(ct);
             await using var command = connection.CreateCommand();
             // A fixed key per channel, in its own range beside the migrator's and the audit log's.
-            command.CommandText = $"SELECT pg_try_advisory_lock({0x546f6b6e6f7400 + (channel == NotificationDelivery.Email ? 1 : 2)});";
+            var key = 0x546f6b6e6f7400L + (channel == NotificationDelivery.Email ? 1 : 2);
+            command.CommandText = $"SELECT pg_try_advisory_lock({key});";
             if (await command.ExecuteScalarAsync(ct) is true)
             {
-                return new SenderLock(connection, null);
+                return new SenderLock(connection, key, null);
             }
 
             await connection.DisposeAsync();
@@ -39,10 +41,11 @@ public sealed class SenderLock : IAsyncDisposable
         Directory.CreateDirectory(settings.DataDir);
         try
         {
-            return new SenderLock(null, new FileStream(Path.Combine(settings.DataDir, $"notify-{channel}.lock"), FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.None));
+            return new SenderLock(null, 0, new FileStream(Path.Combine(settings.DataDir, $"notify-{channel}.lock"), FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.None));
         }
-        catch (IOException e) when ((e.HResult & 0xFFFF) == 11)
+        catch (IOException e) when ((e.HResult & 0xFFFF) is 11 or 35)
         {
+            // EWOULDBLOCK (Linux 11, macOS 35): another process holds it.
             return null;
         }
     }
@@ -51,7 +54,17 @@ public sealed class SenderLock : IAsyncDisposable
     {
         if (_connection is not null)
         {
-            // Closing the session lets its advisory locks go.
+            try
+            {
+                await using var unlock = _connection.CreateCommand();
+                unlock.CommandText = $"SELECT pg_advisory_unlock({_key});";
+                await unlock.ExecuteScalarAsync(CancellationToken.None);
+            }
+            catch (Exception e) when (e is Npgsql.NpgsqlException or InvalidOperationException)
+            {
+                // The session ends just below, which lets the lock go as well.
+            }
+
             await _connection.DisposeAsync();
         }
 

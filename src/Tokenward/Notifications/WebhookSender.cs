@@ -27,6 +27,7 @@ public sealed partial class WebhookSender(
         var sent = Notice.All.ToDictionary(n => n.Name, _ => 0);
         var configured = Channels.WebhookUrls.Select(u => u.ToString()).ToHashSet(StringComparer.Ordinal);
         var client = http.CreateClient(ClientName);
+        var broken = new HashSet<string>(StringComparer.Ordinal);
         while (await ledger.DueAsync(NotificationDelivery.Webhook, ct) is { Count: > 0 } batch)
         {
             foreach (var delivery in batch)
@@ -36,6 +37,11 @@ public sealed partial class WebhookSender(
                 if (reason is not null)
                 {
                     await ledger.CancelAsync(delivery, reason);
+                    continue;
+                }
+
+                if (broken.Contains(delivery.Recipient))
+                {
                     continue;
                 }
 
@@ -52,13 +58,16 @@ public sealed partial class WebhookSender(
                 catch (BrokenCircuitException e)
                 {
                     // The URL failed again and again: its deliveries wait, unattempted, said once.
+                    broken.Add(delivery.Recipient);
                     var until = ledger.RetryAt(1);
                     var waiting = await ledger.PostponeAsync(NotificationDelivery.Webhook, delivery.Recipient, until, $"webhook failing, circuit open: {e.Message}");
-                    LogBroken(logger, delivery.Recipient, waiting, until);
+                    LogBroken(logger, Masked(delivery.Recipient), waiting, until);
                     continue;
                 }
-                catch (Exception e) when (!ct.IsCancellationRequested && e is HttpRequestException or TaskCanceledException or TimeoutException or Polly.Timeout.TimeoutRejectedException)
+                catch (Exception e) when (!ct.IsCancellationRequested)
                 {
+                    // Whatever went wrong with this one (the network, a timeout, a payload that could
+                    // not be built): it is tried again later, and the others go on.
                     await ledger.MarkFailedAsync(delivery, e.Message);
                     continue;
                 }
@@ -93,10 +102,27 @@ public sealed partial class WebhookSender(
         return request;
     }
 
+    /// <summary>
+    /// A webhook URL as shown to people (the admin API, the CLI, the log): its path past the first
+    /// segment, its query and any user-info hidden, since hook URLs often carry their secret there
+    /// (<c>https://hooks.slack.com/services/***</c>).
+    /// </summary>
+    public static string Masked(string url)
+    {
+        if (!Uri.TryCreate(url, UriKind.Absolute, out var uri))
+        {
+            return "***";
+        }
+
+        var segments = uri.AbsolutePath.Split('/', StringSplitOptions.RemoveEmptyEntries);
+        var shown = segments.Length == 0 ? "/" : segments.Length == 1 && uri.Query.Length == 0 ? $"/{segments[0]}" : $"/{segments[0]}/***";
+        return $"{uri.Scheme}://{uri.Authority}{shown}";
+    }
+
     /// <summary>A UUID, as GitLab sends, but the same for every attempt of one delivery.</summary>
     public static string IdempotencyKey(NotificationDelivery d)
     {
-        var hash = SHA256.HashData(Encoding.UTF8.GetBytes($"{d.IdempotencyKey}/{d.PersonalAccessTokenId}/{d.ExpiresAt:yyyy-MM-dd}/{d.Notice}/{d.Recipient}"));
+        var hash = SHA256.HashData(Encoding.UTF8.GetBytes(d.IdempotencyKey));
         return new Guid(hash.AsSpan(0, 16)).ToString();
     }
 

@@ -49,6 +49,19 @@ public sealed class NotificationDelivery
 
     public DateTime? SentAt { get; set; }
 
-    /// <summary>The same for every attempt: receivers that keep it drop a repeat after a crash between "accepted" and "marked".</summary>
-    public string IdempotencyKey => $"tokenward-notice-{Id}";
+    /// <summary>
+    /// The same for every attempt of this delivery, and no other's: receivers that keep it drop a
+    /// repeat after a crash between "accepted" and "marked". It holds a hash of what the delivery
+    /// is (token, expiry, notice, recipient), so a restored database reusing an id, or another
+    /// installation, never makes a new notice look like an old one.
+    /// </summary>
+    public string IdempotencyKey
+    {
+        get
+        {
+            var what = System.Security.Cryptography.SHA256.HashData(System.Text.Encoding.UTF8.GetBytes(
+                $"{PersonalAccessTokenId}/{ExpiresAt:yyyy-MM-dd}/{Notice}/{Channel}/{Recipient}/{CreatedAt:yyyy-MM-ddTHH:mm:ss.fff}"));
+            return $"tokenward-notice-{Id}-{Convert.ToHexStringLower(what.AsSpan(0, 8))}";
+        }
+    }
 }

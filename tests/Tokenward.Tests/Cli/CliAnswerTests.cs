@@ -64,7 +64,7 @@ public sealed class CliAnswerTests : TempDir
     {
         await using var server = await TestServer.StartAsync();
         string[] data = ["--data-dir", server.Dir];
-        var notify = await TokenwardProcess.RunAsync(new Dictionary<string, string> { ["TOKENWARD_WEBHOOK_URLS"] = "http://127.0.0.1:9/hook" }, ["notify", "--format", "csv", .. data]);
+        var notify = await TokenwardProcess.RunAsync(new Dictionary<string, string> { ["TOKENWARD_WEBHOOK_URLS"] = "http://127.0.0.1:9/hook", ["TOKENWARD_EXTERNAL_URL"] = "https://tokens.example.com" }, ["notify", "--format", "csv", .. data]);
         Assert.True(notify.ExitCode == 0, notify.Stderr);
         Assert.StartsWith("notice,sent\n", notify.Stdout, StringComparison.Ordinal);
         var backfill = await TokenwardProcess.RunAsync(null, ["tokens", "backfill-expiry", "--dry-run", "--format", "csv", .. data]);

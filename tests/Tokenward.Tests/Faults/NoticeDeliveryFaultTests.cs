@@ -40,6 +40,7 @@ public sealed class NoticeDeliveryFaultTests(ITestOutputHelper output) : TempDir
             ["TOKENWARD_SMTP_SECURITY"] = "none",
             ["TOKENWARD_SMTP_FROM"] = "tokenward@example.com",
             ["TOKENWARD_WEBHOOK_URLS"] = hooks.Url.ToString(),
+            ["TOKENWARD_EXTERNAL_URL"] = "https://tokens.example.com",
         };
         string[] notify = ["notify", .. DatabaseArgs(database)];
 
@@ -143,6 +144,7 @@ public sealed class NoticeDeliveryFaultTests(ITestOutputHelper output) : TempDir
             ["TOKENWARD_SMTP_PORT"] = smtp.Port.ToString(CultureInfo.InvariantCulture),
             ["TOKENWARD_SMTP_SECURITY"] = "none",
             ["TOKENWARD_WEBHOOK_URLS"] = hooks.Url.ToString(),
+            ["TOKENWARD_EXTERNAL_URL"] = "https://tokens.example.com",
         };
         var dryRun = await TokenwardProcess.RunAsync(env, ["notify", "--dry-run", "--format", "csv", .. DatabaseArgs(database)]);
         Assert.Equal(1 + (Users * TokensPerUser) + (2 * Bots), dryRun.Stdout.TrimEnd('\n').Split('\n').Length);

@@ -167,6 +167,72 @@ public class NoticeDeliveryTests
     }
 
     [Fact]
+    public async Task An_address_that_cannot_be_mailed_fails_alone_and_an_unblocked_owner_is_told_after_all()
+    {
+        await using var smtp = new SmtpSink();
+        await using var server = await TestServer.StartAsync(configure: Channels(smtp, null));
+        var odd = await TestServer.Json(await server.PostJsonAsync("/api/v4/users", new { username = "odd", email = "a(b@example.com", name = "Odd" }));
+        await server.CreateTokenAsync((long)odd["id"]!, ["api"], "2026-06-05");
+        var bob = await server.CreateUserAsync("bob");
+        await server.CreateTokenAsync(bob, ["api"], "2026-06-05");
+        await server.Client.SendAsync(TestServer.Request(HttpMethod.Post, $"/api/v4/users/{bob}/block"));
+        var alice = await server.CreateUserAsync("alice");
+        await server.CreateTokenAsync(alice, ["api"], "2026-06-05");
+
+        Assert.Equal(1, (await RunAsync(server))["7d"]); // alice; odd's address fails alone; bob is blocked
+        Assert.Equal(["alice@example.com"], smtp.Messages.SelectMany(m => m.To).ToArray());
+        Assert.Equal(NotificationDelivery.Failed, Assert.Single(await DeliveriesAsync(server), d => d.Recipient == "a(b@example.com").State);
+
+        // Unblocked while the notice is still due: told after all.
+        await server.Client.SendAsync(TestServer.Request(HttpMethod.Post, $"/api/v4/users/{bob}/unblock"));
+        Assert.Equal(1, (await RunAsync(server))["7d"]);
+        Assert.Contains("bob@example.com", smtp.Messages.SelectMany(m => m.To));
+    }
+
+    [Fact]
+    public async Task A_run_of_the_server_leaves_the_channel_free_for_a_notify_process_and_webhook_urls_are_masked()
+    {
+        await using var smtp = new SmtpSink();
+        await using var hooks = await WebhookReceiver.StartAsync();
+        var secretUrl = new Uri(hooks.Url, "/hook/T000/B000/secret-part?token=abc");
+        await using var server = await TestServer.StartAsync(DatabaseEngine.Postgres, s => Channels(smtp, null)(s) with
+        {
+            Notifications = Channels(smtp, null)(s).Notifications with { WebhookUrls = [secretUrl] },
+        });
+        var alice = await server.CreateUserAsync("alice");
+        await server.CreateTokenAsync(alice, ["api"], "2026-06-05");
+        Assert.Equal(1, (await RunAsync(server))["7d"]);
+
+        // The server process keeps running; a notify process on the same database must find the channel free.
+        var bob = await server.CreateUserAsync("bob");
+        var expires = DateOnly.FromDateTime(DateTime.UtcNow).AddDays(3).ToString("yyyy-MM-dd", System.Globalization.CultureInfo.InvariantCulture);
+        await using (var scope = server.Services.CreateAsyncScope())
+        {
+            var db = scope.ServiceProvider.GetRequiredService<TokenwardDb>();
+            db.PersonalAccessTokens.Add(new PersonalAccessToken { UserId = bob, Name = "real clock", TokenDigest = "notice-lock-test", Scopes = "[\"api\"]", ExpiresAt = DateOnly.Parse(expires, System.Globalization.CultureInfo.InvariantCulture), CreatedAt = DateTime.UtcNow, UpdatedAt = DateTime.UtcNow });
+            await db.SaveChangesAsync();
+        }
+
+        var env = new Dictionary<string, string>
+        {
+            ["TOKENWARD_SMTP_HOST"] = "127.0.0.1",
+            ["TOKENWARD_SMTP_PORT"] = smtp.Port.ToString(System.Globalization.CultureInfo.InvariantCulture),
+            ["TOKENWARD_SMTP_SECURITY"] = "none",
+            ["TOKENWARD_EXTERNAL_URL"] = "https://tokens.example.com",
+        };
+        var notify = await TokenwardProcess.RunAsync(env, ["notify", "--format", "json", "--data-dir", server.Dir, "--database", server.Settings.Database.ConnectionString]);
+        Assert.True(notify.ExitCode == 0, notify.Stderr);
+        Assert.Contains("bob@example.com", smtp.Messages.SelectMany(m => m.To));
+
+        // A hook URL's path and query are its secret: shown masked.
+        var group = await CreateGroupAsync(server, "team");
+        await server.PostJsonAsync($"/api/v4/groups/{group}/access_tokens", new { name = "g", scopes = new[] { "api" }, expires_at = "2026-06-05" });
+        await RunAsync(server);
+        var hook = Assert.Single((await TestServer.Json(await server.GetAsync("/api/v4/admin/notifications?channel=webhook"))).AsArray())!;
+        Assert.Equal($"http://127.0.0.1:{hooks.Url.Port}/hook/***", (string?)hook["recipient"]);
+    }
+
+    [Fact]
     public async Task Emails_name_the_resource_the_last_use_and_where_to_rotate()
     {
         await using var smtp = new SmtpSink();
@@ -177,7 +243,7 @@ public class NoticeDeliveryTests
         Assert.Contains($"The project access token 'ci' (id {token}) of project team/svc expires on 2026-06-06, in 5 days.", mail, StringComparison.Ordinal);
         Assert.Contains("It has never been used.", mail, StringComparison.Ordinal);
         Assert.Contains("https://tokens.example.com/team/svc/-/settings/access_tokens", mail, StringComparison.Ordinal);
-        Assert.Matches(@"Message-Id: <tokenward-notice-\d+@example\.com>", mail);
+        Assert.Matches(@"Message-Id: <tokenward-notice-\d+-[0-9a-f]{16}@example\.com>", mail);
     }
 
     [Fact]
