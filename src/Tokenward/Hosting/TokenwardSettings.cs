@@ -170,6 +170,7 @@ public sealed record TokenwardSettings
         return defaults with
         {
             WebhookNotices = hookNotices,
+            ResourceExpired = ParseBool(env("TOKENWARD_NOTIFY_RESOURCE_EXPIRED"), defaults.ResourceExpired, "TOKENWARD_NOTIFY_RESOURCE_EXPIRED"),
             SmtpHost = env("TOKENWARD_SMTP_HOST"),
             SmtpPort = port,
             SmtpSecurity = security,

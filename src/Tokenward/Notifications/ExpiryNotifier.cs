@@ -117,6 +117,11 @@ public sealed class ExpiryNotifier(TokenwardDb db, Access access, IServiceScopeF
                     // GitLab's hook is for project and group tokens only.
                     tokens = tokens.Where(t => t.User!.UserType != UserTypes.Human);
                 }
+                else if (notice.IsExpiry && !Channels.ResourceExpired)
+                {
+                    // GitLab mails no "expired" notice for a project or group token.
+                    tokens = tokens.Where(t => t.User!.UserType == UserTypes.Human);
+                }
 
                 var due = await tokens.OrderBy(t => t.Id)
                     .Select(t => new { t.Id, ExpiresAt = t.ExpiresAt!.Value, t.User!.Email, Human = t.User.UserType == UserTypes.Human })

@@ -28,6 +28,14 @@ public sealed record NotificationSettings
     /// </summary>
     public IReadOnlyList<string> WebhookNotices { get; init; } = ["7d"];
 
+    /// <summary>
+    /// Whether a project or group token's expiry (the <c>expired</c> notice) is mailed to its
+    /// resource's Maintainers and Owners (<c>TOKENWARD_NOTIFY_RESOURCE_EXPIRED</c>). GitLab mails
+    /// only the 60, 30 and 7-day notices for them (its bots cannot receive the expired one), so off
+    /// by default.
+    /// </summary>
+    public bool ResourceExpired { get; init; }
+
     /// <summary>How often <c>serve</c> looks for due notices; zero turns the background job off.</summary>
     public TimeSpan Interval { get; init; } = TimeSpan.FromHours(1);
 

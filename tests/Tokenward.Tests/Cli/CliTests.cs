@@ -110,12 +110,19 @@ public sealed class CliTests : TempDir
             ["TOKENWARD_SMTP_PORT"] = smtp.Port.ToString(System.Globalization.CultureInfo.InvariantCulture),
             ["TOKENWARD_SMTP_SECURITY"] = "none",
         };
+        // The links in a notice must be absolute, and a CLI run has no server address of its own.
+        var noUrl = await TokenwardProcess.RunAsync(env, "notify", "--data-dir", Dir);
+        Assert.Equal(1, noUrl.ExitCode);
+        Assert.Contains("set TOKENWARD_EXTERNAL_URL", noUrl.Stderr, StringComparison.Ordinal);
+        env["TOKENWARD_EXTERNAL_URL"] = "https://tokens.example.com";
         var first = await TokenwardProcess.RunAsync(env, "notify", "--format", "json", "--data-dir", Dir);
         Assert.True(first.ExitCode == 0, first.Stderr);
         Assert.Equal(1, (int)JsonNode.Parse(first.Stdout)!["7d"]!);
         var second = await TokenwardProcess.RunAsync(env, "notify", "--data-dir", Dir);
         Assert.Contains("7d: 0", second.Stdout, StringComparison.Ordinal);
-        Assert.Equal(["admin@example.com"], Assert.Single(smtp.Messages).To);
+        var mail = Assert.Single(smtp.Messages);
+        Assert.Equal(["admin@example.com"], mail.To);
+        Assert.Contains("https://tokens.example.com/-/user_settings/personal_access_tokens", mail.Data, StringComparison.Ordinal);
 
         var none = await TokenwardProcess.RunAsync(null, "notify", "--data-dir", Dir);
         Assert.Equal(1, none.ExitCode);

@@ -232,6 +232,27 @@ public class NoticeDeliveryTests
         Assert.Equal($"http://127.0.0.1:{hooks.Url.Port}/hook/***", (string?)hook["recipient"]);
     }
 
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public async Task A_resource_tokens_expiry_is_mailed_only_when_asked_as_gitlab_mails_none(bool resourceExpired)
+    {
+        await using var smtp = new SmtpSink();
+        await using var server = await TestServer.StartAsync(configure: s => Channels(smtp, null)(s) with
+        {
+            Notifications = Channels(smtp, null)(s).Notifications with { ResourceExpired = resourceExpired },
+        });
+        await ProjectTokenAsync(server); // expires 2026-06-06
+        var alice = await server.CreateUserAsync("alice");
+        await server.CreateTokenAsync(alice, ["api"], "2026-06-06");
+        await RunAsync(server); // the 7-day notices
+        server.Clock.Advance(TimeSpan.FromDays(5)); // the expiry date
+        var sent = await RunAsync(server);
+        Assert.Equal(resourceExpired ? 2 : 1, sent["expired"]);
+        Assert.Equal(resourceExpired ? ["admin@example.com", "alice@example.com"] : ["alice@example.com"],
+            smtp.Messages.Where(m => m.Data.Contains("has expired", StringComparison.Ordinal)).SelectMany(m => m.To).Order().ToArray());
+    }
+
     [Fact]
     public async Task Emails_name_the_resource_the_last_use_and_where_to_rotate()
     {
