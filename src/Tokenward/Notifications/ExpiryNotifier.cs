@@ -45,18 +45,17 @@ public sealed class ExpiryNotifier(TokenwardDb db, Access access, IServiceScopeF
         return sent;
     }
 
-    /// <summary>Deliveries that failed or were put off, waiting for a later attempt.</summary>
+    /// <summary>Deliveries on a configured channel that failed or were put off, waiting for a later attempt.</summary>
     public Task<int> WaitingAsync(CancellationToken ct)
     {
         var now = Now();
-        return db.NotificationDeliveries.CountAsync(d => (d.State == NotificationDelivery.Due || d.State == NotificationDelivery.Failed) && d.NextAttemptAt > now, ct);
+        var channels = ConfiguredChannels();
+        return db.NotificationDeliveries.CountAsync(
+            d => (d.State == NotificationDelivery.Due || d.State == NotificationDelivery.Failed) && d.NextAttemptAt > now && channels.Contains(d.Channel), ct);
     }
 
-    /// <summary>What a run would do now: the deliveries it would record, and those already due on a configured channel.</summary>
-    public async Task<List<NotificationDelivery>> PreviewAsync(CancellationToken ct)
+    private List<string> ConfiguredChannels()
     {
-        var planned = await PlanAsync(ct, record: false);
-        var now = Now();
         var channels = new List<string>();
         if (Channels.SmtpHost is not null)
         {
@@ -68,6 +67,15 @@ public sealed class ExpiryNotifier(TokenwardDb db, Access access, IServiceScopeF
             channels.Add(NotificationDelivery.Webhook);
         }
 
+        return channels;
+    }
+
+    /// <summary>What a run would do now: the deliveries it would record, and those already due on a configured channel.</summary>
+    public async Task<List<NotificationDelivery>> PreviewAsync(CancellationToken ct)
+    {
+        var planned = await PlanAsync(ct, record: false);
+        var now = Now();
+        var channels = ConfiguredChannels();
         var waiting = await db.NotificationDeliveries
             .Where(d => (d.State == NotificationDelivery.Due || d.State == NotificationDelivery.Failed) && d.NextAttemptAt <= now && channels.Contains(d.Channel))
             .OrderBy(d => d.Id).ToListAsync(ct);
