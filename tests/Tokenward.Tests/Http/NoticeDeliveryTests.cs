@@ -101,10 +101,9 @@ public class NoticeDeliveryTests
             await server.CreateTokenAsync(user, ["api"], "2026-06-05");
         }
 
-        var started = DateTime.UtcNow;
         var sent = await RunAsync(server);
-        Assert.True(DateTime.UtcNow - started < TimeSpan.FromSeconds(20), "a run waits for a down server once, not once per notice");
         Assert.Equal(1, sent["7d"]); // the webhook
+        Assert.Equal(1, smtp.Connections + smtp.Refused); // one try at the server, not one per notice
         Assert.Single(hooks.Deliveries);
         var mails = (await DeliveriesAsync(server)).Where(d => d.Channel == NotificationDelivery.Email).ToList();
         Assert.Equal(21, mails.Count);

@@ -33,6 +33,11 @@ public sealed class SmtpSink : IAsyncDisposable
 
     private int _connections;
 
+    /// <summary>How many connections were answered 421 while <see cref="Down"/>.</summary>
+    public int Refused => _refused;
+
+    private int _refused;
+
     /// <summary>While set, every connection is answered 421 and closed: a server that is down.</summary>
     public bool Down { get; set; }
 
@@ -82,6 +87,7 @@ public sealed class SmtpSink : IAsyncDisposable
             await using var writer = new StreamWriter(stream, Encoding.ASCII) { NewLine = "\r\n", AutoFlush = true };
             if (Down)
             {
+                Interlocked.Increment(ref _refused);
                 await writer.WriteLineAsync("421 sink down");
                 return;
             }
