@@ -55,8 +55,10 @@ public static class TokenwardApp
                 });
                 builder.AddTimeout(settings.Notifications.Timeout);
             })
-            // A circuit per URL: two hooks on one host fail apart.
-            .SelectPipelineBy(_ => request => request.RequestUri?.GetLeftPart(UriPartial.Path) ?? string.Empty);
+            // A circuit per URL: two hooks on one host fail apart. The key shows in Polly's logs and
+            // metrics, and a hook URL carries its secret: a hash of it, never the URL.
+            .SelectPipelineBy(_ => request => Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(
+                System.Text.Encoding.UTF8.GetBytes(request.RequestUri?.AbsoluteUri ?? string.Empty)).AsSpan(0, 8)));
         services.AddSingleton<Audit.AuditShipper>();
         services.AddScoped<ResourceAccessTokens.ResourceAccessTokenService>();
         services.AddScoped<ResourceAccessTokens.BotTokens>();
@@ -69,6 +71,8 @@ public static class TokenwardApp
     public static WebApplication Build(TokenwardSettings settings, TimeProvider clock, string[]? urls = null, Action<ILoggingBuilder>? logging = null)
     {
         var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { Args = [], ApplicationName = "tokenward" });
+        // Within the CLI's 30 s for a stop, so what a stop records is recorded before the process ends.
+        builder.Services.Configure<HostOptions>(o => o.ShutdownTimeout = TimeSpan.FromSeconds(25));
         if (urls is { Length: > 0 })
         {
             builder.WebHost.UseUrls(urls);

@@ -152,6 +152,7 @@ public sealed record TokenwardSettings
         var hooks = (env("TOKENWARD_WEBHOOK_URLS") ?? string.Empty)
             .Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)
             .Select(u => Uri.TryCreate(u, UriKind.Absolute, out var uri) && uri.Scheme is "http" or "https" ? uri : throw new SettingsException($"TOKENWARD_WEBHOOK_URLS: '{u}' is not an http(s) URL."))
+            .DistinctBy(u => u.ToString(), StringComparer.Ordinal)
             .ToList();
         var minutes = env("TOKENWARD_NOTIFY_INTERVAL_MINUTES") is not { } m ? defaults.Interval
             : int.TryParse(m, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var mins) ? TimeSpan.FromMinutes(mins)
@@ -162,7 +163,7 @@ public sealed record TokenwardSettings
                 .ToList()
             : defaults.WebhookNotices;
         var from = env("TOKENWARD_SMTP_FROM") ?? defaults.From;
-        if (!MimeKit.MailboxAddress.TryParse(from, out _))
+        if (!MimeKit.MailboxAddress.TryParse(from, out var sender) || sender.Domain.Length == 0)
         {
             throw new SettingsException($"TOKENWARD_SMTP_FROM must be an e-mail address, not '{from}'.");
         }

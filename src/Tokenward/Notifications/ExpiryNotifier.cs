@@ -109,7 +109,7 @@ public sealed class ExpiryNotifier(TokenwardDb db, Access access, IServiceScopeF
             {
                 var upTo = today.AddDays(notice.UpTo);
                 var after = today.AddDays(notice.After);
-                var urls = Channels.WebhookUrls.Select(u => u.ToString()).ToList();
+                var urls = Channels.WebhookUrls.Select(u => u.ToString()).Distinct(StringComparer.Ordinal).ToList();
                 var wanted = channel == NotificationDelivery.Webhook ? urls.Count : 1;
                 var tokens = db.PersonalAccessTokens
                     .Where(t => !t.Revoked && t.ExpiresAt != null && t.ExpiresAt <= upTo && t.ExpiresAt > after
@@ -153,7 +153,9 @@ public sealed class ExpiryNotifier(TokenwardDb db, Access access, IServiceScopeF
                         continue;
                     }
 
-                    planned.AddRange(recipients.Distinct(StringComparer.OrdinalIgnoreCase).Select(r => new NotificationDelivery
+                    // Addresses are one whatever their case; URLs are not.
+                    var comparer = channel == NotificationDelivery.Email ? StringComparer.OrdinalIgnoreCase : StringComparer.Ordinal;
+                    planned.AddRange(recipients.Distinct(comparer).Select(r => new NotificationDelivery
                     {
                         PersonalAccessTokenId = token.Id,
                         ExpiresAt = token.ExpiresAt,

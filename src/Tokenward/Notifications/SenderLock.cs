@@ -24,14 +24,23 @@ public sealed class SenderLock : IAsyncDisposable
         {
             // Its own connection, outside the pool: a pooled one would go back with the lock still held.
             var connection = new Npgsql.NpgsqlConnection(new Npgsql.NpgsqlConnectionStringBuilder(settings.Database.ConnectionString) { Pooling = false }.ConnectionString);
-            await connection.OpenAsync(ct);
-            await using var command = connection.CreateCommand();
-            // A fixed key per channel, in its own range beside the migrator's and the audit log's.
-            var key = 0x546f6b6e6f7400L + (channel == NotificationDelivery.Email ? 1 : 2);
-            command.CommandText = $"SELECT pg_try_advisory_lock({key});";
-            if (await command.ExecuteScalarAsync(ct) is true)
+            try
             {
-                return new SenderLock(connection, key, null);
+                await connection.OpenAsync(ct);
+                await using var command = connection.CreateCommand();
+                // A fixed key per channel, in its own range beside the migrator's and the audit log's.
+                var key = 0x546f6b6e6f7400L + (channel == NotificationDelivery.Email ? 1 : 2);
+                command.CommandText = $"SELECT pg_try_advisory_lock({key});";
+                if (await command.ExecuteScalarAsync(ct) is true)
+                {
+                    return new SenderLock(connection, key, null);
+                }
+            }
+            catch
+            {
+                // Cancelled or failed on the way: the session (and a lock it may have got) ends here, not at exit.
+                await connection.DisposeAsync();
+                throw;
             }
 
             await connection.DisposeAsync();

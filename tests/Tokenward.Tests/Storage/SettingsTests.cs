@@ -84,6 +84,21 @@ public class SettingsTests
     }
 
     [Fact]
+    public void Notice_settings_are_checked_when_read()
+    {
+        Assert.Throws<SettingsException>(() => TokenwardSettings.Resolve(null, null, null, Env(("TOKENWARD_SMTP_FROM", "tokenward"))));
+        Assert.Throws<SettingsException>(() => TokenwardSettings.Resolve(null, null, null, Env(("TOKENWARD_WEBHOOK_NOTICES", "7d,1d"))));
+        var s = TokenwardSettings.Resolve(null, null, null, Env(
+            ("TOKENWARD_WEBHOOK_URLS", "https://hooks.example.com/a, https://hooks.example.com/a,https://hooks.example.com/A"),
+            ("TOKENWARD_WEBHOOK_NOTICES", "60d,30d,7d"),
+            ("TOKENWARD_NOTIFY_RESOURCE_EXPIRED", "true")));
+        Assert.Equal(["https://hooks.example.com/a", "https://hooks.example.com/A"], s.Notifications.WebhookUrls.Select(u => u.ToString()));
+        Assert.Equal(["60d", "30d", "7d"], s.Notifications.WebhookNotices);
+        Assert.True(s.Notifications.ResourceExpired);
+        Assert.Equal(["7d"], TokenwardSettings.Resolve(null, null, null, Env()).Notifications.WebhookNotices);
+    }
+
+    [Fact]
     public void The_external_url_is_an_http_url_kept_without_its_trailing_slash()
     {
         Assert.Equal("https://tokens.example.com/gitlab", TokenwardSettings.Resolve(null, null, null, Env(("TOKENWARD_EXTERNAL_URL", "https://tokens.example.com/gitlab/"))).ExternalUrl);
