@@ -16,14 +16,7 @@ public static class InitCommand
         command.SetAction(async (result, ct) =>
         {
             var settings = GlobalOptions.Settings(result);
-            try
-            {
-                Directory.CreateDirectory(settings.DataDir);
-            }
-            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
-            {
-                throw new CliException($"cannot use the folder {settings.DataDir}: {e.Message}");
-            }
+            CliErrors.InFolder(settings.DataDir, () => Directory.CreateDirectory(settings.DataDir));
 
             await using var services = new ServiceCollection()
                 .AddLogging(l => l.AddSimpleConsole().SetMinimumLevel(LogLevel.Warning))

@@ -18,8 +18,8 @@ public static class ServeCommand
             var settings = GlobalOptions.Settings(result);
             var listen = result.GetValue(urls)?.Split(';', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
             // One server per SQLite data folder; PostgreSQL takes several (see README).
-            using var folderLock = Setup(settings.DataDir, () => settings.Database.Engine == Storage.DatabaseEngine.Sqlite ? DataFolderLock.Acquire(settings.DataDir) : null);
-            Setup(settings.LogDir, () => Directory.CreateDirectory(settings.LogDir));
+            using var folderLock = CliErrors.InFolder(settings.DataDir, () => settings.Database.Engine == Storage.DatabaseEngine.Sqlite ? DataFolderLock.Acquire(settings.DataDir) : null);
+            CliErrors.InFolder(settings.LogDir, () => Directory.CreateDirectory(settings.LogDir));
             var (starting, failed) = (true, false);
             // A failed start is said once, in one line, below; the host would add it with a stack trace.
             await using var app = TokenwardApp.Build(settings, TimeProvider.System, listen, logging => logging.AddFilter(
@@ -51,6 +51,7 @@ public static class ServeCommand
             {
                 await Console.Error.WriteLineAsync("tokenward: warning: behind a proxy (TOKENWARD_TRUSTED_PROXIES) but TOKENWARD_EXTERNAL_URL is not set: links name the address this server listens on, not the proxy's.");
             }
+
             if (rootToken is not null)
             {
                 await Console.Out.WriteLineAsync("Created the administrator 'root'. Its token is shown this once; store it now:");
@@ -61,19 +62,5 @@ public static class ServeCommand
             return 0;
         });
         return command;
-    }
-
-    /// <summary>Runs a step that prepares a folder, turning a folder that is a file or cannot be made into one line.</summary>
-    /// <exception cref="CliException">when the folder cannot be used.</exception>
-    private static T Setup<T>(string folder, Func<T> step)
-    {
-        try
-        {
-            return step();
-        }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
-        {
-            throw new CliException($"cannot use the folder {folder}: {e.Message}");
-        }
     }
 }

@@ -8,7 +8,7 @@ using Tokenward.Storage;
 namespace Tokenward.Notifications;
 
 /// <summary>The channels' record of their deliveries: which are due, and each one's outcome, written as it happens.</summary>
-public sealed class DeliveryLedger(TokenwardDb db, TimeProvider clock, TokenwardSettings settings)
+public sealed class DeliveryLedger(TokenwardDb db, Members.Access access, TimeProvider clock, TokenwardSettings settings)
 {
     public const int BatchSize = 200;
 
@@ -23,6 +23,22 @@ public sealed class DeliveryLedger(TokenwardDb db, TimeProvider clock, Tokenward
         return db.NotificationDeliveries
             .Where(d => d.Channel == channel && (d.State == NotificationDelivery.Due || d.State == NotificationDelivery.Failed) && d.NextAttemptAt <= now)
             .OrderBy(d => d.Id).Take(BatchSize).ToListAsync(ct);
+    }
+
+    /// <summary>
+    /// What a delivery is about, when it is still to be sent; otherwise it is cancelled with the
+    /// reason (<paramref name="refusal"/>, the channel's own, comes first) and null is returned.
+    /// </summary>
+    public async Task<NoticeSubject?> SubjectIfDueAsync(NotificationDelivery d, string? refusal, CancellationToken ct)
+    {
+        var subject = await NoticeSubject.LoadAsync(db, access, d.PersonalAccessTokenId, ct);
+        if ((refusal ?? Obsolete(d, subject, Today())) is not { } reason)
+        {
+            return subject;
+        }
+
+        await CancelAsync(d, reason);
+        return null;
     }
 
     /// <summary>Why a delivery is no longer to be sent, or null when it still is.</summary>

@@ -1,7 +1,6 @@
 using MailKit.Net.Smtp;
 using MimeKit;
 using Tokenward.Hosting;
-using Tokenward.Members;
 using Tokenward.Storage;
 
 namespace Tokenward.Notifications;
@@ -12,7 +11,7 @@ namespace Tokenward.Notifications;
 /// the server's "250" and our record carries the same id, and receivers that keep ids drop it).
 /// A server that cannot be reached is said once; its deliveries wait for the next attempt.
 /// </summary>
-public sealed partial class EmailSender(TokenwardDb db, Access access, DeliveryLedger ledger, TokenwardSettings settings, ExternalUrl externalUrl, ILogger<EmailSender> logger)
+public sealed partial class EmailSender(DeliveryLedger ledger, TokenwardSettings settings, ExternalUrl externalUrl, ILogger<EmailSender> logger)
     : IDeliverySender
 {
     private NotificationSettings Channels => settings.Notifications;
@@ -27,10 +26,8 @@ public sealed partial class EmailSender(TokenwardDb db, Access access, DeliveryL
             {
                 foreach (var delivery in batch)
                 {
-                    var subject = await NoticeSubject.LoadAsync(db, access, delivery.PersonalAccessTokenId, ct);
-                    if (DeliveryLedger.Obsolete(delivery, subject, ledger.Today()) is { } reason)
+                    if (await ledger.SubjectIfDueAsync(delivery, null, ct) is not { } subject)
                     {
-                        await ledger.CancelAsync(delivery, reason);
                         continue;
                     }
 
@@ -41,7 +38,7 @@ public sealed partial class EmailSender(TokenwardDb db, Access access, DeliveryL
 
                     try
                     {
-                        using var message = Message(delivery, subject!);
+                        using var message = Message(delivery, subject);
                         await smtp.SendAsync(message, ct);
                     }
                     catch (Exception e) when (!ct.IsCancellationRequested)

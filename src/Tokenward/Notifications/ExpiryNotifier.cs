@@ -94,18 +94,7 @@ public sealed class ExpiryNotifier(TokenwardDb db, Access access, IServiceScopeF
         var planned = new List<NotificationDelivery>();
         foreach (var notice in Notice.All)
         {
-            var channels = new List<string>();
-            if (Channels.SmtpHost is not null)
-            {
-                channels.Add(NotificationDelivery.Email);
-            }
-
-            if (Channels.WebhookUrls.Count > 0 && Channels.WebhookNotices.Contains(notice.Name))
-            {
-                channels.Add(NotificationDelivery.Webhook);
-            }
-
-            foreach (var channel in channels)
+            foreach (var channel in ConfiguredChannels().Where(c => c != NotificationDelivery.Webhook || Channels.WebhookNotices.Contains(notice.Name)))
             {
                 var upTo = today.AddDays(notice.UpTo);
                 var after = today.AddDays(notice.After);

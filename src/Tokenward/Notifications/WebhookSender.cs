@@ -32,11 +32,9 @@ public sealed partial class WebhookSender(
         {
             foreach (var delivery in batch)
             {
-                var subject = await NoticeSubject.LoadAsync(db, access, delivery.PersonalAccessTokenId, ct);
-                var reason = configured.Contains(delivery.Recipient) ? DeliveryLedger.Obsolete(delivery, subject, ledger.Today()) : "the webhook URL is no longer configured";
-                if (reason is not null)
+                var refusal = configured.Contains(delivery.Recipient) ? null : "the webhook URL is no longer configured";
+                if (await ledger.SubjectIfDueAsync(delivery, refusal, ct) is not { } subject)
                 {
-                    await ledger.CancelAsync(delivery, reason);
                     continue;
                 }
 
@@ -47,7 +45,7 @@ public sealed partial class WebhookSender(
 
                 try
                 {
-                    using var request = await RequestAsync(delivery, subject!, ct);
+                    using var request = await RequestAsync(delivery, subject, ct);
                     using var response = await client.SendAsync(request, ct);
                     if (!response.IsSuccessStatusCode)
                     {

@@ -18,8 +18,7 @@ public sealed class AuditTrailFaultTests : TempDir
 {
     private const int Tokens = 20_000;
 
-    private string[] DatabaseArgs(DatabaseTarget database) =>
-        database.Engine == DatabaseEngine.Postgres ? ["--data-dir", Dir, "--database", database.ConnectionString] : ["--data-dir", Dir];
+    private string[] DatabaseArgs(DatabaseTarget database) => Engines.CliArgs(database, Dir);
 
     private static Task<TokenwardDb> OpenAsync(DatabaseTarget database) => AuditTrail.OpenAsync(database);
 

@@ -20,8 +20,7 @@ public sealed class NoticeDeliveryFaultTests(ITestOutputHelper output) : TempDir
     private const int TokensPerUser = 10;
     private const int Bots = 20;
 
-    private string[] DatabaseArgs(DatabaseTarget database) =>
-        database.Engine == DatabaseEngine.Postgres ? ["--data-dir", Dir, "--database", database.ConnectionString] : ["--data-dir", Dir];
+    private string[] DatabaseArgs(DatabaseTarget database) => Engines.CliArgs(database, Dir);
 
     [Theory]
     [MemberData(nameof(Engines.Both), MemberType = typeof(Engines))]
@@ -33,15 +32,7 @@ public sealed class NoticeDeliveryFaultTests(ITestOutputHelper output) : TempDir
 
         await using var smtp = new SmtpSink();
         await using var hooks = await WebhookReceiver.StartAsync();
-        var env = new Dictionary<string, string>
-        {
-            ["TOKENWARD_SMTP_HOST"] = "127.0.0.1",
-            ["TOKENWARD_SMTP_PORT"] = smtp.Port.ToString(CultureInfo.InvariantCulture),
-            ["TOKENWARD_SMTP_SECURITY"] = "none",
-            ["TOKENWARD_SMTP_FROM"] = "tokenward@example.com",
-            ["TOKENWARD_WEBHOOK_URLS"] = hooks.Url.ToString(),
-            ["TOKENWARD_EXTERNAL_URL"] = "https://tokens.example.com",
-        };
+        var env = NotifyEnv(smtp, hooks);
         string[] notify = ["notify", .. DatabaseArgs(database)];
 
         var seed = Environment.TickCount;
@@ -138,14 +129,7 @@ public sealed class NoticeDeliveryFaultTests(ITestOutputHelper output) : TempDir
         await SeedAsync(database);
         await using var smtp = new SmtpSink();
         await using var hooks = await WebhookReceiver.StartAsync();
-        var env = new Dictionary<string, string>
-        {
-            ["TOKENWARD_SMTP_HOST"] = "127.0.0.1",
-            ["TOKENWARD_SMTP_PORT"] = smtp.Port.ToString(CultureInfo.InvariantCulture),
-            ["TOKENWARD_SMTP_SECURITY"] = "none",
-            ["TOKENWARD_WEBHOOK_URLS"] = hooks.Url.ToString(),
-            ["TOKENWARD_EXTERNAL_URL"] = "https://tokens.example.com",
-        };
+        var env = NotifyEnv(smtp, hooks);
         var dryRun = await TokenwardProcess.RunAsync(env, ["notify", "--dry-run", "--format", "csv", .. DatabaseArgs(database)]);
         Assert.Equal(1 + (Users * TokensPerUser) + (2 * Bots), dryRun.Stdout.TrimEnd('\n').Split('\n').Length);
         Assert.Empty(smtp.Messages);
@@ -178,6 +162,17 @@ public sealed class NoticeDeliveryFaultTests(ITestOutputHelper output) : TempDir
         bare.Stop();
         output.WriteLine($"2,040 deliveries (2,020 e-mails over {smtp.Connections} SMTP connection, 20 webhooks) planned, sent and recorded by one `tokenward notify` process in {watch.Elapsed.TotalSeconds:0.0} s, its start included; the same 2,020 e-mails from a bare MailKit client, nothing recorded: {bare.Elapsed.TotalSeconds:0.0} s (ratio {watch.Elapsed / bare.Elapsed:0.0})");
     }
+
+    /// <summary>What a child <c>notify</c> is configured with: the SMTP listener and the webhook receiver on loopback.</summary>
+    private static Dictionary<string, string> NotifyEnv(SmtpSink smtp, WebhookReceiver hooks) => new()
+    {
+        ["TOKENWARD_SMTP_HOST"] = "127.0.0.1",
+        ["TOKENWARD_SMTP_PORT"] = smtp.Port.ToString(CultureInfo.InvariantCulture),
+        ["TOKENWARD_SMTP_SECURITY"] = "none",
+        ["TOKENWARD_SMTP_FROM"] = "tokenward@example.com",
+        ["TOKENWARD_WEBHOOK_URLS"] = hooks.Url.ToString(),
+        ["TOKENWARD_EXTERNAL_URL"] = "https://tokens.example.com",
+    };
 
     /// <summary>200 users with 10 tokens each, and 20 group-token bots whose group root owns, all expiring in 5 days (on the real clock the child runs on).</summary>
     private static async Task SeedAsync(DatabaseTarget database)

@@ -11,4 +11,8 @@ public static class Engines
     public static DatabaseTarget Fresh(DatabaseEngine engine, string dir) => engine == DatabaseEngine.Sqlite
         ? DatabaseTarget.SqliteIn(dir)
         : new DatabaseTarget(DatabaseEngine.Postgres, PostgresServer.Instance.CreateDatabase());
+
+    /// <summary>The options that point a <c>tokenward</c> process at the database and its data folder.</summary>
+    public static string[] CliArgs(DatabaseTarget database, string dataDir) =>
+        database.Engine == DatabaseEngine.Postgres ? ["--data-dir", dataDir, "--database", database.ConnectionString] : ["--data-dir", dataDir];
 }
