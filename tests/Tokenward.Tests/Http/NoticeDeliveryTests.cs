@@ -264,6 +264,9 @@ public class NoticeDeliveryTests
         Assert.Contains("It has never been used.", mail, StringComparison.Ordinal);
         Assert.Contains("https://tokens.example.com/team/svc/-/settings/access_tokens", mail, StringComparison.Ordinal);
         Assert.Matches(@"Message-Id: <tokenward-notice-\d+-[0-9a-f]{16}@example\.com>", mail);
+
+        // SMTP without webhooks: a project token's notice is an e-mail only, with no webhook delivery waiting.
+        Assert.Equal([NotificationDelivery.Email], (await DeliveriesAsync(server)).Select(d => d.Channel).Distinct());
     }
 
     [Fact]
