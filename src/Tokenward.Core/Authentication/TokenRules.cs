@@ -15,7 +15,7 @@ public static class TokenRules
         IReadOnlyCollection<string> acceptedScopes,
         bool impersonationEnabled)
     {
-        if (TokenExpiry.IsExpired(token.ExpiresAt, today))
+        if (TokenStates.IsExpired(token.ExpiresAt, today))
         {
             return AuthFailReason.TokenExpired;
         }

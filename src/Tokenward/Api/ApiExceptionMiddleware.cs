@@ -33,7 +33,7 @@ public sealed partial class ApiExceptionMiddleware(RequestDelegate next, IOption
         {
             await WriteAsync(context, e);
         }
-        catch (PersonalAccessTokens.TokenValidationException e) when (!context.Response.HasStarted)
+        catch (TokenValidationException e) when (!context.Response.HasStarted)
         {
             await WriteAsync(context, ApiException.Invalid(e.Field, e.Problem));
         }

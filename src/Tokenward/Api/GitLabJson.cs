@@ -11,6 +11,7 @@ public static class GitLabJson
     {
         options.PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower;
         options.Converters.Add(new TimeConverter());
+        options.Converters.Add(new Toolkit.ReportRowJson());
     }
 
     /// <summary>Length of <see cref="FormatTime(DateTime)"/>'s text: <c>2026-06-01T10:00:00.000Z</c>.</summary>

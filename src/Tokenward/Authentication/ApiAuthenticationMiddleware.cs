@@ -4,7 +4,6 @@ using Tokenward.ApiLog;
 using Tokenward.Audit;
 using Tokenward.AuthBans;
 using Tokenward.Core.Authentication;
-using Tokenward.Core.Tokens;
 using Tokenward.Hosting;
 using Tokenward.PersonalAccessTokens;
 using Tokenward.Storage;

@@ -3,7 +3,6 @@ using System.Net;
 using System.Text.Json;
 using Microsoft.EntityFrameworkCore;
 using Tokenward.Core.Authentication;
-using Tokenward.Core.Tokens;
 using Tokenward.Hosting;
 using Tokenward.Storage;
 
@@ -60,7 +59,7 @@ public sealed class TokenAuthenticator(TokenFormat format, TokenDigester digeste
     public AuthFailReason? Check(PersonalAccessToken token, IReadOnlyList<string> scopes, IReadOnlyCollection<string> accepted) =>
         TokenRules.Check(
             new TokenFacts(token.Revoked, token.ExpiresAt, scopes, token.Impersonation, token.User!.State),
-            TokenExpiry.Today(clock),
+            TokenStates.Today(clock),
             accepted,
             settings.ImpersonationEnabled);
 

@@ -1,6 +1,5 @@
 using System.CommandLine;
 using System.Globalization;
-using Tokenward.Core.Tokens;
 using Tokenward.LogAnalysis;
 using Tokenward.Toolkit;
 using Tokenward.Toolkit.Remote;
@@ -130,7 +129,7 @@ public static class LogsCommand
                 rows = await new RemoteInventory(api, Console.Error).FindAsync(ids, ct);
             }
 
-            today = TokenExpiry.Today(TimeProvider.System);
+            today = TokenStates.Today(TimeProvider.System);
         }
         else
         {
@@ -143,7 +142,7 @@ public static class LogsCommand
 
             await using var services = await CliServices.StartAsync(settings, ct);
             rows = await services.Get<TokenInventory>().FindAsync(ids, ct);
-            today = TokenExpiry.Today(services.Get<TimeProvider>());
+            today = TokenStates.Today(services.Get<TimeProvider>());
         }
 
         return rows.ToDictionary(r => $"PersonalAccessToken/{r.Id}", r => new TokenInfo(
@@ -153,6 +152,6 @@ public static class LogsCommand
             r.ResourceType is null ? r.Username : $"{r.ResourceType} {r.ResourcePath ?? r.ResourceId?.ToString(CultureInfo.InvariantCulture)}",
             r.ScopeList(),
             r.ExpiresAt,
-            r.Revoked ? "revoked" : r.ExpiresAt is { } e && e <= today ? "expired" : r.UserState != Core.Authentication.UserStates.Active ? $"owner {r.UserState}" : "active"));
+            TokenStates.Of(r.Revoked, r.ExpiresAt, today) is var state && state == TokenState.Active && r.UserState != Core.Authentication.UserStates.Active ? $"owner {r.UserState}" : state.Name()));
     }
 }

@@ -5,7 +5,6 @@ using System.Text.Json;
 using System.Text.Json.Nodes;
 using Microsoft.AspNetCore.WebUtilities;
 using Microsoft.EntityFrameworkCore;
-using Tokenward.Lifecycle;
 using Tokenward.PersonalAccessTokens;
 using Tokenward.Toolkit;
 
@@ -253,7 +252,7 @@ public static class TokenChangeCommands
     /// GitLab's API has no way to change <c>expires_at</c>: show which tokens it would be, and the
     /// Rails runner script to run on the GitLab host instead.
     /// </summary>
-    private static async Task<int> CannotRemotelyAsync(ToolkitSource source, ReportFilter filter, DateOnly on, DateOnly? newExpiry, bool apply, ParseResult result, CancellationToken ct)
+    private static async Task<int> CannotRemotelyAsync(ToolkitSource source, TokenFilter filter, DateOnly on, DateOnly? newExpiry, bool apply, ParseResult result, CancellationToken ct)
     {
         var selected = filter with { Kinds = filter.Kinds.Where(k => k != TokenKinds.Impersonation).ToList(), ExpiresFrom = on, ExpiresTo = on };
         var perKind = TokenKinds.All.ToDictionary(k => k, _ => 0);
@@ -280,7 +279,7 @@ public static class TokenChangeCommands
         return apply ? NotPossibleRemotely : 0;
     }
 
-    private static async Task<int> RevokeBlockedRemotelyAsync(ToolkitSource source, ReportFilter filter, bool apply, ParseResult result, CancellationToken ct)
+    private static async Task<int> RevokeBlockedRemotelyAsync(ToolkitSource source, TokenFilter filter, bool apply, ParseResult result, CancellationToken ct)
     {
         var blocked = new List<ReportRow>();
         await foreach (var row in source.Reports.StreamAsync(filter with { IncludeBlocked = true }, ct))
@@ -315,7 +314,7 @@ public static class TokenChangeCommands
     /// run, the tokens it lists; null when the server has no such endpoint (it is GitLab).
     /// </summary>
     private static async Task<(ChangeResult Outcome, List<ReportRow> Tokens)?> RemoteChangeAsync(
-        ReportFilter filter, string action, DateOnly on, DateOnly? newExpiry, bool apply, ParseResult result, CancellationToken ct, params (string Name, bool Value)[] flags)
+        TokenFilter filter, string action, DateOnly on, DateOnly? newExpiry, bool apply, ParseResult result, CancellationToken ct, params (string Name, bool Value)[] flags)
     {
         var input = ToolkitOptions.Input(result);
         var format = GlobalOptions.FormatWithoutLines(result);
@@ -355,7 +354,7 @@ public static class TokenChangeCommands
         }
 
         var node = JsonNode.Parse(answer.GetRawText());
-        var tokens = node?["tokens"] is JsonArray list ? list.Deserialize<List<ReportRow>>() ?? [] : [];
+        var tokens = node?["tokens"] is JsonArray list ? list.Deserialize<List<ReportRow>>(ReportRowJson.Options) ?? [] : [];
         var outcome = ChangeResultJson.Read(node);
         if (outcome.DryRun && tokens.Count < Math.Min(outcome.Total, show))
         {

@@ -1,7 +1,6 @@
 using System.CommandLine;
 using System.Globalization;
 using System.Text.Json;
-using Tokenward.Core.Tokens;
 using Tokenward.Lifecycle;
 
 namespace Tokenward.Cli;
@@ -29,7 +28,7 @@ public static class TokensCommand
             }
             else
             {
-                from = TokenExpiry.Today(services.Get<TimeProvider>());
+                from = TokenStates.Today(services.Get<TimeProvider>());
             }
 
             var outcome = await services.Get<ExpiryBackfill>().BackfillAsync(from, result.GetValue(dryRun), ct);

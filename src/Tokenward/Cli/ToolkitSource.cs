@@ -1,6 +1,5 @@
 using System.CommandLine;
 using System.Text;
-using Tokenward.Core.Tokens;
 using Tokenward.Toolkit;
 using Tokenward.Toolkit.Remote;
 
@@ -32,11 +31,11 @@ public sealed class ToolkitSource : IAsyncDisposable
     {
         if (RemoteOptions.Api(result) is { } api)
         {
-            return new ToolkitSource(new RemoteInventory(api, Console.Error), TokenExpiry.Today(TimeProvider.System), null, api);
+            return new ToolkitSource(new RemoteInventory(api, Console.Error), TokenStates.Today(TimeProvider.System), null, api);
         }
 
         var services = await CliServices.StartAsync(GlobalOptions.Settings(result), ct);
-        return new ToolkitSource(services.Get<TokenInventory>(), TokenExpiry.Today(services.Get<TimeProvider>()), services, null);
+        return new ToolkitSource(services.Get<TokenInventory>(), TokenStates.Today(services.Get<TimeProvider>()), services, null);
     }
 
     /// <summary>
@@ -47,12 +46,12 @@ public sealed class ToolkitSource : IAsyncDisposable
     {
         if (RemoteOptions.Api(result) is { } api)
         {
-            return new ToolkitSource(new RemoteInventory(api, Console.Error), TokenExpiry.Today(TimeProvider.System), null, api);
+            return new ToolkitSource(new RemoteInventory(api, Console.Error), TokenStates.Today(TimeProvider.System), null, api);
         }
 
         var settings = GlobalOptions.Settings(result);
         await Storage.Migrations.Migrator.MigrateExistingAsync(settings.Database, ct);
-        return new ToolkitSource(new TokenInventory(settings), TokenExpiry.Today(TimeProvider.System), null, null);
+        return new ToolkitSource(new TokenInventory(settings), TokenStates.Today(TimeProvider.System), null, null);
     }
 
     /// <summary>Standard output with a large buffer: reports can run to millions of lines.</summary>

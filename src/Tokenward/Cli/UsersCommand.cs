@@ -3,7 +3,6 @@ using System.Globalization;
 using System.Text.Json;
 using Microsoft.EntityFrameworkCore;
 using Tokenward.Api;
-using Tokenward.Core.Tokens;
 using Tokenward.PersonalAccessTokens;
 using Tokenward.Storage;
 
@@ -69,7 +68,7 @@ public static class UsersCommand
             {
                 var options = new JsonSerializerOptions { WriteIndented = true };
                 GitLabJson.Configure(options);
-                await Console.Out.WriteLineAsync(JsonSerializer.Serialize(TokenJson.From(token, TokenExpiry.Today(clock)) with { Token = plaintext }, options));
+                await Console.Out.WriteLineAsync(JsonSerializer.Serialize(TokenJson.From(token, TokenStates.Today(clock)) with { Token = plaintext }, options));
             }
             else
             {

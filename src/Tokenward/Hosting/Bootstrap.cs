@@ -1,6 +1,5 @@
 using Microsoft.EntityFrameworkCore;
 using Tokenward.Authentication;
-using Tokenward.Core.Tokens;
 using Tokenward.PersonalAccessTokens;
 using Tokenward.Storage;
 

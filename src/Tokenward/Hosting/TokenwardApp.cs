@@ -4,7 +4,6 @@ using Polly;
 using Tokenward.Api;
 using Tokenward.ApiLog;
 using Tokenward.Authentication;
-using Tokenward.Core.Tokens;
 using Tokenward.PersonalAccessTokens;
 using Tokenward.Storage;
 using Tokenward.Storage.Migrations;

@@ -1,7 +1,6 @@
 using Microsoft.EntityFrameworkCore;
 using Tokenward.Audit;
 using Tokenward.Authentication;
-using Tokenward.Core.Tokens;
 using Tokenward.Storage;
 
 namespace Tokenward.Lifecycle;
@@ -19,7 +18,7 @@ public sealed class ExpiryBackfill(TokenwardDb db, AuthCache cache, AuditLog aud
     {
         var expiresAt = from.AddYears(1);
         var candidates = db.PersonalAccessTokens.Where(t => !t.Revoked && t.ExpiresAt == null);
-        var counts = await TokenKinds.CountAsync(db, candidates, ct);
+        var counts = await TokenKindCounts.CountAsync(db, candidates, ct);
         var result = new BackfillResult(dryRun, expiresAt, counts, 0, null);
         if (dryRun || result.Total == 0)
         {
@@ -48,10 +47,10 @@ public sealed class ExpiryBackfill(TokenwardDb db, AuthCache cache, AuditLog aud
 
     public async Task<BackfillResult> RevertAsync(bool dryRun, CancellationToken ct)
     {
-        var today = TokenExpiry.Today(clock);
+        var today = TokenStates.Today(clock);
         var unchanged = db.PersonalAccessTokens.Where(t => db.TokenExpiryBackfills.Any(b => b.PersonalAccessTokenId == t.Id && b.ExpiresAt == t.ExpiresAt));
         var revertible = unchanged.Where(t => t.ExpiresAt > today);
-        var counts = await TokenKinds.CountAsync(db, revertible, ct);
+        var counts = await TokenKindCounts.CountAsync(db, revertible, ct);
         var skipped = await unchanged.CountAsync(t => t.ExpiresAt <= today, ct);
         var result = new BackfillResult(dryRun, null, counts, skipped, skipped > 0 ? "already expired: clearing their expiry would make them usable again" : null);
         if (dryRun || result.Total == 0)

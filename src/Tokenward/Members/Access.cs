@@ -104,19 +104,8 @@ public sealed class Access(TokenwardDb db)
     }
 
     /// <summary>Ids of the group and all groups below it.</summary>
-    public async Task<List<long>> SubtreeAsync(long groupId, CancellationToken ct)
-    {
-        var all = new List<long> { groupId };
-        var frontier = new List<long> { groupId };
-        while (frontier.Count > 0 && all.Count < 100_000)
-        {
-            var ids = frontier;
-            frontier = await db.Namespaces.Where(n => n.ParentId != null && ids.Contains(n.ParentId.Value)).Select(n => n.Id).ToListAsync(ct);
-            all.AddRange(frontier);
-        }
-
-        return all;
-    }
+    public Task<List<long>> SubtreeAsync(long groupId, CancellationToken ct) =>
+        db.Database.SqlQueryRaw<long>(GroupSubtreeSql.Ids("{0}"), groupId).ToListAsync(ct);
 
     /// <summary>Groups a user can see: those they are a member of and everything below them.</summary>
     public async Task<List<long>> VisibleGroupIdsAsync(long userId, CancellationToken ct)

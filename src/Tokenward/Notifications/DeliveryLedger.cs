@@ -1,7 +1,6 @@
 using Microsoft.EntityFrameworkCore;
 using Tokenward.Authentication;
 using Tokenward.Core.Authentication;
-using Tokenward.Core.Tokens;
 using Tokenward.Hosting;
 using Tokenward.Storage;
 
@@ -14,7 +13,7 @@ public sealed class DeliveryLedger(TokenwardDb db, Members.Access access, TimePr
 
     public DateTime Now() => TokenAuthenticator.TruncateToMilliseconds(clock.GetUtcNow().UtcDateTime);
 
-    public DateOnly Today() => TokenExpiry.Today(clock);
+    public DateOnly Today() => TokenStates.Today(clock);
 
     /// <summary>The next deliveries of a channel whose attempt is due, oldest first.</summary>
     public Task<List<NotificationDelivery>> DueAsync(string channel, CancellationToken ct)

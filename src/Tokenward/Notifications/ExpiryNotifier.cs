@@ -1,7 +1,6 @@
 using Microsoft.EntityFrameworkCore;
 using Tokenward.Authentication;
 using Tokenward.Core.Authentication;
-using Tokenward.Core.Tokens;
 using Tokenward.Hosting;
 using Tokenward.Members;
 using Tokenward.Storage;
@@ -89,7 +88,7 @@ public sealed class ExpiryNotifier(TokenwardDb db, Access access, IServiceScopeF
     /// <returns>The deliveries planned (not yet recorded when <paramref name="record"/> is false).</returns>
     public async Task<List<NotificationDelivery>> PlanAsync(CancellationToken ct, bool record = true)
     {
-        var today = TokenExpiry.Today(clock);
+        var today = TokenStates.Today(clock);
         var now = Now();
         var planned = new List<NotificationDelivery>();
         foreach (var notice in Notice.All)

@@ -1,6 +1,5 @@
 using Microsoft.EntityFrameworkCore;
 using Tokenward.Api;
-using Tokenward.Core.Tokens;
 using Tokenward.Storage;
 
 namespace Tokenward.PersonalAccessTokens;
@@ -27,9 +26,9 @@ public static class ImpersonationTokensEndpoints
         var userId = await UserIdAsync(user_id, db, context.RequestAborted);
         var p = await ApiParams.ReadAsync(context);
         var state = p.OneOf("state", "all", "active", "inactive");
-        var filter = new TokenFilter { UserId = userId, Impersonation = true, State = state == "all" ? null : state };
-        var today = TokenExpiry.Today(clock);
-        var page = await Pagination.PageAsync(PersonalAccessTokenFinder.Find(db.PersonalAccessTokens, filter, today), p, context, context.RequestAborted);
+        var filter = new TokenFilter { UserId = userId, Impersonation = true, Active = state is null or "all" ? null : state == "active" };
+        var today = TokenStates.Today(clock);
+        var page = await Pagination.PageAsync(PersonalAccessTokenFinder.Find(db.PersonalAccessTokens, filter, null, today), p, context, context.RequestAborted);
         return TypedResults.Ok(page.Select(t => TokenJson.From(t, today) with { Impersonation = true }));
     }
 
@@ -41,13 +40,13 @@ public static class ImpersonationTokensEndpoints
         var (token, plaintext) = await service.CreateAsync(request with { UserId = userId, Impersonation = true }, context.RequestAborted);
         return TypedResults.Created(
             $"/api/v4/users/{userId}/impersonation_tokens/{token.Id}",
-            TokenJson.From(token, TokenExpiry.Today(clock)) with { Impersonation = true, Token = plaintext });
+            TokenJson.From(token, TokenStates.Today(clock)) with { Impersonation = true, Token = plaintext });
     }
 
     private static async Task<IResult> Get(string user_id, string impersonation_token_id, HttpContext context, TokenwardDb db, TimeProvider clock)
     {
         var token = await FindAsync(user_id, impersonation_token_id, db, context.RequestAborted);
-        return TypedResults.Ok(TokenJson.From(token, TokenExpiry.Today(clock)) with { Impersonation = true });
+        return TypedResults.Ok(TokenJson.From(token, TokenStates.Today(clock)) with { Impersonation = true });
     }
 
     private static async Task<IResult> Revoke(string user_id, string impersonation_token_id, HttpContext context, TokenwardDb db, PersonalAccessTokenService service)
@@ -64,7 +63,7 @@ public static class ImpersonationTokensEndpoints
         var expiresAt = p.Date("expires_at");
         var token = await FindAsync(user_id, impersonation_token_id, db, context.RequestAborted);
         var (rotated, plaintext) = await service.RotateAsync(token.Id, expiresAt, context.RequestAborted);
-        return TypedResults.Ok(TokenJson.From(rotated, TokenExpiry.Today(clock)) with { Impersonation = true, Token = plaintext });
+        return TypedResults.Ok(TokenJson.From(rotated, TokenStates.Today(clock)) with { Impersonation = true, Token = plaintext });
     }
 
     private static async Task<long> UserIdAsync(string value, TokenwardDb db, CancellationToken ct)

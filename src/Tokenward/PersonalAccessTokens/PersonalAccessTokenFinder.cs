@@ -1,76 +1,26 @@
-using Microsoft.EntityFrameworkCore;
 using Tokenward.Storage;
 
 namespace Tokenward.PersonalAccessTokens;
 
 /// <summary>
-/// Every personal access token query in one place (GitLab's <c>PersonalAccessTokensFinder</c>), so
-/// the API, the CLI and the reports agree on what <c>active</c> or <c>expires_before</c> means.
-/// All filters translate to SQL on both engines.
+/// The API's token lists (GitLab's <c>PersonalAccessTokensFinder</c>): the filters are
+/// <see cref="TokenFilter"/>'s, shared with the reports; here only what is the table's own,
+/// impersonation and GitLab's sort orders. All of it translates to SQL on both engines.
 /// </summary>
 public static class PersonalAccessTokenFinder
 {
-    public static IQueryable<PersonalAccessToken> Find(IQueryable<PersonalAccessToken> tokens, TokenFilter f, DateOnly today)
-    {
-        if (f.UserId is { } userId)
-        {
-            tokens = tokens.Where(t => t.UserId == userId);
-        }
+    public static readonly string[] Sorts =
+        ["created_asc", "created_desc", "expires_asc", "expires_desc", "last_used_asc", "last_used_desc", "name_asc", "name_desc"];
 
+    public static IQueryable<PersonalAccessToken> Find(IQueryable<PersonalAccessToken> tokens, TokenFilter f, string? sort, DateOnly today)
+    {
+        tokens = f.ApplyToTokens(tokens, today);
         if (f.Impersonation is { } impersonation)
         {
             tokens = tokens.Where(t => t.Impersonation == impersonation);
         }
 
-        if (f.Revoked is { } revoked)
-        {
-            tokens = tokens.Where(t => t.Revoked == revoked);
-        }
-
-        tokens = f.State switch
-        {
-            "active" => tokens.Where(t => !t.Revoked && (t.ExpiresAt == null || t.ExpiresAt > today)),
-            "inactive" => tokens.Where(t => t.Revoked || (t.ExpiresAt != null && t.ExpiresAt <= today)),
-            _ => tokens,
-        };
-
-        if (f.CreatedBefore is { } cb)
-        {
-            tokens = tokens.Where(t => t.CreatedAt <= cb);
-        }
-
-        if (f.CreatedAfter is { } ca)
-        {
-            tokens = tokens.Where(t => t.CreatedAt >= ca);
-        }
-
-        if (f.LastUsedBefore is { } lb)
-        {
-            tokens = tokens.Where(t => t.LastUsedAt <= lb);
-        }
-
-        if (f.LastUsedAfter is { } la)
-        {
-            tokens = tokens.Where(t => t.LastUsedAt >= la);
-        }
-
-        if (f.ExpiresBefore is { } eb)
-        {
-            tokens = tokens.Where(t => t.ExpiresAt < eb);
-        }
-
-        if (f.ExpiresAfter is { } ea)
-        {
-            tokens = tokens.Where(t => t.ExpiresAt >= ea);
-        }
-
-        if (!string.IsNullOrWhiteSpace(f.Search))
-        {
-            var pattern = LikePattern.Containing(f.Search);
-            tokens = tokens.Where(t => EF.Functions.Like(t.Name.ToLower(), pattern, LikePattern.Escape));
-        }
-
-        return f.Sort switch
+        return sort switch
         {
             "created_asc" => tokens.OrderBy(t => t.CreatedAt).ThenBy(t => t.Id),
             "created_desc" => tokens.OrderByDescending(t => t.CreatedAt).ThenByDescending(t => t.Id),

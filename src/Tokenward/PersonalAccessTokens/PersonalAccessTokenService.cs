@@ -2,8 +2,6 @@ using System.Text.Json;
 using Microsoft.EntityFrameworkCore;
 using Tokenward.Audit;
 using Tokenward.Authentication;
-using Tokenward.Core.Tokens;
-using Tokenward.Core.Validation;
 using Tokenward.Storage;
 
 namespace Tokenward.PersonalAccessTokens;
@@ -22,11 +20,6 @@ public sealed partial class PersonalAccessTokenService(
     ResourceAccessTokens.BotTokens bots,
     ILogger<PersonalAccessTokenService> logger)
 {
-    /// <summary>GitLab gives a rotated token one week when no expiry is asked for.</summary>
-    public const int DefaultRotationDays = 7;
-
-    public const int MaxNameLength = 255;
-
     /// <returns>The stored token and its plaintext, which is shown once and never kept.</returns>
     /// <exception cref="TokenValidationException">when the request breaks a rule.</exception>
     public Task<(PersonalAccessToken Token, string Plaintext)> CreateAsync(NewToken request, CancellationToken ct, AuditSubject? subject = null) =>
@@ -41,43 +34,18 @@ public sealed partial class PersonalAccessTokenService(
             request = request with { MaxLifetimeDays = request.MaxLifetimeDays ?? bot.GroupLimitDays, NotAfter = request.NotAfter ?? bot.NotAfter };
         }
 
-        var name = request.Name.Trim();
-        if (name.Length == 0)
-        {
-            throw new TokenValidationException("name", "can't be blank");
-        }
-
-        // A successor takes its predecessor's name and description as they are: a token stored
-        // before these rules must still rotate, or its self-rotating client would be stuck.
-        if (request.PreviousId is null && TextRules.Line(name, MaxNameLength) is { } nameProblem)
-        {
-            throw new TokenValidationException("name", nameProblem);
-        }
-
-        if (request.PreviousId is null && request.Description is { } description && TextRules.Text(description, TextRules.MaxTokenDescriptionLength) is { } descriptionProblem)
-        {
-            throw new TokenValidationException("description", descriptionProblem);
-        }
-
-        var scopes = Scopes.Normalize(request.Scopes);
-        if (scopes.Count == 0)
-        {
-            throw new TokenValidationException("scopes", "can't be blank");
-        }
-
-        if (scopes.FirstOrDefault(s => !Scopes.IsKnown(s)) is { } unknown)
-        {
-            throw new TokenValidationException("scopes", $"contains an unknown scope '{unknown}'; known scopes are {string.Join(", ", Scopes.All)}");
-        }
-
-        var policy = Narrowed(await settings.PolicyAsync(ct), request.MaxLifetimeDays);
+        var successor = request.PreviousId is not null;
+        var name = TokenRequestRules.Name(request.Name, successor);
+        TokenRequestRules.Description(request.Description, successor);
+        var scopes = TokenRequestRules.Scopes(request.Scopes);
+        var policy = (await settings.PolicyAsync(ct)).NarrowedTo(request.MaxLifetimeDays);
         if (request.Impersonation && request.ExpiresAt is null && request.PreviousId is null && policy.RequirePersonalAccessTokenExpiry)
         {
             // GitLab gives impersonation tokens no default date.
             throw new TokenValidationException("expires_at", "can't be blank");
         }
 
-        var expiresAt = ExpiryFor(request.ExpiresAt, policy, request.NotAfter, rotation: false);
+        var expiresAt = policy.ExpiryFor(request.ExpiresAt, TokenStates.Today(clock), request.NotAfter, rotation: false);
         string plaintext;
         if (request.ExplicitValue is { } value)
         {
@@ -171,8 +139,8 @@ public sealed partial class PersonalAccessTokenService(
             // A bot's token keeps its resource's limits and, if it minted it for itself, the bot's end date.
             var bot = await bots.LockAndReadRulesAsync(owner.UserId, tokenId, ct);
             var subject = bot?.Subject ?? AuditSubject.ForUser(owner.UserId, owner.Impersonation);
-            var policy = Narrowed(await settings.PolicyAsync(ct), bot?.GroupLimitDays);
-            var newExpiry = ExpiryFor(expiresAt, policy, bot?.NotAfter, rotation: true);
+            var policy = (await settings.PolicyAsync(ct)).NarrowedTo(bot?.GroupLimitDays);
+            var newExpiry = policy.ExpiryFor(expiresAt, TokenStates.Today(clock), bot?.NotAfter, rotation: true);
             var now = TokenAuthenticator.TruncateToMilliseconds(clock.GetUtcNow().UtcDateTime);
             // The conditional update is the lock: only one transaction can flip revoked for this row.
             var won = await db.PersonalAccessTokens.Where(t => t.Id == tokenId && !t.Revoked)
@@ -304,49 +272,6 @@ public sealed partial class PersonalAccessTokenService(
     [LoggerMessage(EventId = 5001, Level = LogLevel.Information, Message = "Rotated token {TokenId} was presented to rotate again {Seconds:0.###} s after its rotation, within the grace window: taken for a retry, its successor {SuccessorId} kept")]
     private static partial void LogRetryInGrace(ILogger logger, long tokenId, double seconds, long successorId);
 
-    private static DateOnly Min(DateOnly a, DateOnly b) => a < b ? a : b;
-
     [LoggerMessage(EventId = 5000, Level = LogLevel.Warning, Message = "Rotated token {TokenId} was presented to rotate again: revoked {Count} active token(s) of its family ({Revoked})")]
     private static partial void LogFamilyRevoked(ILogger logger, long tokenId, int count, string revoked);
-
-    /// <summary>A group's own limit can only shorten the instance's.</summary>
-    private static Settings.TokenPolicy Narrowed(Settings.TokenPolicy policy, int? maxLifetimeDays) =>
-        maxLifetimeDays is { } days && days < policy.MaxPersonalAccessTokenLifetime ? policy with { MaxPersonalAccessTokenLifetime = days } : policy;
-
-    /// <summary>
-    /// Applies the lifetime policy as GitLab does. Without a date: the maximum lifetime on
-    /// creation and one week on rotation while expiry is required, none otherwise. A date may never
-    /// pass the maximum lifetime (GitLab Ultimate's rule for its lifetime setting). A past date is accepted on creation,
-    /// as GitLab accepts it (the token is simply inactive), but not on rotation, where it would
-    /// revoke a working token for a dead one. <paramref name="notAfter"/> caps both.
-    /// </summary>
-    public DateOnly? ExpiryFor(DateOnly? requested, Settings.TokenPolicy policy, DateOnly? notAfter, bool rotation)
-    {
-        var today = TokenExpiry.Today(clock);
-        var latest = today.AddDays(policy.MaxPersonalAccessTokenLifetime);
-        if (requested is not { } date)
-        {
-            var chosen = !policy.RequirePersonalAccessTokenExpiry ? (DateOnly?)null
-                : rotation ? Min(today.AddDays(DefaultRotationDays), latest)
-                : latest;
-            return notAfter is { } cap && (chosen is null || chosen > cap) ? cap : chosen;
-        }
-
-        if (rotation && date <= today)
-        {
-            throw new TokenValidationException("expires_at", "must be in the future");
-        }
-
-        if (date > latest)
-        {
-            throw new TokenValidationException("expires_at", $"must be on or before {latest:yyyy-MM-dd} (the maximum lifetime is {policy.MaxPersonalAccessTokenLifetime} days)");
-        }
-
-        if (notAfter is { } limit && date > limit)
-        {
-            throw new TokenValidationException("expires_at", $"must be on or before {limit:yyyy-MM-dd}, when this bot's resource access token expires");
-        }
-
-        return date;
-    }
 }

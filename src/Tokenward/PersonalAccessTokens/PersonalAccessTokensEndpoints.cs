@@ -2,7 +2,6 @@ using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.EntityFrameworkCore;
 using Tokenward.Api;
 using Tokenward.Authentication;
-using Tokenward.Core.Tokens;
 using Tokenward.Storage;
 
 namespace Tokenward.PersonalAccessTokens;
@@ -59,25 +58,25 @@ public static class PersonalAccessTokensEndpoints
             UserId = current.IsAdmin ? userId : user.Id,
             Impersonation = current.IsAdmin ? null : false,
             Revoked = p.Bool("revoked"),
-            State = p.OneOf("state", "active", "inactive"),
+            Active = p.OneOf("state", "active", "inactive") is { } state ? state == "active" : null,
             CreatedBefore = p.Time("created_before"),
             CreatedAfter = p.Time("created_after"),
             LastUsedBefore = p.Time("last_used_before"),
             LastUsedAfter = p.Time("last_used_after"),
             ExpiresBefore = p.Date("expires_before"),
-            ExpiresAfter = p.Date("expires_after"),
+            ExpiresFrom = p.Date("expires_after"),
             Search = p.String("search"),
-            Sort = p.OneOf("sort", TokenFilter.Sorts),
         };
-        var today = TokenExpiry.Today(clock);
-        var page = await Pagination.PageAsync(PersonalAccessTokenFinder.Find(db.PersonalAccessTokens, filter, today), p, context, ct);
+        var sort = p.OneOf("sort", PersonalAccessTokenFinder.Sorts);
+        var today = TokenStates.Today(clock);
+        var page = await Pagination.PageAsync(PersonalAccessTokenFinder.Find(db.PersonalAccessTokens, filter, sort, today), p, context, ct);
         return TypedResults.Ok(page.Select(t => TokenJson.From(t, today)));
     }
 
     private static Ok<TokenJson> GetSelf(HttpContext context, TimeProvider clock)
     {
         var token = CurrentRequest.Of(context).Token!;
-        return TypedResults.Ok(TokenJson.From(token, TokenExpiry.Today(clock)).WithLastUsedIps(token));
+        return TypedResults.Ok(TokenJson.From(token, TokenStates.Today(clock)).WithLastUsedIps(token));
     }
 
     private static async Task<IResult> RevokeSelf(HttpContext context, PersonalAccessTokenService service)
@@ -91,7 +90,7 @@ public static class PersonalAccessTokensEndpoints
         var p = await ApiParams.ReadAsync(context);
         // A bot's token stays a resource token here too: PersonalAccessTokenService applies its resource's rules.
         var (token, plaintext) = await service.RotateAsync(CurrentRequest.Of(context).Token!.Id, p.Date("expires_at"), context.RequestAborted);
-        return TypedResults.Ok(TokenJson.From(token, TokenExpiry.Today(clock)) with { Token = plaintext });
+        return TypedResults.Ok(TokenJson.From(token, TokenStates.Today(clock)) with { Token = plaintext });
     }
 
     private static async Task<IResult> Rotate(string id, HttpContext context, TokenwardDb db, PersonalAccessTokenService service, TimeProvider clock)
@@ -109,13 +108,13 @@ public static class PersonalAccessTokensEndpoints
         }
 
         var (rotated, plaintext) = await service.RotateAsync(token.Id, expiresAt, context.RequestAborted);
-        return TypedResults.Ok(TokenJson.From(rotated, TokenExpiry.Today(clock)) with { Token = plaintext });
+        return TypedResults.Ok(TokenJson.From(rotated, TokenStates.Today(clock)) with { Token = plaintext });
     }
 
     private static async Task<IResult> Get(string id, HttpContext context, TokenwardDb db, TimeProvider clock)
     {
         var token = await FindVisibleAsync(id, context, db);
-        return TypedResults.Ok(TokenJson.From(token, TokenExpiry.Today(clock)).WithLastUsedIps(token));
+        return TypedResults.Ok(TokenJson.From(token, TokenStates.Today(clock)).WithLastUsedIps(token));
     }
 
     private static async Task<IResult> Revoke(string id, HttpContext context, TokenwardDb db, PersonalAccessTokenService service)
@@ -186,7 +185,7 @@ public static class PersonalAccessTokensEndpoints
         var (token, plaintext) = await service.CreateAsync(request, ct);
         return TypedResults.Created(
             $"/api/v4/personal_access_tokens/{token.Id}",
-            TokenJson.From(token, TokenExpiry.Today(clock)) with { Token = plaintext });
+            TokenJson.From(token, TokenStates.Today(clock)) with { Token = plaintext });
     }
 
     /// <summary>A token the caller may see: admins any (404 when missing), others their own non-impersonation tokens (401 otherwise, hiding existence).</summary>

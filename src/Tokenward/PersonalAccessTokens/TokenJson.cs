@@ -1,6 +1,5 @@
 using System.Text.Json.Serialization;
 using Tokenward.Authentication;
-using Tokenward.Core.Tokens;
 using Tokenward.Storage;
 
 namespace Tokenward.PersonalAccessTokens;
@@ -47,7 +46,7 @@ public sealed record TokenJson(
         t.ScopeList(),
         t.UserId,
         t.LastUsedAt,
-        TokenExpiry.IsActive(t.Revoked, t.ExpiresAt, today),
+        TokenStates.IsActive(t.Revoked, t.ExpiresAt, today),
         t.ExpiresAt);
 
     public TokenJson WithLastUsedIps(PersonalAccessToken t) =>

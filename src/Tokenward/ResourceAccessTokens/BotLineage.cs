@@ -39,7 +39,7 @@ public sealed class BotLineage
     /// <summary>Whether a resource token is active on <paramref name="today"/>, and until when.</summary>
     public LineageLife Life(DateOnly today)
     {
-        var active = _rows.Where(t => !t.Revoked && (t.ExpiresAt is null || t.ExpiresAt > today)).ToList();
+        var active = _rows.Where(t => TokenStates.IsActive(t.Revoked, t.ExpiresAt, today)).ToList();
         return active.Count == 0 ? LineageLife.Ended
             : active.Any(t => t.ExpiresAt is null) ? new LineageLife(true, null)
             : new LineageLife(true, active.Max(t => t.ExpiresAt));

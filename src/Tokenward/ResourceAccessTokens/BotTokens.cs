@@ -2,9 +2,7 @@ using Microsoft.EntityFrameworkCore;
 using Tokenward.Audit;
 using Tokenward.Authentication;
 using Tokenward.Core.Authentication;
-using Tokenward.Core.Tokens;
 using Tokenward.Members;
-using Tokenward.PersonalAccessTokens;
 using Tokenward.Storage;
 
 namespace Tokenward.ResourceAccessTokens;
@@ -70,7 +68,7 @@ public sealed class BotTokens(TokenwardDb db, Access access, AuthCache cache, Au
         DateOnly? notAfter = null;
         if (!isResourceToken)
         {
-            var life = lineage.Life(TokenExpiry.Today(clock));
+            var life = lineage.Life(TokenStates.Today(clock));
             notAfter = life.Active ? life.Until
                 : throw new TokenValidationException("expires_at", "cannot be set: this bot has no active resource access token left");
         }
@@ -99,7 +97,7 @@ public sealed class BotTokens(TokenwardDb db, Access access, AuthCache cache, Au
     /// </summary>
     public async Task RetireIfNoResourceTokenLeftAsync(long botId, CancellationToken ct)
     {
-        if (!await IsBotAsync(botId, ct) || (await LineageAsync(botId, ct)).Life(TokenExpiry.Today(clock)).Active)
+        if (!await IsBotAsync(botId, ct) || (await LineageAsync(botId, ct)).Life(TokenStates.Today(clock)).Active)
         {
             return;
         }
@@ -129,7 +127,7 @@ public sealed class BotTokens(TokenwardDb db, Access access, AuthCache cache, Au
     public async Task ClampSelfMintedAsync(long botId, CancellationToken ct)
     {
         var lineage = await LineageAsync(botId, ct);
-        if (lineage.Life(TokenExpiry.Today(clock)) is not { Active: true, Until: { } latest })
+        if (lineage.Life(TokenStates.Today(clock)) is not { Active: true, Until: { } latest })
         {
             return;
         }
@@ -139,7 +137,8 @@ public sealed class BotTokens(TokenwardDb db, Access access, AuthCache cache, Au
         await audit.InTransactionAsync(async () =>
         {
             var outliving = await db.PersonalAccessTokens
-                .Where(t => t.UserId == botId && !t.Revoked && !ids.Contains(t.Id) && (t.ExpiresAt == null || t.ExpiresAt > latest))
+                .Where(t => t.UserId == botId && !t.Revoked && !ids.Contains(t.Id))
+                .Where(TokenStates.NotExpired<PersonalAccessToken>(latest))
                 .Select(t => new { t.Id, t.ExpiresAt }).ToListAsync(ct);
             if (outliving.Count == 0)
             {

@@ -22,7 +22,7 @@ public sealed class ResourceAccessTokenService(
     {
         // The token's name is also its bot's: checked here, as the token's will be, before the bot exists.
         var name = request.Name.Trim();
-        if (Core.Validation.TextRules.Line(name, PersonalAccessTokenService.MaxNameLength) is { } problem)
+        if (Core.Validation.TextRules.Line(name, TokenRequestRules.MaxNameLength) is { } problem)
         {
             throw new TokenValidationException("name", problem);
         }
@@ -55,13 +55,14 @@ public sealed class ResourceAccessTokenService(
     /// membership only, so a bot added elsewhere (which the members API refuses, as GitLab does)
     /// could not have its tokens managed from there.
     /// </summary>
-    public IQueryable<TokenWithLevel> TokensOf(ResourceRef resource) =>
+    /// <param name="filter">Which of the bots' tokens (GitLab's <c>state</c>); all when null.</param>
+    public IQueryable<TokenWithLevel> TokensOf(ResourceRef resource, TokenFilter? filter = null, DateOnly today = default) =>
         from m in db.Members
         where m.SourceType == resource.SourceType && m.SourceId == resource.Id
             && m.Id == db.Members.Where(home => home.UserId == m.UserId).Min(home => home.Id)
         join u in db.Users on m.UserId equals u.Id
         where u.UserType == UserTypes.ProjectBot
-        join t in db.PersonalAccessTokens on u.Id equals t.UserId
+        join t in filter == null ? db.PersonalAccessTokens : filter.ApplyToTokens(db.PersonalAccessTokens, today) on u.Id equals t.UserId
         select new TokenWithLevel { Token = t, AccessLevel = m.AccessLevel, BotName = u.Name };
 
     /// <summary>

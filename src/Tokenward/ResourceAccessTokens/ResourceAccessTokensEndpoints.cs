@@ -2,7 +2,6 @@ using Microsoft.EntityFrameworkCore;
 using Tokenward.Api;
 using Tokenward.Authentication;
 using Tokenward.Core.Authorization;
-using Tokenward.Core.Tokens;
 using Tokenward.Members;
 using Tokenward.PersonalAccessTokens;
 
@@ -58,14 +57,8 @@ public static class ResourceAccessTokensEndpoints
             throw ApiException.Unauthorized();
         }
 
-        var today = TokenExpiry.Today(clock);
-        var query = service.TokensOf(resource);
-        query = state switch
-        {
-            "active" => query.Where(x => !x.Token.Revoked && (x.Token.ExpiresAt == null || x.Token.ExpiresAt > today)),
-            "inactive" => query.Where(x => x.Token.Revoked || (x.Token.ExpiresAt != null && x.Token.ExpiresAt <= today)),
-            _ => query,
-        };
+        var today = TokenStates.Today(clock);
+        var query = service.TokensOf(resource, new TokenFilter { Active = state is null ? null : state == "active" }, today);
         var page = await Pagination.PageAsync(query.OrderBy(x => x.Token.Id), p, context, context.RequestAborted);
         return TypedResults.Ok(page.Select(x => Json(x, resource, today)));
     }
@@ -94,7 +87,7 @@ public static class ResourceAccessTokensEndpoints
         }
 
         var (token, plaintext) = await service.CreateAsync(resource, request, level, context.RequestAborted);
-        var today = TokenExpiry.Today(clock);
+        var today = TokenStates.Today(clock);
         return TypedResults.Created(
             $"/api/v4/{kind}/{resource.Id}/access_tokens/{token.Id}",
             Json(new TokenWithLevel { Token = token, AccessLevel = level }, resource, today) with { Token = plaintext });
@@ -109,7 +102,7 @@ public static class ResourceAccessTokensEndpoints
         }
 
         var found = await FindAsync(resource, tokenId, service, context.RequestAborted) ?? throw NotFound(resource, tokenId);
-        return TypedResults.Ok(Json(found, resource, TokenExpiry.Today(clock)));
+        return TypedResults.Ok(Json(found, resource, TokenStates.Today(clock)));
     }
 
     private static async Task<IResult> RevokeAsync(string kind, string id, string tokenId, HttpContext context, Access access, ResourceAccessTokenService service)
@@ -169,7 +162,7 @@ public static class ResourceAccessTokensEndpoints
     {
         var service = context.RequestServices.GetRequiredService<PersonalAccessTokenService>();
         var (token, plaintext) = await service.RotateAsync(found.Token.Id, expiresAt, context.RequestAborted);
-        var json = Json(new TokenWithLevel { Token = token, AccessLevel = found.AccessLevel, BotName = found.BotName }, resource, TokenExpiry.Today(clock));
+        var json = Json(new TokenWithLevel { Token = token, AccessLevel = found.AccessLevel, BotName = found.BotName }, resource, TokenStates.Today(clock));
         return TypedResults.Ok(json with { Token = plaintext });
     }
 

@@ -2,7 +2,6 @@ using Microsoft.EntityFrameworkCore;
 using Tokenward.Audit;
 using Tokenward.Authentication;
 using Tokenward.Hosting;
-using Tokenward.PersonalAccessTokens;
 using Tokenward.Storage;
 
 namespace Tokenward.Settings;

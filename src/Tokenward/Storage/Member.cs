@@ -6,6 +6,14 @@ public sealed class Member
     public const string NamespaceSource = "Namespace";
     public const string ProjectSource = "Project";
 
+    /// <summary>The kind of resource token a bot with this membership holds.</summary>
+    public static TokenKind? ResourceOf(string? sourceType) => sourceType switch
+    {
+        ProjectSource => TokenKind.Project,
+        NamespaceSource => TokenKind.Group,
+        _ => null,
+    };
+
     public long Id { get; set; }
 
     public required string SourceType { get; set; }

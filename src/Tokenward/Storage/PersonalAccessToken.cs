@@ -1,7 +1,7 @@
 namespace Tokenward.Storage;
 
 /// <summary>A row of <c>personal_access_tokens</c>. The token itself is never stored, only its keyed digest.</summary>
-public sealed class PersonalAccessToken
+public sealed class PersonalAccessToken : ITokenRecord
 {
     public long Id { get; set; }
 

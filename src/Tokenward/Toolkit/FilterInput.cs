@@ -14,12 +14,12 @@ public sealed record FilterInput(
     {
         if (Kinds is null || Kinds.Count == 0)
         {
-            return Lifecycle.TokenKinds.All;
+            return TokenKinds.All;
         }
 
         var kinds = Kinds.SelectMany(k => k.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)).Distinct().ToList();
-        var unknown = kinds.FirstOrDefault(k => !Lifecycle.TokenKinds.All.Contains(k));
-        return unknown is null ? kinds : throw new ToolkitException($"kind must be one of {string.Join(", ", Lifecycle.TokenKinds.All)}, not '{unknown}'");
+        var unknown = kinds.FirstOrDefault(k => !TokenKinds.All.Contains(k));
+        return unknown is null ? kinds : throw new ToolkitException($"kind must be one of {string.Join(", ", TokenKinds.All)}, not '{unknown}'");
     }
 
     /// <exception cref="ToolkitException">when the scope is not one GitLab knows.</exception>

@@ -11,11 +11,8 @@ namespace Tokenward.Toolkit;
 /// </summary>
 public sealed class FilterLookup(DbConnection connection)
 {
-    /// <summary>Deeper trees than this are cut off (as <see cref="Members.Access.SubtreeAsync"/> does).</summary>
-    private const int MaxSubtree = 100_000;
-
     /// <exception cref="ToolkitException">when one does not exist.</exception>
-    public async Task<ReportFilter> ResolveAsync(ReportFilter filter, FilterInput input, CancellationToken ct)
+    public async Task<TokenFilter> ResolveAsync(TokenFilter filter, FilterInput input, CancellationToken ct)
     {
         if (input.User is { } user)
         {
@@ -105,12 +102,12 @@ public sealed class FilterLookup(DbConnection connection)
     /// <summary>The group, every group below it, and the projects in any of them: one recursive query.</summary>
     private async Task<(List<long> Groups, List<long> Projects)> SubtreeAsync(long group, CancellationToken ct)
     {
-        const string Sql = """
-            WITH RECURSIVE tree(id) AS (SELECT @p0 UNION SELECT n.id FROM namespaces n JOIN tree t ON n.parent_id = t.id)
+        var sql = $"""
+            {GroupSubtreeSql.Tree("@p0")}
             SELECT 'group', id FROM (SELECT id FROM tree LIMIT @p1) g
             UNION ALL SELECT 'project', p.id FROM projects p WHERE p.namespace_id IN (SELECT id FROM tree)
             """;
-        await using var command = new SqlStatement(Sql, Parameters([group, (long)MaxSubtree])).CreateCommand(connection);
+        await using var command = new SqlStatement(sql, Parameters([group, (long)Core.Groups.GroupTree.MaxGroups])).CreateCommand(connection);
         await using var reader = await command.ExecuteReaderAsync(ct);
         var (groups, projects) = (new List<long>(), new List<long>());
         while (await reader.ReadAsync(ct))

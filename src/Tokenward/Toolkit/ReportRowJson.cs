@@ -14,6 +14,9 @@ namespace Tokenward.Toolkit;
 /// </summary>
 public sealed class ReportRowJson : JsonConverter<ReportRow>
 {
+    /// <summary>Options that read and write rows with this converter (<see cref="ReportRow"/> lives in Core, which knows no JSON writer).</summary>
+    public static readonly JsonSerializerOptions Options = new() { Converters = { new ReportRowJson() } };
+
     /// <summary>The longest a row's fixed part can be: names, punctuation, numbers, dates and literals.</summary>
     private const int FixedLength = 512;
 
@@ -31,7 +34,7 @@ public sealed class ReportRowJson : JsonConverter<ReportRow>
         return new ReportRow
         {
             Id = Number("id") ?? 0,
-            Kind = Text("kind") ?? Lifecycle.TokenKinds.Personal,
+            Kind = Text("kind") ?? TokenKinds.Personal,
             Name = Text("name") ?? string.Empty,
             Scopes = e.TryGetProperty("scopes", out var scopes) && scopes.ValueKind == JsonValueKind.Array ? scopes.GetRawText() : "[]",
             ExpiresAt = Text("expires_at") is { } d ? DateOnly.ParseExact(d, "yyyy-MM-dd", System.Globalization.CultureInfo.InvariantCulture) : null,
@@ -75,7 +78,7 @@ public sealed class ReportRowJson : JsonConverter<ReportRow>
         w.Raw(",\"name\":"u8);
         w.String(r.Name);
         w.Raw(",\"impersonation\":"u8);
-        w.Boolean(r.Kind == Lifecycle.TokenKinds.Impersonation);
+        w.Boolean(r.Kind == TokenKinds.Impersonation);
         w.Raw(",\"scopes\":["u8);
         for (var i = 0; i < scopes.Count; i++)
         {

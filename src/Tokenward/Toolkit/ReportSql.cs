@@ -1,6 +1,5 @@
 using System.Globalization;
 using System.Text;
-using Tokenward.Lifecycle;
 using Tokenward.Storage;
 
 namespace Tokenward.Toolkit;
@@ -10,7 +9,7 @@ namespace Tokenward.Toolkit;
 /// model, query compilation: about 0.6 s a process) and its per-row materialization cost a
 /// one-shot CLI command more than the query; the endpoints' pages and the bulk changes, which
 /// compose the rows further, use <see cref="TokenRows.Rows"/>. Both select the same rows for
-/// every <see cref="ReportFilter"/>: a test runs them side by side on both engines.
+/// every <see cref="TokenFilter"/>: a test runs them side by side on both engines.
 /// </summary>
 public static class ReportSql
 {
@@ -60,7 +59,7 @@ public static class ReportSql
     public const string PostgresStreaming = "SET LOCAL max_parallel_workers_per_gather = 0; SET LOCAL random_page_cost = 1.1";
 
     /// <summary>The selected tokens, soonest expiry first, then by id.</summary>
-    public static SqlStatement Rows(DatabaseEngine engine, ReportFilter filter)
+    public static SqlStatement Rows(DatabaseEngine engine, TokenFilter filter)
     {
         var where = new Conditions(engine);
         where.AddOwner(filter);
@@ -80,7 +79,7 @@ public static class ReportSql
     /// tokens meet a small table; CROSS JOIN keeps SQLite scanning the tokens by expiry rather than
     /// by owner.
     /// </summary>
-    public static SqlStatement ExpiryDates(DatabaseEngine engine, ReportFilter filter, int top)
+    public static SqlStatement ExpiryDates(DatabaseEngine engine, TokenFilter filter, int top)
     {
         var owners = new Conditions(engine);
         owners.AddOwner(filter);
@@ -97,7 +96,7 @@ public static class ReportSql
             tokens.Parameters);
     }
 
-    /// <summary>A WHERE clause and its parameters, built the way <see cref="ReportFilter.Apply"/> filters rows.</summary>
+    /// <summary>A WHERE clause and its parameters, built the way <see cref="TokenFilter.Apply"/> filters rows.</summary>
     private sealed class Conditions(DatabaseEngine engine, List<KeyValuePair<string, object>>? parameters = null)
     {
         private readonly List<string> _terms = [];
@@ -107,7 +106,7 @@ public static class ReportSql
         public void Add(string term) => _terms.Add(term);
 
         /// <summary>What is known of the owner: its state, its id, its project or group.</summary>
-        public void AddOwner(ReportFilter filter)
+        public void AddOwner(TokenFilter filter)
         {
             if (!filter.IncludeBlocked)
             {
@@ -127,7 +126,7 @@ public static class ReportSql
         }
 
         /// <summary>What is known of the token: revoked, its kind (which needs the owner's resource), scope, expiry.</summary>
-        public void AddToken(ReportFilter filter)
+        public void AddToken(TokenFilter filter)
         {
             Add("NOT p.revoked");
             if (filter.GroupIds is not null || filter.ProjectIds is not null)

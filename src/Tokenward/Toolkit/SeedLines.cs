@@ -59,11 +59,11 @@ public static class SeedLines
         return string.Concat(iso[..10], " ", iso[11..19], " UTC");
     }
 
-    private static string Type(ReportRow r) => r.ResourceType == Lifecycle.TokenKinds.Project ? "Project" : "Group";
+    private static string Type(ReportRow r) => r.ResourceType == TokenKinds.Project ? "Project" : "Group";
 
     private static string Rest(ReportRow r) =>
         $"Name: {r.Name}, Scopes: {RubyScopeLists.Get(r.Scopes)}, Last used: {RubyTime(r.LastUsedAt)}";
 
     /// <summary>Scope lists as Ruby arrays, by their stored text.</summary>
-    private static readonly PerText<string> RubyScopeLists = new(scopes => RubyArray(Storage.ScopeJson.Parse(scopes)));
+    private static readonly PerText<string> RubyScopeLists = new(scopes => RubyArray(ScopeJson.Parse(scopes)));
 }

@@ -3,7 +3,6 @@ using System.Globalization;
 using System.Text;
 using Microsoft.Data.Sqlite;
 using SQLitePCL;
-using Tokenward.Lifecycle;
 
 namespace Tokenward.Toolkit;
 

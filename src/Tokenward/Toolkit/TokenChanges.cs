@@ -3,8 +3,6 @@ using Microsoft.EntityFrameworkCore;
 using Tokenward.Audit;
 using Tokenward.Authentication;
 using Tokenward.Core.Authentication;
-using Tokenward.Core.Tokens;
-using Tokenward.Lifecycle;
 using Tokenward.Settings;
 using Tokenward.Storage;
 
@@ -28,9 +26,9 @@ public sealed class TokenChanges(TokenwardDb db, TokenRows tokens, Members.Acces
     /// <param name="includeExpired">Also tokens already expired on that date (bringing them back).</param>
     /// <param name="planned">Told what will change (counts per kind, skipped) once, before the first batch.</param>
     /// <exception cref="ToolkitException">when the dates or the policy forbid it.</exception>
-    public async Task<ChangeResult> ExtendAsync(ReportFilter filter, DateOnly expiringOn, DateOnly newExpiry, bool includeExpired, bool ignorePolicy, bool dryRun, IProgress<int>? progress, CancellationToken ct, Action<ChangeResult>? planned = null)
+    public async Task<ChangeResult> ExtendAsync(TokenFilter filter, DateOnly expiringOn, DateOnly newExpiry, bool includeExpired, bool ignorePolicy, bool dryRun, IProgress<int>? progress, CancellationToken ct, Action<ChangeResult>? planned = null)
     {
-        var today = TokenExpiry.Today(clock);
+        var today = TokenStates.Today(clock);
         CheckExpiringOn(expiringOn, today, includeExpired);
         if (newExpiry <= today)
         {
@@ -58,9 +56,9 @@ public sealed class TokenChanges(TokenwardDb db, TokenRows tokens, Members.Acces
 
     /// <summary>The other half of <c>gitlab:tokens:edit</c>: the same tokens lose their expiry, if the policy allows tokens without one.</summary>
     /// <exception cref="ToolkitException">when the policy requires an expiry, or the date has passed.</exception>
-    public async Task<ChangeResult> RemoveExpiryAsync(ReportFilter filter, DateOnly expiringOn, bool includeExpired, bool dryRun, IProgress<int>? progress, CancellationToken ct, Action<ChangeResult>? planned = null)
+    public async Task<ChangeResult> RemoveExpiryAsync(TokenFilter filter, DateOnly expiringOn, bool includeExpired, bool dryRun, IProgress<int>? progress, CancellationToken ct, Action<ChangeResult>? planned = null)
     {
-        var today = TokenExpiry.Today(clock);
+        var today = TokenStates.Today(clock);
         CheckExpiringOn(expiringOn, today, includeExpired);
         if ((await settings.PolicyAsync(ct)).RequirePersonalAccessTokenExpiry)
         {
@@ -77,7 +75,7 @@ public sealed class TokenChanges(TokenwardDb db, TokenRows tokens, Members.Acces
     }
 
     /// <summary>Revokes the active tokens of blocked and banned users, with an audit event each (the seed's <c>destroy!</c> leaves none).</summary>
-    public async Task<ChangeResult> RevokeBlockedAsync(ReportFilter filter, bool dryRun, IProgress<int>? progress, CancellationToken ct, Action<ChangeResult>? planned = null)
+    public async Task<ChangeResult> RevokeBlockedAsync(TokenFilter filter, bool dryRun, IProgress<int>? progress, CancellationToken ct, Action<ChangeResult>? planned = null)
     {
         return await RunAsync("revoke-blocked", Blocked(filter), null, t => !t.Revoked, null, dryRun, progress, planned, async (ids, now) =>
         {
@@ -88,17 +86,18 @@ public sealed class TokenChanges(TokenwardDb db, TokenRows tokens, Members.Acces
     }
 
     /// <summary>The tokens <see cref="ExtendAsync"/> and <see cref="RemoveExpiryAsync"/> would change, in id order: what a dry run lists.</summary>
-    public IQueryable<ReportRow> OnDateSelection(ReportFilter filter, DateOnly expiringOn) =>
+    public IQueryable<ReportRow> OnDateSelection(TokenFilter filter, DateOnly expiringOn) =>
         OnDate(filter, expiringOn).Eligible.OrderBy(r => r.Id);
 
     /// <summary>The tokens <see cref="RevokeBlockedAsync"/> would revoke, in id order.</summary>
-    public IQueryable<ReportRow> BlockedSelection(ReportFilter filter) => Blocked(filter).OrderBy(r => r.Id);
+    public IQueryable<ReportRow> BlockedSelection(TokenFilter filter) => Blocked(filter).OrderBy(r => r.Id);
 
-    private IQueryable<ReportRow> Blocked(ReportFilter filter)
+    private IQueryable<ReportRow> Blocked(TokenFilter filter)
     {
-        var today = TokenExpiry.Today(clock);
+        var today = TokenStates.Today(clock);
         return (filter with { IncludeBlocked = true }).Apply(tokens.Rows())
-            .Where(r => (r.UserState == UserStates.Blocked || r.UserState == UserStates.Banned) && (r.ExpiresAt == null || r.ExpiresAt > today));
+            .Where(r => r.UserState == UserStates.Blocked || r.UserState == UserStates.Banned)
+            .Where(TokenStates.NotExpired<ReportRow>(today));
     }
 
     private static void CheckExpiringOn(DateOnly expiringOn, DateOnly today, bool includeExpired)
@@ -111,7 +110,7 @@ public sealed class TokenChanges(TokenwardDb db, TokenRows tokens, Members.Acces
     }
 
     /// <summary>Non-impersonation tokens expiring on the date; project and group tokens only with a backfilled expiry (the others are counted as skipped).</summary>
-    private (IQueryable<ReportRow> Eligible, IQueryable<ReportRow> Skipped) OnDate(ReportFilter filter, DateOnly expiringOn)
+    private (IQueryable<ReportRow> Eligible, IQueryable<ReportRow> Skipped) OnDate(TokenFilter filter, DateOnly expiringOn)
     {
         var rows = (filter with { Kinds = filter.Kinds.Where(k => k != TokenKinds.Impersonation).ToList(), ExpiresFrom = expiringOn, ExpiresTo = expiringOn })
             .Apply(tokens.Rows());

@@ -44,7 +44,7 @@ public static class TokenChangesEndpoints
         return await AnswerAsync(outcome, changes.OnDateSelection(filter, on), shown, context.RequestAborted);
     }
 
-    private static async Task<(ReportFilter Filter, DateOnly On, bool IncludeExpired, bool DryRun, int Shown)> ReadAsync(ApiParams p, TokenInventory inventory, CancellationToken ct)
+    private static async Task<(TokenFilter Filter, DateOnly On, bool IncludeExpired, bool DryRun, int Shown)> ReadAsync(ApiParams p, TokenInventory inventory, CancellationToken ct)
     {
         var on = p.Date("expiring_on") ?? throw ApiException.InvalidParameter("expiring_on is missing");
         var shown = p.Int("show") ?? DefaultShown;
@@ -77,7 +77,7 @@ public static class TokenChangesEndpoints
         if (outcome.DryRun)
         {
             var rows = await selection.Take(shown).ToListAsync(ct);
-            json["tokens"] = JsonSerializer.SerializeToNode(rows);
+            json["tokens"] = JsonSerializer.SerializeToNode(rows, ReportRowJson.Options);
         }
 
         return Results.Content(json.ToJsonString(), "application/json");

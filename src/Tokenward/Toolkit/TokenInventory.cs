@@ -28,9 +28,9 @@ public sealed class TokenInventory(TokenwardSettings settings) : ITokenReports
 
     /// <summary>Looks up the users, groups and projects the filters name.</summary>
     /// <exception cref="ToolkitException">when one does not exist, or a kind or scope is not one.</exception>
-    public async Task<ReportFilter> ResolveAsync(FilterInput input, CancellationToken ct)
+    public async Task<TokenFilter> ResolveAsync(FilterInput input, CancellationToken ct)
     {
-        var filter = new ReportFilter { Kinds = input.CheckedKinds(), Scope = input.CheckedScope(), IncludeBlocked = input.IncludeBlocked };
+        var filter = new TokenFilter { Kinds = input.CheckedKinds(), Scope = input.CheckedScope(), IncludeBlocked = input.IncludeBlocked };
         if (input.User is null && input.Group is null && input.Project is null)
         {
             return filter;
@@ -41,7 +41,7 @@ public sealed class TokenInventory(TokenwardSettings settings) : ITokenReports
     }
 
     /// <summary>The tokens <paramref name="filter"/> selects, soonest expiry first, then by id.</summary>
-    public IAsyncEnumerable<ReportRow> StreamAsync(ReportFilter filter, CancellationToken ct) => StreamAsync(ReportSql.Rows(Engine, filter), ct);
+    public IAsyncEnumerable<ReportRow> StreamAsync(TokenFilter filter, CancellationToken ct) => StreamAsync(ReportSql.Rows(Engine, filter), ct);
 
     public async Task<List<ReportRow>> FindAsync(IReadOnlyCollection<long> ids, CancellationToken ct) =>
         ids.Count == 0 ? [] : await StreamAsync(ReportSql.Find(Engine, ids), ct).ToListAsync(ct);
@@ -50,7 +50,7 @@ public sealed class TokenInventory(TokenwardSettings settings) : ITokenReports
     /// The dates on which most of the selected tokens expire, most first (ties: soonest first):
     /// <c>dates_when_most_of_tokens_expire.rb</c>, over tokens still active after <paramref name="today"/>.
     /// </summary>
-    public async Task<List<ExpiryDateCount>> ExpiryDatesAsync(ReportFilter filter, DateOnly today, int top, CancellationToken ct)
+    public async Task<List<ExpiryDateCount>> ExpiryDatesAsync(TokenFilter filter, DateOnly today, int top, CancellationToken ct)
     {
         var active = filter with { ExpiresFrom = today.AddDays(1), NoExpiry = false };
         await using var connection = await _target.OpenAsync(ct);

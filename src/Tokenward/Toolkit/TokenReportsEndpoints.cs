@@ -1,5 +1,4 @@
 using Tokenward.Api;
-using Tokenward.Core.Tokens;
 
 namespace Tokenward.Toolkit;
 
@@ -42,7 +41,7 @@ public static class TokenReportsEndpoints
                 throw ApiException.InvalidParameter("within is invalid: use a period like 7d, 2w, 1m, 6m or 1y");
             }
 
-            var from = p.Date("from") ?? TokenExpiry.Today(clock);
+            var from = p.Date("from") ?? TokenStates.Today(clock);
             var to = period.TryAfter(from) ?? throw ApiException.InvalidParameter("from is invalid: the period would end after 9999-12-31");
             filter = filter with { ExpiresFrom = from, ExpiresTo = to };
         }
@@ -67,14 +66,14 @@ public static class TokenReportsEndpoints
         }
 
         var filter = await ResolveAsync(p, inventory, context.RequestAborted);
-        var dates = await inventory.ExpiryDatesAsync(filter, TokenExpiry.Today(clock), top, context.RequestAborted);
+        var dates = await inventory.ExpiryDatesAsync(filter, TokenStates.Today(clock), top, context.RequestAborted);
         return Results.Content(ReportWriter.DatesJson(dates), "application/json");
     }
 
     private static async Task<List<ReportRow>> PageAsync(IQueryable<ReportRow> rows, ApiParams p, HttpContext context) =>
         await Pagination.PageAsync(rows, p, context, context.RequestAborted);
 
-    internal static async Task<ReportFilter> ResolveAsync(ApiParams p, TokenInventory inventory, CancellationToken ct)
+    internal static async Task<TokenFilter> ResolveAsync(ApiParams p, TokenInventory inventory, CancellationToken ct)
     {
         var input = new FilterInput(p.List("kind"), p.String("user"), p.String("group"), p.String("project"), p.String("scope"), p.Bool("include_blocked") ?? false);
         try

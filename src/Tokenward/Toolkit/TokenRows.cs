@@ -1,5 +1,4 @@
 using Microsoft.EntityFrameworkCore;
-using Tokenward.Lifecycle;
 using Tokenward.Storage;
 
 namespace Tokenward.Toolkit;
@@ -50,7 +49,7 @@ public sealed class TokenRows(TokenwardDb db)
         };
 
     /// <summary>The tokens the filter selects, soonest expiry first, then by id (every report selects either dates or no expiry, so nulls never mix in).</summary>
-    public IQueryable<ReportRow> Report(ReportFilter filter)
+    public IQueryable<ReportRow> Report(TokenFilter filter)
     {
         var rows = filter.Apply(Rows());
         if (filter.GroupIds is not null || filter.ProjectIds is not null)

@@ -1,6 +1,5 @@
 using System.Security.Cryptography;
 using System.Text;
-using Tokenward.Core.Tokens;
 
 namespace Tokenward.Tests.Core;
 

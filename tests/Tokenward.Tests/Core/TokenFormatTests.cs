@@ -1,4 +1,3 @@
-using Tokenward.Core.Tokens;
 
 namespace Tokenward.Tests.Core;
 

@@ -1,5 +1,4 @@
 using Tokenward.Core.Authentication;
-using Tokenward.Core.Tokens;
 
 namespace Tokenward.Tests.Core;
 
@@ -50,11 +49,11 @@ public class TokenRulesTests
     [Fact]
     public void Expiry_uses_utc_dates()
     {
-        Assert.False(TokenExpiry.IsExpired(null, Today));
-        Assert.True(TokenExpiry.IsExpired(Today.AddDays(-1), Today));
-        Assert.False(TokenExpiry.IsActive(true, null, Today));
+        Assert.False(TokenStates.IsExpired(null, Today));
+        Assert.True(TokenStates.IsExpired(Today.AddDays(-1), Today));
+        Assert.False(TokenStates.IsActive(true, null, Today));
         var late = new Microsoft.Extensions.Time.Testing.FakeTimeProvider(new DateTimeOffset(2026, 5, 31, 23, 30, 0, TimeSpan.FromHours(-5)));
-        Assert.Equal(Today, TokenExpiry.Today(late));
+        Assert.Equal(Today, TokenStates.Today(late));
     }
 
     [Theory]

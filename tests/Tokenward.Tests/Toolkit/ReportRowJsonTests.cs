@@ -63,7 +63,7 @@ public class ReportRowJsonTests
     public void A_row_is_what_the_serializer_writes()
     {
         Assert.Equal(Expected(Sample), Written(Sample));
-        Assert.Equal(Expected(Sample), JsonSerializer.Serialize(Sample));
+        Assert.Equal(Expected(Sample), JsonSerializer.Serialize(Sample, ReportRowJson.Options));
 
         var personal = Sample with
         {
@@ -99,6 +99,6 @@ public class ReportRowJsonTests
     public void Rows_in_a_list_go_through_the_converter()
     {
         var rows = new List<ReportRow> { Sample, Sample with { Id = 2, Name = "<x>" } };
-        Assert.Equal($"[{Expected(rows[0])},{Expected(rows[1])}]", JsonSerializer.Serialize(rows));
+        Assert.Equal($"[{Expected(rows[0])},{Expected(rows[1])}]", JsonSerializer.Serialize(rows, ReportRowJson.Options));
     }
 }

@@ -1,6 +1,5 @@
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
-using Tokenward.Lifecycle;
 using Tokenward.Storage;
 using Tokenward.Tests.Infrastructure;
 using Tokenward.Toolkit;
@@ -36,7 +35,7 @@ public class ReportSqlTests
         new(Scope: "api", Kinds: ["personal", "impersonation"]),
     ];
 
-    private static IEnumerable<Func<ReportFilter, ReportFilter>> Dates() =>
+    private static IEnumerable<Func<TokenFilter, TokenFilter>> Dates() =>
     [
         f => f,
         f => f with { ExpiresFrom = ToolkitData.D, ExpiresTo = ToolkitData.D },
@@ -91,7 +90,7 @@ public class ReportSqlTests
         }
 
         Assert.True(compared > 100, $"only {compared} rows compared");
-        var both = await inventory.StreamAsync(new ReportFilter { Kinds = [TokenKinds.Group, TokenKinds.Project] }, CancellationToken.None)
+        var both = await inventory.StreamAsync(new TokenFilter { Kinds = [TokenKinds.Group, TokenKinds.Project] }, CancellationToken.None)
             .Where(r => r.Id == data.TeamToken).Select(r => (r.Kind, r.ResourceId)).ToListAsync();
         Assert.Equal([("group", data.Team), ("project", data.Svc)], both.Order());
         Assert.Equal(used, (await inventory.FindAsync([data.ReadApiOnD], CancellationToken.None)).Single().LastUsedAt);

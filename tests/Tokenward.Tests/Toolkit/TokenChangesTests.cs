@@ -8,7 +8,7 @@ namespace Tokenward.Tests.Toolkit;
 
 public class TokenChangesTests
 {
-    private static async Task<T> WithAsync<T>(ToolkitData data, Func<TokenChanges, ReportFilter, TokenwardDb, Task<T>> body)
+    private static async Task<T> WithAsync<T>(ToolkitData data, Func<TokenChanges, TokenFilter, TokenwardDb, Task<T>> body)
     {
         await using var scope = data.Server.Services.CreateAsyncScope();
         var filter = await scope.ServiceProvider.GetRequiredService<TokenInventory>().ResolveAsync(new FilterInput(), CancellationToken.None);

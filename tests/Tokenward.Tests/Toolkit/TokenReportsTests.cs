@@ -8,7 +8,7 @@ namespace Tokenward.Tests.Toolkit;
 
 public class TokenReportsTests
 {
-    private static async Task<List<ReportRow>> ReportAsync(ToolkitData data, FilterInput input, Func<ReportFilter, ReportFilter> select)
+    private static async Task<List<ReportRow>> ReportAsync(ToolkitData data, FilterInput input, Func<TokenFilter, TokenFilter> select)
     {
         await using var scope = data.Server.Services.CreateAsyncScope();
         var inventory = scope.ServiceProvider.GetRequiredService<TokenInventory>();
@@ -16,7 +16,7 @@ public class TokenReportsTests
         return await inventory.StreamAsync(filter, CancellationToken.None).ToListAsync();
     }
 
-    private static Func<ReportFilter, ReportFilter> On(DateOnly d) => f => f with { ExpiresFrom = d, ExpiresTo = d };
+    private static Func<TokenFilter, TokenFilter> On(DateOnly d) => f => f with { ExpiresFrom = d, ExpiresTo = d };
 
     [Theory]
     [MemberData(nameof(Engines.Both), MemberType = typeof(Engines))]
@@ -94,13 +94,13 @@ public class TokenReportsTests
         await using var scope = data.Server.Services.CreateAsyncScope();
         var inventory = scope.ServiceProvider.GetRequiredService<TokenInventory>();
 
-        var dates = await inventory.ExpiryDatesAsync(new ReportFilter(), new DateOnly(2026, 6, 1), 10, CancellationToken.None);
+        var dates = await inventory.ExpiryDatesAsync(new TokenFilter(), new DateOnly(2026, 6, 1), 10, CancellationToken.None);
         Assert.Equal(new ExpiryDateCount(ToolkitData.D, 7), dates[0]);
         // Ties: soonest first.
         Assert.Equal([new ExpiryDateCount(new DateOnly(2026, 6, 30), 1), new ExpiryDateCount(new DateOnly(2026, 7, 2), 1)], dates.Skip(1));
-        Assert.Single(await inventory.ExpiryDatesAsync(new ReportFilter(), new DateOnly(2026, 6, 1), 1, CancellationToken.None));
+        Assert.Single(await inventory.ExpiryDatesAsync(new TokenFilter(), new DateOnly(2026, 6, 1), 1, CancellationToken.None));
         // Tokens expiring today are expired already: from 2026-06-30 on, only later dates count.
-        var later = await inventory.ExpiryDatesAsync(new ReportFilter(), new DateOnly(2026, 6, 30), 10, CancellationToken.None);
+        var later = await inventory.ExpiryDatesAsync(new TokenFilter(), new DateOnly(2026, 6, 30), 10, CancellationToken.None);
         Assert.DoesNotContain(later, d => d.Date <= new DateOnly(2026, 6, 30));
     }
 

@@ -3,7 +3,6 @@ using System.Runtime.CompilerServices;
 using System.Text.Json;
 using System.Text.RegularExpressions;
 using Tokenward.Core.Authentication;
-using Tokenward.Lifecycle;
 
 namespace Tokenward.Toolkit.Remote;
 
@@ -12,7 +11,7 @@ namespace Tokenward.Toolkit.Remote;
 /// <c>/users</c>, tokens from <c>/personal_access_tokens</c> (narrowed on the server by date where
 /// it can), a bot token's project or group from the bot's name confirmed by that resource's
 /// <c>/access_tokens</c>, impersonation from <c>/users/:id/impersonation_tokens</c> of the owners
-/// that matter. The rows then go through the same <see cref="ReportFilter"/> as local ones.
+/// that matter. The rows then go through the same <see cref="TokenFilter"/> as local ones.
 /// </summary>
 public sealed partial class RemoteInventory(GitLabApi api, TextWriter? notices = null) : ITokenReports
 {
@@ -25,7 +24,7 @@ public sealed partial class RemoteInventory(GitLabApi api, TextWriter? notices =
 
     /// <summary>Looks the filters' users, groups and projects up through the API.</summary>
     /// <exception cref="ToolkitException">when the token is not an administrator's: a report would silently cover only its own tokens.</exception>
-    public async Task<ReportFilter> ResolveAsync(FilterInput input, CancellationToken ct)
+    public async Task<TokenFilter> ResolveAsync(FilterInput input, CancellationToken ct)
     {
         var self = await api.GetAsync("api/v4/user", ct) ?? throw new ToolkitException("the server has no /api/v4/user: is --url a GitLab-compatible API?");
         if (!self.TryGetProperty("is_admin", out var admin) || admin.ValueKind != JsonValueKind.True)
@@ -33,7 +32,7 @@ public sealed partial class RemoteInventory(GitLabApi api, TextWriter? notices =
             throw new ToolkitException($"the token belongs to {self.GetProperty("username").GetString()}, who is not an administrator (403): the reports need an administrator's token to see every user's tokens");
         }
 
-        var filter = new ReportFilter { Kinds = input.CheckedKinds(), Scope = input.CheckedScope(), IncludeBlocked = input.IncludeBlocked };
+        var filter = new TokenFilter { Kinds = input.CheckedKinds(), Scope = input.CheckedScope(), IncludeBlocked = input.IncludeBlocked };
         if (input.User is { } user)
         {
             var users = await UsersAsync(ct);
@@ -53,11 +52,7 @@ public sealed partial class RemoteInventory(GitLabApi api, TextWriter? notices =
                 all.Add((g.GetProperty("id").GetInt64(), g.TryGetProperty("parent_id", out var p) && p.ValueKind == JsonValueKind.Number ? p.GetInt64() : null));
             }
 
-            groups = [group.GetProperty("id").GetInt64()];
-            for (var i = 0; i < groups.Count; i++)
-            {
-                groups.AddRange(all.Where(g => g.Parent == groups[i]).Select(g => g.Id));
-            }
+            groups = Core.Groups.GroupTree.Subtree(group.GetProperty("id").GetInt64(), all);
 
             var within = groups.ToHashSet();
             projects = [];
@@ -82,7 +77,7 @@ public sealed partial class RemoteInventory(GitLabApi api, TextWriter? notices =
     }
 
     /// <summary>The report's rows, in the local report's order.</summary>
-    public async IAsyncEnumerable<ReportRow> StreamAsync(ReportFilter filter, [EnumeratorCancellation] CancellationToken ct)
+    public async IAsyncEnumerable<ReportRow> StreamAsync(TokenFilter filter, [EnumeratorCancellation] CancellationToken ct)
     {
         var rows = await RowsAsync(filter, ct);
         foreach (var row in filter.Apply(rows.AsQueryable()).OrderBy(r => r.ExpiresAt).ThenBy(r => r.Id))
@@ -91,7 +86,7 @@ public sealed partial class RemoteInventory(GitLabApi api, TextWriter? notices =
         }
     }
 
-    public async Task<List<ExpiryDateCount>> ExpiryDatesAsync(ReportFilter filter, DateOnly today, int top, CancellationToken ct)
+    public async Task<List<ExpiryDateCount>> ExpiryDatesAsync(TokenFilter filter, DateOnly today, int top, CancellationToken ct)
     {
         var active = filter with { ExpiresFrom = today.AddDays(1), NoExpiry = false };
         var rows = await RowsAsync(active, ct);
@@ -123,7 +118,7 @@ public sealed partial class RemoteInventory(GitLabApi api, TextWriter? notices =
     }
 
     /// <summary>Candidate rows: not revoked, in the filter's dates (the server narrows; the filter decides).</summary>
-    private async Task<List<ReportRow>> RowsAsync(ReportFilter filter, CancellationToken ct)
+    private async Task<List<ReportRow>> RowsAsync(TokenFilter filter, CancellationToken ct)
     {
         var users = await UsersAsync(ct);
         var query = "api/v4/personal_access_tokens?revoked=false";
@@ -176,7 +171,7 @@ public sealed partial class RemoteInventory(GitLabApi api, TextWriter? notices =
     }
 
     /// <summary>Asks, for the owners whose tokens the filter would keep, which of them are impersonation tokens.</summary>
-    private async Task<List<ReportRow>> MarkImpersonationAsync(List<ReportRow> rows, ReportFilter filter, CancellationToken ct)
+    private async Task<List<ReportRow>> MarkImpersonationAsync(List<ReportRow> rows, TokenFilter filter, CancellationToken ct)
     {
         var candidates = (filter with { Kinds = TokenKinds.All }).Apply(rows.AsQueryable()).Where(r => r.Kind == TokenKinds.Personal).Select(r => r.UserId).Distinct().ToList();
         var impersonation = new HashSet<long>();

@@ -1,7 +1,7 @@
 using System.Text;
 using System.Text.Json;
 
-namespace Tokenward.Storage;
+namespace Tokenward.Core.Tokens;
 
 /// <summary>The <c>scopes</c> column: a JSON array of scope names, as <c>["api","read_user"]</c>.</summary>
 public static class ScopeJson

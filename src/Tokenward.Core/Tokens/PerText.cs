@@ -1,12 +1,12 @@
 using System.Collections.Concurrent;
 
-namespace Tokenward.Toolkit;
+namespace Tokenward.Core.Tokens;
 
 /// <summary>
 /// A value made once per distinct text and then shared: a report repeats a few dozen scope lists
 /// over a hundred thousand rows. Bounded, so odd data cannot make it grow without end.
 /// </summary>
-internal sealed class PerText<T>(Func<string, T> make)
+public sealed class PerText<T>(Func<string, T> make)
 {
     private const int Limit = 4096;
 

@@ -1,21 +1,18 @@
-using System.Text.Json.Serialization;
-
-namespace Tokenward.Toolkit;
+namespace Tokenward.Core.Tokens;
 
 /// <summary>
 /// One token as the toolkit's reports show it: the token, its owner and, for a project or group
 /// access token, the project or group its bot is a member of. Built by one SQL query locally and
-/// from the public API remotely, so both modes select with the same <see cref="ReportFilter"/>.
+/// from the public API remotely, so both modes select with the same <see cref="TokenFilter"/>.
 /// </summary>
-[JsonConverter(typeof(ReportRowJson))]
-public sealed record ReportRow
+public sealed record ReportRow : ITokenRecord
 {
-    private static readonly PerText<IReadOnlyList<string>> ParsedScopes = new(Storage.ScopeJson.Parse);
+    private static readonly PerText<IReadOnlyList<string>> ParsedScopes = new(ScopeJson.Parse);
 
     public long Id { get; init; }
 
     /// <summary><c>personal</c>, <c>impersonation</c>, <c>project</c> or <c>group</c>.</summary>
-    public string Kind { get; init; } = Lifecycle.TokenKinds.Personal;
+    public string Kind { get; init; } = TokenKinds.Personal;
 
     public string Name { get; init; } = string.Empty;
 
