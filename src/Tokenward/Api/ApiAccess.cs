@@ -1,8 +1,12 @@
+using Microsoft.AspNetCore.Authorization;
+using Tokenward.Authentication;
+
 namespace Tokenward.Api;
 
 /// <summary>
 /// Endpoint metadata: which token scopes are enough for it, whether it serves anonymous callers,
-/// whether it is for administrators only. Read by the authentication middleware.
+/// whether it is for administrators only; <see cref="Policy"/> is the same as an authorization
+/// policy on the token scheme, which the authorization middleware applies.
 /// </summary>
 public sealed record ApiAccess(IReadOnlyList<string> AcceptedScopes, bool Anonymous = false, bool AdminOnly = false)
 {
@@ -14,13 +18,43 @@ public sealed record ApiAccess(IReadOnlyList<string> AcceptedScopes, bool Anonym
     /// <summary>GitLab's default: any GET is allowed with <c>read_api</c>, everything else needs <c>api</c>.</summary>
     public static ApiAccess DefaultFor(string method) =>
         new(HttpMethods.IsGet(method) || HttpMethods.IsHead(method) ? Read : Write);
+
+    public AuthorizationPolicy Policy() => new(
+        AdminOnly ? [new TokenScopeRequirement(AcceptedScopes, Anonymous), AdminRequirement.Instance] : [new TokenScopeRequirement(AcceptedScopes, Anonymous)],
+        [TokenAuthenticationDefaults.Scheme]);
 }
 
 public static class ApiAccessExtensions
 {
     public static RouteHandlerBuilder Accepts(this RouteHandlerBuilder builder, IReadOnlyList<string> scopes, bool anonymous = false, bool adminOnly = false) =>
-        builder.WithMetadata(new ApiAccess(scopes, anonymous, adminOnly));
+        builder.WithAccess(new ApiAccess(scopes, anonymous, adminOnly));
 
     public static RouteHandlerBuilder AdminOnly(this RouteHandlerBuilder builder, IReadOnlyList<string> scopes) =>
-        builder.WithMetadata(new ApiAccess(scopes, AdminOnly: true));
+        builder.WithAccess(new ApiAccess(scopes, AdminOnly: true));
+
+    /// <summary>The endpoint's access, as metadata and as its authorization policy.</summary>
+    public static TBuilder WithAccess<TBuilder>(this TBuilder builder, ApiAccess access)
+        where TBuilder : IEndpointConventionBuilder =>
+        builder.WithMetadata(access).RequireAuthorization(access.Policy());
+
+    /// <summary>
+    /// Every endpoint of the group without its own access gets GitLab's default for its method
+    /// (after the endpoints' own conventions, so theirs win).
+    /// </summary>
+    public static RouteGroupBuilder WithDefaultAccess(this RouteGroupBuilder group)
+    {
+        ((IEndpointConventionBuilder)group).Finally(endpoint =>
+        {
+            if (endpoint.Metadata.OfType<ApiAccess>().Any())
+            {
+                return;
+            }
+
+            var method = endpoint.Metadata.OfType<HttpMethodMetadata>().FirstOrDefault()?.HttpMethods is [var first, ..] ? first : HttpMethods.Get;
+            var access = ApiAccess.DefaultFor(method);
+            endpoint.Metadata.Add(access);
+            endpoint.Metadata.Add(access.Policy());
+        });
+        return group;
+    }
 }

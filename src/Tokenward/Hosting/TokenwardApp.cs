@@ -1,3 +1,5 @@
+using Microsoft.AspNetCore.Authentication;
+using Microsoft.AspNetCore.Authorization;
 using Microsoft.AspNetCore.HttpOverrides;
 using Microsoft.Extensions.Http.Resilience;
 using Polly;
@@ -89,6 +91,12 @@ public static class TokenwardApp
         builder.Services.AddSingleton<TokenAuthenticator>();
         builder.Services.AddSingleton<DatabaseOutageLog>();
         builder.Services.AddSingleton<AuthBans.FailedAuthBans>();
+        // GitLab's tokens are one scheme among others (a UI's cookie can sit beside it); the
+        // endpoints' ApiAccess policies name it, so no default scheme authenticates other paths.
+        builder.Services.AddAuthentication().AddScheme<AuthenticationSchemeOptions, TokenAuthenticationHandler>(TokenAuthenticationDefaults.Scheme, null);
+        builder.Services.AddAuthorization();
+        builder.Services.AddSingleton<IAuthorizationHandler, ApiAccessAuthorizationHandler>();
+        builder.Services.AddSingleton<IAuthorizationMiddlewareResultHandler, ApiAuthorizationResultHandler>();
         builder.Services.Configure<ForwardedHeadersOptions>(o =>
         {
             // Only the configured proxies may say who the client is; by default nobody may.
@@ -128,13 +136,20 @@ public static class TokenwardApp
         {
             api.UseMiddleware<ApiLogMiddleware>();
             api.UseMiddleware<ApiExceptionMiddleware>();
-            // Routing already ran (WebApplication adds it first), so the endpoint and its ApiAccess are known here.
-            api.UseMiddleware<ApiAuthenticationMiddleware>();
+            // Routing already ran (WebApplication adds it first), so the endpoint is known here.
+            api.UseMiddleware<ApiGateMiddleware>();
         });
 
-        app.MapOpenApi("/api/{documentName}/openapi.json").WithMetadata(new ApiAccess(ApiAccess.Read, Anonymous: true));
+        // After the branch, so an API request's refusals pass back through its log and error
+        // middleware; paths without a policy (health) pass untouched. WebApplication would
+        // otherwise add both middlewares first, before the API's log and error handling:
+        // authentication happens in the policies (which name the token scheme), never globally.
+        ((IApplicationBuilder)app).Properties["__AuthenticationMiddlewareSet"] = true;
+        app.UseAuthorization();
+
+        app.MapOpenApi("/api/{documentName}/openapi.json").WithAccess(new ApiAccess(ApiAccess.Read, Anonymous: true));
         app.MapGet("/-/health", () => TypedResults.Text("Tokenward OK")).ExcludeFromDescription();
-        var v4 = app.MapGroup("/api/v4");
+        var v4 = app.MapGroup("/api/v4").WithDefaultAccess();
         UsersEndpoints.Map(v4);
         PersonalAccessTokensEndpoints.Map(v4);
         ImpersonationTokensEndpoints.Map(v4);

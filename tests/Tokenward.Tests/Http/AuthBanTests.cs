@@ -191,4 +191,18 @@ public class AuthBanTests
         Assert.Equal(attackers.Order(), bans.AsArray().Select(b => (string)b!["ip"]!).Order());
         Assert.All(bans.AsArray(), b => Assert.Equal(Threshold, (int)b!["failures"]!));
     }
+
+    [Fact]
+    public async Task Paths_outside_the_api_do_not_authenticate_so_a_bad_token_there_neither_fails_nor_counts()
+    {
+        await using var server = await TestServer.StartAsync(configure: Policy(2));
+        for (var i = 0; i < 5; i++)
+        {
+            var health = await server.GetAsync("/-/health", BadToken);
+            await Expect.StatusAsync(health, 200);
+        }
+
+        // Had those counted, this address would be banned now.
+        await Expect.StatusAsync(await server.GetAsync("/api/v4/user"), 200);
+    }
 }

@@ -1,0 +1,205 @@
+using System.Security.Claims;
+using System.Text.Encodings.Web;
+using Microsoft.AspNetCore.Authentication;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Options;
+using Tokenward.Api;
+using Tokenward.ApiLog;
+using Tokenward.Audit;
+using Tokenward.AuthBans;
+using Tokenward.Core.Authentication;
+using Tokenward.Core.Authorization;
+using Tokenward.Hosting;
+using Tokenward.PersonalAccessTokens;
+using Tokenward.Storage;
+
+namespace Tokenward.Authentication;
+
+/// <summary>
+/// GitLab's token authentication as an ASP.NET Core scheme: reads the token where GitLab's API
+/// does (<see cref="PresentedToken"/>), finds it (<see cref="TokenAuthenticator"/>), applies
+/// <see cref="TokenRules"/> in GitLab's order with the endpoint's scopes (GitLab validates a
+/// token's scopes as part of authenticating it, before the owner's state), counts failures
+/// towards the address's ban, records why a known token was refused for <c>api_json.log</c>, and
+/// acts as the <c>Sudo</c> user. The endpoint's policy (<see cref="ApiAccess"/>) then decides with
+/// the claims; a refusal is GitLab's answer, raised by <see cref="ApiAuthorizationResultHandler"/>.
+/// </summary>
+public sealed class TokenAuthenticationHandler(
+    IOptionsMonitor<AuthenticationSchemeOptions> options,
+    ILoggerFactory logger,
+    UrlEncoder encoder,
+    TokenAuthenticator authenticator,
+    FailedAuthBans bans,
+    TokenwardSettings settings)
+    : AuthenticationHandler<AuthenticationSchemeOptions>(options, logger, encoder)
+{
+    private static readonly string[] SudoScopes = [Scopes.Sudo];
+
+    private const string TokenClass = "PersonalAccessToken";
+
+    private const string BlockedMessage = "Your account has been blocked. Please contact your administrator if you think this is an error.";
+    private const string DeactivatedMessage = "Your account has been deactivated by your administrator. Please contact your administrator to reactivate it.";
+
+    protected override async Task<AuthenticateResult> HandleAuthenticateAsync()
+    {
+        var current = new CurrentRequest();
+        Context.Features.Set(current);
+        var presented = PresentedToken.From(Request);
+        if (presented is null)
+        {
+            return AuthenticateResult.NoResult();
+        }
+
+        var log = ApiLogFacts.Of(Context);
+        var ip = ClientAddress(Context);
+        var accepted = (Context.GetEndpoint()?.Metadata.GetMetadata<ApiAccess>() ?? ApiAccess.DefaultFor(Request.Method)).AcceptedScopes;
+        var db = Context.RequestServices.GetRequiredService<TokenwardDb>();
+        var ct = Context.RequestAborted;
+        var token = await authenticator.FindAsync(db, presented.Value, ct);
+        if (token is null)
+        {
+            log.AuthFailTokenType = "unknown";
+            log.AuthFailHeaderType = presented.HeaderType;
+            return current.Refuse(Refusal(ApiException.Unauthorized(), ip, log));
+        }
+
+        var scopes = token.ScopeList();
+        if (authenticator.Check(token, scopes, accepted) is { } reason)
+        {
+            RecordFailure(log, token, reason, accepted, presented);
+            if (reason == AuthFailReason.TokenRevoked && Context.GetEndpoint()?.Metadata.GetMetadata<RotationEndpoint>() is not null)
+            {
+                // A revoked token presented to rotate: a client's retry just after its rotation,
+                // or else a leak, and then the whole family goes.
+                Context.RequestServices.GetRequiredService<ActorContext>().Current = new Actor(token.UserId, token.User!.Username, token.Id, ip?.ToString());
+                var service = Context.RequestServices.GetRequiredService<PersonalAccessTokenService>();
+                if (await service.ReusedForRotationAsync(token, ct) == RotationReuse.Retry)
+                {
+                    // Still a revoked token presented: it counts towards the address's ban like any other.
+                    return current.Refuse(Refusal(ApiException.BadRequest(TokenAlreadyRevokedException.Text), ip, log));
+                }
+            }
+
+            var refusal = reason switch
+            {
+                AuthFailReason.TokenExpired => ApiException.InvalidToken("Token is expired. You can either do re-authorization or token refresh."),
+                AuthFailReason.TokenRevoked => ApiException.InvalidToken("Token was revoked. You have to re-authorize from the user."),
+                AuthFailReason.ImpersonationDisabled => ApiException.InvalidToken("Token is an impersonation token but impersonation was disabled."),
+                AuthFailReason.InsufficientScope => ApiException.InsufficientScope(accepted),
+                AuthFailReason.UserDeactivated => ApiException.Forbidden(DeactivatedMessage),
+                _ => ApiException.Forbidden(BlockedMessage),
+            };
+            return current.Refuse(refusal.Status == StatusCodes.Status401Unauthorized ? Refusal(refusal, ip, log) : refusal);
+        }
+
+        if (ip is not null)
+        {
+            bans.RecordSuccess(ip);
+        }
+
+        await authenticator.RecordUseAsync(db, token, Context.Connection.RemoteIpAddress, ct);
+        var user = token.User!;
+        if (Sudo(Request) is { } sudo)
+        {
+            if (sudo.Contains('\0', StringComparison.Ordinal))
+            {
+                return current.Refuse(ApiException.InvalidParameter("sudo is invalid"));
+            }
+
+            if (!token.User!.Admin)
+            {
+                return current.Refuse(ApiException.Forbidden("Must be admin to use sudo"));
+            }
+
+            if (!scopes.Contains(Scopes.Sudo))
+            {
+                RecordFailure(log, token, AuthFailReason.InsufficientScope, SudoScopes, presented);
+                return current.Refuse(ApiException.InsufficientScope(SudoScopes));
+            }
+
+            var target = await SudoTargetAsync(sudo, db, ct);
+            if (target is null)
+            {
+                return current.Refuse(ApiException.NotFound($"User with ID or username '{sudo}'"));
+            }
+
+            user = target;
+        }
+
+        current.User = user;
+        current.Token = token;
+        current.TokenScopes = scopes;
+        current.IsAdmin = AdminMode.ActsAsAdmin(user.Admin, scopes, settings.AdminMode);
+        log.UserId = user.Id;
+        log.Username = user.Username;
+        Context.RequestServices.GetRequiredService<ActorContext>().Current = Actor.Of(Context);
+        return AuthenticateResult.Success(new AuthenticationTicket(Principal(user, token, scopes), Scheme.Name));
+    }
+
+    /// <summary>For callers that challenge this scheme themselves: GitLab's 401, or the refusal already decided.</summary>
+    protected override Task HandleChallengeAsync(AuthenticationProperties properties) =>
+        throw (Context.Features.Get<CurrentRequest>()?.Refusal ?? ApiException.Unauthorized());
+
+    protected override Task HandleForbiddenAsync(AuthenticationProperties properties) => throw ApiException.Forbidden();
+
+    /// <summary>The client's address, IPv4 as IPv4 (what the ban counts and the log shows).</summary>
+    public static System.Net.IPAddress? ClientAddress(HttpContext context) =>
+        context.Connection.RemoteIpAddress is { } remote && remote.IsIPv4MappedToIPv6 ? remote.MapToIPv4() : context.Connection.RemoteIpAddress;
+
+    private static ClaimsPrincipal Principal(User user, PersonalAccessToken token, IReadOnlyList<string> scopes)
+    {
+        var claims = new List<Claim>(scopes.Count + 4)
+        {
+            new(ClaimTypes.NameIdentifier, user.Id.ToString(System.Globalization.CultureInfo.InvariantCulture)),
+            new(ClaimTypes.Name, user.Username),
+            new(TokenAuthenticationDefaults.TokenIdClaim, token.Id.ToString(System.Globalization.CultureInfo.InvariantCulture)),
+        };
+        if (user.Admin)
+        {
+            claims.Add(new(TokenAuthenticationDefaults.AdminClaim, "true"));
+        }
+
+        foreach (var scope in scopes)
+        {
+            claims.Add(new(TokenAuthenticationDefaults.ScopeClaim, scope));
+        }
+
+        return new ClaimsPrincipal(new ClaimsIdentity(claims, TokenAuthenticationDefaults.Scheme));
+    }
+
+    /// <summary>
+    /// A failed authentication counts towards the address's ban; once the address is banned
+    /// the answer is the ban's, even for a request that was already under way.
+    /// </summary>
+    private ApiException Refusal(ApiException refusal, System.Net.IPAddress? ip, ApiLogFacts log)
+    {
+        if (ip is null || bans.RecordFailure(ip) != FailureOutcome.AlreadyBanned)
+        {
+            return refusal;
+        }
+
+        log.AuthFailReason = ApiGateMiddleware.BannedReason;
+        return ApiException.Banned();
+    }
+
+    /// <summary>GitLab's <c>Sudo</c> header or <c>sudo</c> parameter: a user id or username.</summary>
+    private static string? Sudo(HttpRequest request) =>
+        request.Headers.TryGetValue("Sudo", out var h) && h.Count > 0 && !string.IsNullOrWhiteSpace(h[0]) ? h[0]!.Trim()
+        : request.Query.TryGetValue("sudo", out var q) && q.Count > 0 && !string.IsNullOrWhiteSpace(q[0]) ? q[0]!.Trim()
+        : null;
+
+    private static async Task<User?> SudoTargetAsync(string identifier, TokenwardDb db, CancellationToken ct) =>
+        long.TryParse(identifier, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var id)
+            ? await db.Users.FirstOrDefaultAsync(u => u.Id == id, ct)
+            : await db.Users.FirstOrDefaultAsync(u => u.Username.ToLower() == identifier.ToLowerInvariant(), ct);
+
+    private static void RecordFailure(ApiLogFacts log, PersonalAccessToken token, AuthFailReason reason, IReadOnlyList<string> requested, PresentedToken presented)
+    {
+        log.AuthFailReason = reason.LogName();
+        log.AuthFailTokenId = $"{TokenClass}/{token.Id}";
+        log.AuthFailTokenType = TokenClass;
+        log.AuthFailHeaderType = presented.HeaderType;
+        log.AuthFailRequestedScopes = string.Join(' ', requested);
+        log.AuthFailUser = token.User!.Username;
+    }
+}
