@@ -9,6 +9,7 @@ var root = new RootCommand("Tokenward: GitLab-compatible access tokens, and the 
 {
     GlobalOptions.DataDir,
     GlobalOptions.Database,
+    GlobalOptions.Config,
     GlobalOptions.LogDir,
     ServeCommand.Create(),
     InitCommand.Create(),
@@ -19,6 +20,7 @@ var root = new RootCommand("Tokenward: GitLab-compatible access tokens, and the 
     NotifyCommand.Create(),
     AuditCommand.Create(),
     LogsCommand.Create(),
+    ConfigCommand.Create(),
 };
 
 try

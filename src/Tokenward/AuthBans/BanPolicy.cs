@@ -8,16 +8,16 @@ namespace Tokenward.AuthBans;
 /// </summary>
 public sealed record BanPolicy
 {
-    public bool Enabled { get; init; } = true;
+    public bool Enabled { get; init; } = Hosting.SettingsCatalog.AuthBanEnabled.Default;
 
-    public int MaxFailures { get; init; } = 300;
+    public int MaxFailures { get; init; } = Hosting.SettingsCatalog.AuthBanMaxFailures.Default;
 
-    public TimeSpan FindTime { get; init; } = TimeSpan.FromSeconds(60);
+    public TimeSpan FindTime { get; init; } = Hosting.SettingsCatalog.AuthBanFindTime.Default;
 
-    public TimeSpan BanTime { get; init; } = TimeSpan.FromMinutes(15);
+    public TimeSpan BanTime { get; init; } = Hosting.SettingsCatalog.AuthBanBanTime.Default;
 
     /// <summary>Addresses and networks never banned (GitLab's <c>ip_whitelist</c>, loopback by default).</summary>
-    public IReadOnlyList<IPNetwork> Allowlist { get; init; } = [IPNetwork.Parse("127.0.0.1/32"), IPNetwork.Parse("::1/128")];
+    public IReadOnlyList<IPNetwork> Allowlist { get; init; } = Hosting.SettingsCatalog.AuthBanAllowlist.Default;
 
     public bool IsAllowlisted(IPAddress address) => Allowlist.Any(n => n.Contains(address));
 

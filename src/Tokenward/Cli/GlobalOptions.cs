@@ -18,6 +18,12 @@ public static class GlobalOptions
         Recursive = true,
     };
 
+    public static readonly Option<string?> Config = new("--config")
+    {
+        Description = $"A tokenward.json with settings (or {TokenwardConfiguration.ConfigVariable}); variables and options win over it",
+        Recursive = true,
+    };
+
     public static readonly Option<string?> LogDir = new("--log-dir")
     {
         Description = "Where api_json.log goes (default <data-dir>/log, or TOKENWARD_LOG_DIR)",
@@ -43,6 +49,24 @@ public static class GlobalOptions
             ? throw new CliException("--format lines is for the token reports (the seed scripts' sentences); use table, json or csv here.")
             : result.GetValue(Format)!;
 
-    public static TokenwardSettings Settings(ParseResult result) =>
-        TokenwardSettings.Resolve(result.GetValue(DataDir), result.GetValue(Database), result.GetValue(LogDir));
+    public static TokenwardSettings Settings(ParseResult result) => TokenwardSettings.From(Configuration(result));
+
+    /// <summary>The command's settings sources: <c>--config</c>'s file, the environment, and the options given.</summary>
+    public static TokenwardConfiguration Configuration(ParseResult result)
+    {
+        var options = new Dictionary<Setting, string?>
+        {
+            [SettingsCatalog.DataDir] = result.GetValue(DataDir),
+            [SettingsCatalog.Database] = result.GetValue(Database),
+            [SettingsCatalog.LogDir] = result.GetValue(LogDir),
+        };
+        // Only the commands that talk to a server have these.
+        if (result.CommandResult.Command.Options.Contains(RemoteOptions.Url))
+        {
+            options[SettingsCatalog.Url] = result.GetValue(RemoteOptions.Url);
+            options[SettingsCatalog.Token] = result.GetValue(RemoteOptions.Token);
+        }
+
+        return TokenwardConfiguration.Build(result.GetValue(Config), options);
+    }
 }

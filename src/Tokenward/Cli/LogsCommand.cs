@@ -134,7 +134,7 @@ public static class LogsCommand
         else
         {
             var settings = GlobalOptions.Settings(result);
-            var configured = result.GetValue(GlobalOptions.Database) is not null || Environment.GetEnvironmentVariable("TOKENWARD_DATABASE") is not null;
+            var configured = GlobalOptions.Configuration(result).IsSet(Hosting.SettingsCatalog.Database);
             if (!configured && !File.Exists(Storage.DatabaseTarget.SqliteFile(settings.DataDir)))
             {
                 return null;

@@ -10,9 +10,9 @@ namespace Tokenward.Cli;
 /// </summary>
 public static class RemoteOptions
 {
-    public const string UrlVariable = "TOKENWARD_URL";
+    public static readonly string UrlVariable = Hosting.SettingsCatalog.Url.Variable;
 
-    public const string TokenVariable = "TOKENWARD_TOKEN";
+    private static readonly string TokenVariable = Hosting.SettingsCatalog.Token.Variable;
 
     public static readonly Option<string?> Url = new("--url")
     {
@@ -26,12 +26,12 @@ public static class RemoteOptions
 
     /// <summary>Whether only the variable earlier releases read for some commands names a server.</summary>
     public static bool OnlyOldVariable(ParseResult result) =>
-        result.GetValue(Url) is null && Variable(UrlVariable) is null && Variable("GITLAB_URL") is not null;
+        !GlobalOptions.Configuration(result).IsSet(Hosting.SettingsCatalog.Url) && Environment.GetEnvironmentVariable("GITLAB_URL") is { Length: > 0 };
 
     /// <summary>The URL given, or null when neither the option nor the variable names one.</summary>
     public static string? GivenUrl(ParseResult result)
     {
-        var url = result.GetValue(Url) ?? Variable(UrlVariable);
+        var url = GlobalOptions.Configuration(result).Get(Hosting.SettingsCatalog.Url);
         if (OnlyOldVariable(result))
         {
             // Earlier releases read it for some commands: say why this run works on the database instead.
@@ -88,8 +88,6 @@ public static class RemoteOptions
     }
 
     private static string RequiredToken(ParseResult result) =>
-        result.GetValue(Token) ?? Variable(TokenVariable)
+        GlobalOptions.Configuration(result).Get(Hosting.SettingsCatalog.Token)
         ?? throw new CliException($"an administrator's token is needed for the server: --token or {TokenVariable}.");
-
-    private static string? Variable(string name) => Environment.GetEnvironmentVariable(name) is { Length: > 0 } v ? v : null;
 }

@@ -2,7 +2,11 @@ using Tokenward.Storage;
 
 namespace Tokenward.Hosting;
 
-/// <summary>Everything an instance is configured with, resolved from options, environment and defaults.</summary>
+/// <summary>
+/// Everything an instance is configured with, read once at start from <see cref="TokenwardConfiguration"/>
+/// (file, environment, options) and checked then: a bad value stops the start naming where it came
+/// from. Defaults are <see cref="SettingsCatalog"/>'s.
+/// </summary>
 public sealed record TokenwardSettings
 {
     public required string DataDir { get; init; }
@@ -11,7 +15,7 @@ public sealed record TokenwardSettings
 
     public required string LogDir { get; init; }
 
-    public string TokenPrefix { get; init; } = Core.Tokens.TokenFormat.DefaultPrefix;
+    public string TokenPrefix { get; init; } = SettingsCatalog.TokenPrefix.Default;
 
     /// <summary>From <c>TOKENWARD_SECRET</c>; when null the secret lives in <c>secrets.json</c> in the data folder.</summary>
     public string? Secret { get; init; }
@@ -22,12 +26,12 @@ public sealed record TokenwardSettings
     public string? ExternalUrl { get; init; }
 
     /// <summary>GitLab's <c>require_personal_access_token_expiry</c>.</summary>
-    public bool RequireTokenExpiry { get; init; } = true;
+    public bool RequireTokenExpiry { get; init; } = SettingsCatalog.RequireTokenExpiry.Default;
 
     /// <summary>GitLab's <c>max_personal_access_token_lifetime</c>, in days.</summary>
-    public int MaxTokenLifetimeDays { get; init; } = 365;
+    public int MaxTokenLifetimeDays { get; init; } = SettingsCatalog.MaxTokenLifetimeDays.Default;
 
-    public bool ImpersonationEnabled { get; init; } = true;
+    public bool ImpersonationEnabled { get; init; } = SettingsCatalog.ImpersonationEnabled.Default;
 
     /// <summary>The failed-authentication ban (<c>TOKENWARD_AUTH_BAN_*</c>).</summary>
     public AuthBans.BanPolicy BanPolicy { get; init; } = new();
@@ -39,190 +43,85 @@ public sealed record TokenwardSettings
     public Notifications.NotificationSettings Notifications { get; init; } = new();
 
     /// <summary>GitLab's admin mode: admin endpoints need a token with the <c>admin_mode</c> scope.</summary>
-    public bool AdminMode { get; init; }
+    public bool AdminMode { get; init; } = SettingsCatalog.AdminMode.Default;
 
     /// <summary>How long a found token is remembered between lookups (0 turns the cache off); see <see cref="Authentication.AuthCache"/>.</summary>
-    public double AuthCacheSeconds { get; init; } = DefaultAuthCacheSeconds;
-
-    public const double DefaultAuthCacheSeconds = 5;
+    public double AuthCacheSeconds { get; init; } = SettingsCatalog.AuthCacheSeconds.Default;
 
     /// <summary>
     /// How long after a rotation its old token, presented to rotate again, is taken for a client's
     /// retry (a 400, the family kept) rather than a leak (the family revoked).
     /// </summary>
-    public double RotationGraceSeconds { get; init; } = DefaultRotationGraceSeconds;
-
-    public const double DefaultRotationGraceSeconds = 5;
+    public double RotationGraceSeconds { get; init; } = SettingsCatalog.RotationGraceSeconds.Default;
 
     /// <summary>
     /// Resolves settings: an explicit option wins over its <c>TOKENWARD_*</c> variable, which wins
-    /// over the default.
+    /// over the configuration file, which wins over the default.
     /// </summary>
     /// <exception cref="SettingsException">when a value is unusable.</exception>
     public static TokenwardSettings Resolve(
         string? dataDir,
         string? database,
         string? logDir,
-        Func<string, string?>? environment = null)
-    {
-        environment ??= Environment.GetEnvironmentVariable;
-        string? Env(string name) => environment(name) is { Length: > 0 } v ? v : null;
+        Func<string, string?>? environment = null,
+        string? configFile = null) =>
+        From(TokenwardConfiguration.Build(
+            configFile,
+            new Dictionary<Setting, string?> { [SettingsCatalog.DataDir] = dataDir, [SettingsCatalog.Database] = database, [SettingsCatalog.LogDir] = logDir },
+            environment));
 
-        var data = Path.GetFullPath(dataDir ?? Env("TOKENWARD_DATA_DIR") ?? "data");
-        var db = database ?? Env("TOKENWARD_DATABASE");
+    /// <inheritdoc cref="Resolve"/>
+    public static TokenwardSettings From(TokenwardConfiguration config)
+    {
+        var data = Path.GetFullPath(config.Get(SettingsCatalog.DataDir));
         DatabaseTarget target;
         try
         {
-            target = db is null ? DatabaseTarget.SqliteIn(data) : DatabaseTarget.Postgres(db);
+            target = config.Get(SettingsCatalog.Database) is { } db ? DatabaseTarget.Postgres(db) : DatabaseTarget.SqliteIn(data);
         }
         catch (FormatException e)
         {
-            throw new SettingsException($"--database: {e.Message}");
-        }
-
-        var prefix = Env("TOKENWARD_TOKEN_PREFIX") ?? Core.Tokens.TokenFormat.DefaultPrefix;
-        try
-        {
-            _ = new Core.Tokens.TokenFormat(prefix);
-        }
-        catch (ArgumentException e)
-        {
-            throw new SettingsException($"TOKENWARD_TOKEN_PREFIX: {e.Message}");
+            throw new SettingsException($"{config.Raw(SettingsCatalog.Database).Source.Label}: {e.Message}");
         }
 
         return new TokenwardSettings
         {
             DataDir = data,
             Database = target,
-            LogDir = Path.GetFullPath(logDir ?? Env("TOKENWARD_LOG_DIR") ?? Path.Combine(data, "log")),
-            TokenPrefix = prefix,
-            Secret = Env("TOKENWARD_SECRET"),
-            InitialRootToken = Env("TOKENWARD_INITIAL_ROOT_TOKEN"),
-            ExternalUrl = ParseExternalUrl(Env("TOKENWARD_EXTERNAL_URL")),
-            RequireTokenExpiry = ParseBool(Env("TOKENWARD_REQUIRE_TOKEN_EXPIRY"), true, "TOKENWARD_REQUIRE_TOKEN_EXPIRY"),
-            MaxTokenLifetimeDays = ParseDays(Env("TOKENWARD_MAX_TOKEN_LIFETIME_DAYS")),
-            ImpersonationEnabled = ParseBool(Env("TOKENWARD_IMPERSONATION_ENABLED"), true, "TOKENWARD_IMPERSONATION_ENABLED"),
-            BanPolicy = ParseBanPolicy(Env),
-            Notifications = ParseNotifications(Env),
-            TrustedProxies = ParseNetworks(Env("TOKENWARD_TRUSTED_PROXIES") ?? string.Empty, "TOKENWARD_TRUSTED_PROXIES"),
-            AdminMode = ParseBool(Env("TOKENWARD_ADMIN_MODE"), false, "TOKENWARD_ADMIN_MODE"),
-            AuthCacheSeconds = ParseSeconds(Env("TOKENWARD_AUTH_CACHE_SECONDS"), DefaultAuthCacheSeconds, "TOKENWARD_AUTH_CACHE_SECONDS"),
-            RotationGraceSeconds = ParseSeconds(Env("TOKENWARD_ROTATION_GRACE_SECONDS"), DefaultRotationGraceSeconds, "TOKENWARD_ROTATION_GRACE_SECONDS"),
+            LogDir = Path.GetFullPath(config.Get(SettingsCatalog.LogDir) ?? Path.Combine(data, "log")),
+            TokenPrefix = config.Get(SettingsCatalog.TokenPrefix),
+            Secret = config.Get(SettingsCatalog.Secret),
+            InitialRootToken = config.Get(SettingsCatalog.InitialRootToken),
+            ExternalUrl = config.Get(SettingsCatalog.ExternalUrl),
+            RequireTokenExpiry = config.Get(SettingsCatalog.RequireTokenExpiry),
+            MaxTokenLifetimeDays = config.Get(SettingsCatalog.MaxTokenLifetimeDays),
+            ImpersonationEnabled = config.Get(SettingsCatalog.ImpersonationEnabled),
+            BanPolicy = new AuthBans.BanPolicy
+            {
+                Enabled = config.Get(SettingsCatalog.AuthBanEnabled),
+                MaxFailures = config.Get(SettingsCatalog.AuthBanMaxFailures),
+                FindTime = config.Get(SettingsCatalog.AuthBanFindTime),
+                BanTime = config.Get(SettingsCatalog.AuthBanBanTime),
+                Allowlist = config.Get(SettingsCatalog.AuthBanAllowlist),
+            },
+            Notifications = new Notifications.NotificationSettings
+            {
+                WebhookNotices = config.Get(SettingsCatalog.WebhookNotices),
+                ResourceExpired = config.Get(SettingsCatalog.NotifyResourceExpired),
+                SmtpHost = config.Get(SettingsCatalog.SmtpHost),
+                SmtpPort = config.Get(SettingsCatalog.SmtpPort),
+                SmtpSecurity = config.Get(SettingsCatalog.SmtpSecurity),
+                SmtpUsername = config.Get(SettingsCatalog.SmtpUsername),
+                SmtpPassword = config.Get(SettingsCatalog.SmtpPassword),
+                From = config.Get(SettingsCatalog.SmtpFrom),
+                WebhookUrls = config.Get(SettingsCatalog.WebhookUrls),
+                WebhookSecret = config.Get(SettingsCatalog.WebhookSecret),
+                Interval = config.Get(SettingsCatalog.NotifyInterval),
+            },
+            TrustedProxies = config.Get(SettingsCatalog.TrustedProxies),
+            AdminMode = config.Get(SettingsCatalog.AdminMode),
+            AuthCacheSeconds = config.Get(SettingsCatalog.AuthCacheSeconds),
+            RotationGraceSeconds = config.Get(SettingsCatalog.RotationGraceSeconds),
         };
-    }
-
-    private static bool ParseBool(string? value, bool fallback, string name) => value?.ToLowerInvariant() switch
-    {
-        null => fallback,
-        "1" or "true" or "yes" or "on" => true,
-        "0" or "false" or "no" or "off" => false,
-        _ => throw new SettingsException($"{name} must be true or false, not '{value}'."),
-    };
-
-    private static AuthBans.BanPolicy ParseBanPolicy(Func<string, string?> env)
-    {
-        var defaults = new AuthBans.BanPolicy();
-        int Whole(string name, int fallback, int max) => env(name) is not { } v ? fallback
-            : int.TryParse(v, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var n) && n >= 1 && n <= max ? n
-            : throw new SettingsException($"{name} must be a whole number from 1 to {max}.");
-        return new AuthBans.BanPolicy
-        {
-            Enabled = ParseBool(env("TOKENWARD_AUTH_BAN_ENABLED"), true, "TOKENWARD_AUTH_BAN_ENABLED"),
-            MaxFailures = Whole("TOKENWARD_AUTH_BAN_MAX_FAILURES", defaults.MaxFailures, 1_000_000),
-            FindTime = TimeSpan.FromSeconds(Whole("TOKENWARD_AUTH_BAN_FINDTIME_SECONDS", (int)defaults.FindTime.TotalSeconds, 86_400)),
-            BanTime = TimeSpan.FromSeconds(Whole("TOKENWARD_AUTH_BAN_BANTIME_SECONDS", (int)defaults.BanTime.TotalSeconds, 31_536_000)),
-            Allowlist = env("TOKENWARD_AUTH_BAN_ALLOWLIST") is { } list ? ParseNetworks(list, "TOKENWARD_AUTH_BAN_ALLOWLIST") : defaults.Allowlist,
-        };
-    }
-
-    private static Notifications.NotificationSettings ParseNotifications(Func<string, string?> env)
-    {
-        var defaults = new Notifications.NotificationSettings();
-        var port = env("TOKENWARD_SMTP_PORT") is not { } p ? defaults.SmtpPort
-            : int.TryParse(p, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var n) && n is >= 1 and <= 65535 ? n
-            : throw new SettingsException("TOKENWARD_SMTP_PORT must be a port number.");
-        var security = env("TOKENWARD_SMTP_SECURITY")?.ToLowerInvariant() switch
-        {
-            null or "auto" => MailKit.Security.SecureSocketOptions.StartTlsWhenAvailable,
-            "none" => MailKit.Security.SecureSocketOptions.None,
-            "starttls" => MailKit.Security.SecureSocketOptions.StartTls,
-            "ssl" or "tls" => MailKit.Security.SecureSocketOptions.SslOnConnect,
-            var other => throw new SettingsException($"TOKENWARD_SMTP_SECURITY must be auto, none, starttls or ssl, not '{other}'."),
-        };
-        var hooks = (env("TOKENWARD_WEBHOOK_URLS") ?? string.Empty)
-            .Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)
-            .Select(u => Uri.TryCreate(u, UriKind.Absolute, out var uri) && uri.Scheme is "http" or "https" ? uri : throw new SettingsException($"TOKENWARD_WEBHOOK_URLS: '{u}' is not an http(s) URL."))
-            .DistinctBy(u => u.ToString(), StringComparer.Ordinal)
-            .ToList();
-        var minutes = env("TOKENWARD_NOTIFY_INTERVAL_MINUTES") is not { } m ? defaults.Interval
-            : int.TryParse(m, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var mins) ? TimeSpan.FromMinutes(mins)
-            : throw new SettingsException("TOKENWARD_NOTIFY_INTERVAL_MINUTES must be a whole number of minutes (0 turns the job off).");
-        var hookNotices = env("TOKENWARD_WEBHOOK_NOTICES") is { } names
-            ? names.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)
-                .Select(v => Tokenward.Notifications.Notice.All.Any(x => x.Name == v && !x.IsExpiry) ? v : throw new SettingsException($"TOKENWARD_WEBHOOK_NOTICES: '{v}' is not one of 60d, 30d, 7d."))
-                .ToList()
-            : defaults.WebhookNotices;
-        var from = env("TOKENWARD_SMTP_FROM") ?? defaults.From;
-        if (!MimeKit.MailboxAddress.TryParse(from, out var sender) || sender.Domain.Length == 0)
-        {
-            throw new SettingsException($"TOKENWARD_SMTP_FROM must be an e-mail address, not '{from}'.");
-        }
-
-        return defaults with
-        {
-            WebhookNotices = hookNotices,
-            ResourceExpired = ParseBool(env("TOKENWARD_NOTIFY_RESOURCE_EXPIRED"), defaults.ResourceExpired, "TOKENWARD_NOTIFY_RESOURCE_EXPIRED"),
-            SmtpHost = env("TOKENWARD_SMTP_HOST"),
-            SmtpPort = port,
-            SmtpSecurity = security,
-            SmtpUsername = env("TOKENWARD_SMTP_USERNAME"),
-            SmtpPassword = env("TOKENWARD_SMTP_PASSWORD"),
-            From = env("TOKENWARD_SMTP_FROM") ?? defaults.From,
-            WebhookUrls = hooks,
-            WebhookSecret = env("TOKENWARD_WEBHOOK_SECRET"),
-            Interval = minutes,
-        };
-    }
-
-    private static string? ParseExternalUrl(string? value) =>
-        value is null ? null
-        : Uri.TryCreate(value, UriKind.Absolute, out var uri) && uri.Scheme is "http" or "https" && uri.Query.Length == 0 && uri.Fragment.Length == 0 && uri.UserInfo.Length == 0
-            ? uri.GetLeftPart(UriPartial.Path).TrimEnd('/')
-            : throw new SettingsException($"TOKENWARD_EXTERNAL_URL must be an http(s) URL such as https://tokens.example.com, not '{value}'.");
-
-    private static IReadOnlyList<System.Net.IPNetwork> ParseNetworks(string list, string name)
-    {
-        try
-        {
-            return AuthBans.BanPolicy.ParseNetworks(list);
-        }
-        catch (FormatException e)
-        {
-            throw new SettingsException($"{name}: {e.Message}.");
-        }
-    }
-
-    private static double ParseSeconds(string? value, double fallback, string name)
-    {
-        if (value is null)
-        {
-            return fallback;
-        }
-
-        return double.TryParse(value, System.Globalization.NumberStyles.Float, System.Globalization.CultureInfo.InvariantCulture, out var s) && s is >= 0 and <= 300
-            ? s
-            : throw new SettingsException($"{name} must be a number of seconds from 0 to 300.");
-    }
-
-    private static int ParseDays(string? value)
-    {
-        if (value is null)
-        {
-            return 365;
-        }
-
-        return int.TryParse(value, out var days) && days is >= 1 and <= 400
-            ? days
-            : throw new SettingsException("TOKENWARD_MAX_TOKEN_LIFETIME_DAYS must be a whole number of days from 1 to 400.");
     }
 }

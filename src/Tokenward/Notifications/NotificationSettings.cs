@@ -7,15 +7,15 @@ public sealed record NotificationSettings
 {
     public string? SmtpHost { get; init; }
 
-    public int SmtpPort { get; init; } = 25;
+    public int SmtpPort { get; init; } = Hosting.SettingsCatalog.SmtpPort.Default;
 
-    public SecureSocketOptions SmtpSecurity { get; init; } = SecureSocketOptions.StartTlsWhenAvailable;
+    public SecureSocketOptions SmtpSecurity { get; init; } = Hosting.SettingsCatalog.SmtpSecurity.Default;
 
     public string? SmtpUsername { get; init; }
 
     public string? SmtpPassword { get; init; }
 
-    public string From { get; init; } = "tokenward@localhost";
+    public string From { get; init; } = Hosting.SettingsCatalog.SmtpFrom.Default;
 
     public IReadOnlyList<Uri> WebhookUrls { get; init; } = [];
 
@@ -26,7 +26,7 @@ public sealed record NotificationSettings
     /// The notices that also go to the webhooks (<c>TOKENWARD_WEBHOOK_NOTICES</c>): GitLab's
     /// <c>7d</c> by default; <c>60d,30d,7d</c> is GitLab's "extra webhook triggers at 30 and 60 days".
     /// </summary>
-    public IReadOnlyList<string> WebhookNotices { get; init; } = ["7d"];
+    public IReadOnlyList<string> WebhookNotices { get; init; } = Hosting.SettingsCatalog.WebhookNotices.Default;
 
     /// <summary>
     /// Whether a project or group token's expiry (the <c>expired</c> notice) is mailed to its
@@ -34,10 +34,10 @@ public sealed record NotificationSettings
     /// only the 60, 30 and 7-day notices for them (its bots cannot receive the expired one), so off
     /// by default.
     /// </summary>
-    public bool ResourceExpired { get; init; }
+    public bool ResourceExpired { get; init; } = Hosting.SettingsCatalog.NotifyResourceExpired.Default;
 
     /// <summary>How often <c>serve</c> looks for due notices; zero turns the background job off.</summary>
-    public TimeSpan Interval { get; init; } = TimeSpan.FromHours(1);
+    public TimeSpan Interval { get; init; } = Hosting.SettingsCatalog.NotifyInterval.Default;
 
     /// <summary>How long after a first failed attempt the next one is due; it doubles with each failure, up to <see cref="RetryMax"/>.</summary>
     public TimeSpan RetryBase { get; init; } = TimeSpan.FromMinutes(5);
