@@ -13,7 +13,7 @@ namespace Tokenward.Audit;
 /// event commit together or not at all. <c>audit_json.log</c> is fed from the table by the
 /// <see cref="AuditShipper"/> (an outbox), which a commit nudges (<see cref="Publish"/>).
 /// </summary>
-public sealed class AuditLog(TokenwardDb db, AuditShipper shipper, TimeProvider clock)
+public sealed class AuditLog(TokenwardDb db, AuditShipper shipper, TimeProvider clock, Hosting.TokenwardSettings instance)
 {
     private static readonly JsonSerializerOptions DetailOptions = CreateDetailOptions();
 
@@ -48,9 +48,7 @@ public sealed class AuditLog(TokenwardDb db, AuditShipper shipper, TimeProvider 
     /// </summary>
     private async Task InsertAsync(List<AuditEvent> events, CancellationToken ct)
     {
-        // PostgreSQL: fewer round trips. SQLite binds parameters by name with a linear search, so
-        // long statements cost quadratically; short ones run in-process anyway.
-        var rowsPerStatement = db.Database.IsNpgsql() ? 200 : 20;
+        var rowsPerStatement = instance.Database.Storage.RowsPerInsert;
         var connection = db.Database.GetDbConnection();
         await db.Database.OpenConnectionAsync(ct);
         try
@@ -146,10 +144,7 @@ public sealed class AuditLog(TokenwardDb db, AuditShipper shipper, TimeProvider 
         await using var tx = await db.Database.BeginTransactionAsync(ct);
         try
         {
-            if (db.Database.IsNpgsql())
-            {
-                await db.Database.ExecuteSqlAsync($"SELECT pg_advisory_xact_lock({AuditOrderLock})", ct);
-            }
+            await instance.Database.Storage.OrderCommitsAsync(db.Database, AuditOrderLock, ct);
 
             var result = await work();
             await tx.CommitAsync(ct);

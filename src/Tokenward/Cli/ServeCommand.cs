@@ -18,7 +18,7 @@ public static class ServeCommand
             var settings = GlobalOptions.Settings(result);
             var listen = result.GetValue(urls)?.Split(';', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
             // One server per SQLite data folder; PostgreSQL takes several (see README).
-            using var folderLock = CliErrors.InFolder(settings.DataDir, () => settings.Database.Engine == Storage.DatabaseEngine.Sqlite ? DataFolderLock.Acquire(settings.DataDir) : null);
+            using var folderLock = CliErrors.InFolder(settings.DataDir, () => settings.Database.Storage.InDataFolder ? DataFolderLock.Acquire(settings.DataDir) : null);
             CliErrors.InFolder(settings.LogDir, () => Directory.CreateDirectory(settings.LogDir));
             var (starting, failed) = (true, false);
             // A failed start is said once, in one line, below; the host would add it with a stack trace.

@@ -42,11 +42,8 @@ public static class Bootstrap
         }
 
         db.Entry(root).State = EntityState.Detached;
-        if (db.Database.IsNpgsql())
-        {
-            // Inserting id 1 explicitly does not move the identity sequence; later users must not collide.
-            await db.Database.ExecuteSqlRawAsync("SELECT setval(pg_get_serial_sequence('users', 'id'), (SELECT MAX(id) FROM users));", ct);
-        }
+        // Root is inserted with id 1; later users must not collide.
+        await settings.Database.Storage.ResetIdentityAsync(db.Database, "users", ct);
 
         var (_, plaintext) = await tokens.CreateAsync(
             new NewToken(root.Id, "Initial root token", [Scopes.Api, Scopes.Sudo], ExplicitValue: settings.InitialRootToken),

@@ -45,23 +45,21 @@ public sealed record DatabaseTarget(DatabaseEngine Engine, string ConnectionStri
         }
     }
 
-    /// <summary>A new, closed connection (no EF Core), for migrations and the CLI's plain-SQL reports.</summary>
-    public DbConnection CreateConnection() => Engine == DatabaseEngine.Sqlite
-        ? new SqliteConnection(ConnectionString)
-        : new NpgsqlConnection(ConnectionString);
+    /// <summary>The engine's code: every difference between engines is behind it.</summary>
+    /// <exception cref="NotSupportedException">for an engine Tokenward does not have.</exception>
+    public Engines.IStorageEngine Storage => Engines.StorageEngines.Of(Engine);
 
-    /// <summary>An open connection with the settings EF Core's connections get (<see cref="SqlitePragmas"/>).</summary>
+    /// <summary>A new, closed connection (no EF Core), for migrations and the CLI's plain-SQL reports.</summary>
+    public DbConnection CreateConnection() => Storage.CreateConnection(ConnectionString);
+
+    /// <summary>An open connection with the settings EF Core's connections get.</summary>
     public async Task<DbConnection> OpenAsync(CancellationToken ct)
     {
         var connection = CreateConnection();
         try
         {
             await connection.OpenAsync(ct);
-            if (Engine == DatabaseEngine.Sqlite)
-            {
-                await SqlitePragmas.ApplyAsync(connection, ct);
-            }
-
+            await Storage.PrepareAsync(connection, ct);
             return connection;
         }
         catch
@@ -72,16 +70,7 @@ public sealed record DatabaseTarget(DatabaseEngine Engine, string ConnectionStri
     }
 
     /// <summary>A description safe to print: no password.</summary>
-    public string Describe()
-    {
-        if (Engine == DatabaseEngine.Sqlite)
-        {
-            return "SQLite " + new SqliteConnectionStringBuilder(ConnectionString).DataSource;
-        }
-
-        var b = new NpgsqlConnectionStringBuilder(ConnectionString);
-        return $"PostgreSQL {b.Username}@{b.Host}:{b.Port}/{b.Database}";
-    }
+    public string Describe() => Storage.Describe(ConnectionString);
 
     /// <summary>
     /// Server-side prepared statements for the few hot queries, no session reset on every

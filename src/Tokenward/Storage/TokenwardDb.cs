@@ -32,14 +32,7 @@ public sealed class TokenwardDb(DbContextOptions<TokenwardDb> options) : DbConte
 
     public static void Configure(DbContextOptionsBuilder options, DatabaseTarget target)
     {
-        if (target.Engine == DatabaseEngine.Sqlite)
-        {
-            options.UseSqlite(target.ConnectionString).AddInterceptors(SqlitePragmas.Instance);
-        }
-        else
-        {
-            options.UseNpgsql(target.ConnectionString);
-        }
+        target.Storage.UseWith(options, target.ConnectionString);
 
         // EF Core logs every failed query, command and connection with its stack trace before
         // throwing; the exception reaches our code, which answers 503 (logged once in a while) or

@@ -39,24 +39,12 @@ public static class ReportSql
     /// </summary>
     private const string TieOrder = "o.resource_type, o.resource_id";
 
-    /// <summary>The columns <see cref="TokenInventory"/> and <see cref="SqliteReportRows"/> read, in this order.</summary>
+    /// <summary>The columns <see cref="TokenInventory"/> and <see cref="Storage.Engines.IEngineSql.ReadReportAsync"/> read, in this order.</summary>
     private static readonly string Columns = $"""
         p.id, {Kind}, p.name, o.user_id, o.username, o.email, o.state, p.scopes, p.revoked, p.expires_at, p.last_used_at, p.created_at,
         o.resource_type, o.resource_id, o.resource_path,
         EXISTS (SELECT 1 FROM token_expiry_backfills b WHERE b.personal_access_token_id = p.id AND b.expires_at = p.expires_at)
         """;
-
-    /// <summary>
-    /// How PostgreSQL should plan a row report: rows stream to a process that formats them as they
-    /// come, so the plan should read the tokens in expiry order from the index. With the default
-    /// costs (a random read at 4 sequential ones, made for spinning disks) and parallel workers,
-    /// PostgreSQL reads every token and sorts the day's hundred thousand instead: no row before
-    /// all are sorted, and the workers take the cores the report is written on (0.64 against
-    /// 0.44 s for the backfill day). 1.1 is the usual cost for SSDs and cached tables. Set with
-    /// SET LOCAL, so only the report's own transaction plans this way; the date counts, an
-    /// aggregate, keep the server's settings and its parallel workers.
-    /// </summary>
-    public const string PostgresStreaming = "SET LOCAL max_parallel_workers_per_gather = 0; SET LOCAL random_page_cost = 1.1";
 
     /// <summary>The selected tokens, soonest expiry first, then by id.</summary>
     public static SqlStatement Rows(DatabaseEngine engine, TokenFilter filter)
@@ -100,6 +88,8 @@ public static class ReportSql
     private sealed class Conditions(DatabaseEngine engine, List<KeyValuePair<string, object>>? parameters = null)
     {
         private readonly List<string> _terms = [];
+
+        private Storage.Engines.IEngineSql Sql { get; } = Storage.Engines.StorageEngines.Of(engine);
 
         public List<KeyValuePair<string, object>> Parameters { get; } = parameters ?? [];
 
@@ -146,7 +136,7 @@ public static class ReportSql
             {
                 // Scopes are stored as a JSON array of strings: the quoted name is one of them.
                 var needle = Parameter("\"" + scope + "\"");
-                Add(engine == DatabaseEngine.Sqlite ? $"instr(p.scopes, {needle}) > 0" : $"strpos(p.scopes, {needle}) > 0");
+                Add(Sql.Contains("p.scopes", needle));
             }
 
             if (filter.NoExpiry)
@@ -176,10 +166,9 @@ public static class ReportSql
         private string Parameter(object value)
         {
             var name = "@p" + Parameters.Count.ToString(CultureInfo.InvariantCulture);
-            // SQLite keeps dates as ISO text (as EF Core writes them); PostgreSQL has a date type.
-            if (value is DateOnly date && engine == DatabaseEngine.Sqlite)
+            if (value is DateOnly date)
             {
-                value = date.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture);
+                value = Sql.DateValue(date);
             }
 
             Parameters.Add(new(name, value));

@@ -1,8 +1,5 @@
-using System.Data.Common;
-using System.Globalization;
 using System.Runtime.CompilerServices;
 using System.Threading.Channels;
-using Microsoft.Data.Sqlite;
 using Tokenward.Hosting;
 using Tokenward.Storage;
 
@@ -59,10 +56,7 @@ public sealed class TokenInventory(TokenwardSettings settings) : ITokenReports
         var dates = new List<ExpiryDateCount>();
         while (await reader.ReadAsync(ct))
         {
-            // SQLite keeps dates as the text EF Core wrote; PostgreSQL has a date type.
-            var date = Engine == DatabaseEngine.Sqlite
-                ? DateOnly.ParseExact(reader.GetString(0), "yyyy-MM-dd", CultureInfo.InvariantCulture)
-                : reader.GetFieldValue<DateOnly>(0);
+            var date = _target.Storage.ReadDate(reader, 0);
             dates.Add(new ExpiryDateCount(date, checked((int)reader.GetInt64(1))));
         }
 
@@ -99,32 +93,9 @@ public sealed class TokenInventory(TokenwardSettings settings) : ITokenReports
         {
             await using var connection = await _target.OpenAsync(ct);
             var batch = new List<ReportRow>(BatchSize);
-            if (connection is SqliteConnection sqlite)
+            await foreach (var row in _target.Storage.ReadReportAsync(connection, statement, ct))
             {
-                foreach (var row in SqliteReportRows.Read(sqlite, statement, ct))
-                {
-                    await AddAsync(row);
-                }
-            }
-            else
-            {
-                // Planner settings for this report's transaction alone (ReportSql.PostgresStreaming).
-                await using var transaction = await connection.BeginTransactionAsync(ct);
-                await using (var settings = connection.CreateCommand())
-                {
-                    settings.Transaction = transaction;
-                    settings.CommandText = ReportSql.PostgresStreaming;
-                    await settings.ExecuteNonQueryAsync(ct);
-                }
-
-                await using var command = statement.CreateCommand(connection);
-                command.Transaction = transaction;
-                await using var reader = await command.ExecuteReaderAsync(ct);
-                var owners = new ReportOwners();
-                while (await reader.ReadAsync(ct))
-                {
-                    await AddAsync(Row(reader, owners));
-                }
+                await AddAsync(row);
             }
 
             if (batch.Count > 0)
@@ -148,43 +119,5 @@ public sealed class TokenInventory(TokenwardSettings settings) : ITokenReports
         {
             channel.Complete(e);
         }
-    }
-
-    /// <summary>The columns of <see cref="ReportSql.Rows"/>, in its order, from PostgreSQL (an owner's columns once, <see cref="ReportOwners"/>).</summary>
-    private static ReportRow Row(DbDataReader r, ReportOwners owners)
-    {
-        var userId = r.GetInt64(3);
-        var resourceId = r.IsDBNull(13) ? (long?)null : r.GetInt64(13);
-        var resourceType = resourceId is null ? null : r.GetString(12);
-        if (!owners.TryGet(userId, resourceType, resourceId, out var owner))
-        {
-            owner = owners.Add(userId, new(
-                r.GetString(4),
-                r.IsDBNull(5) ? null : r.GetString(5),
-                r.GetString(6),
-                resourceType,
-                resourceId,
-                r.IsDBNull(14) ? null : r.GetString(14)));
-        }
-
-        return new()
-        {
-            Id = r.GetInt64(0),
-            Kind = r.GetString(1),
-            Name = r.GetString(2),
-            UserId = userId,
-            Username = owner.Username,
-            UserEmail = owner.Email,
-            UserState = owner.State,
-            Scopes = r.GetString(7),
-            Revoked = r.GetBoolean(8),
-            ExpiresAt = r.IsDBNull(9) ? null : r.GetFieldValue<DateOnly>(9),
-            LastUsedAt = r.IsDBNull(10) ? null : r.GetFieldValue<DateTime>(10),
-            CreatedAt = r.GetFieldValue<DateTime>(11),
-            ResourceType = owner.ResourceType,
-            ResourceId = owner.ResourceId,
-            ResourcePath = owner.ResourcePath,
-            ExpiryBackfilled = r.GetBoolean(15),
-        };
     }
 }

@@ -1,7 +1,5 @@
 namespace Tokenward.Storage.Migrations;
 
 /// <summary>One forward-only schema step, written once per engine.</summary>
-public sealed record Migration(string Version, string Name, string Sqlite, string Postgres)
-{
-    public string SqlFor(DatabaseEngine engine) => engine == DatabaseEngine.Sqlite ? Sqlite : Postgres;
-}
+/// <remarks>A new engine adds its SQL here and reads it in its <see cref="Engines.IEngineMigrations.SqlOf"/>.</remarks>
+public sealed record Migration(string Version, string Name, string Sqlite, string Postgres);

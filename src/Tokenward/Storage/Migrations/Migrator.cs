@@ -1,5 +1,4 @@
 using System.Data.Common;
-using Microsoft.Data.Sqlite;
 
 namespace Tokenward.Storage.Migrations;
 
@@ -9,9 +8,6 @@ namespace Tokenward.Storage.Migrations;
 /// </summary>
 public static class Migrator
 {
-    // Arbitrary but fixed: every Tokenward process agrees on it.
-    private const long PostgresLockKey = 0x546f6b656e77;
-
     public static Task<int> MigrateAsync(DatabaseTarget target, CancellationToken ct) =>
         MigrateAsync(target, Schema.Migrations, ct);
 
@@ -22,28 +18,7 @@ public static class Migrator
     /// <exception cref="SchemaException">when there is no Tokenward database there.</exception>
     public static async Task<int> MigrateExistingAsync(DatabaseTarget target, CancellationToken ct)
     {
-        if (target.Engine == DatabaseEngine.Sqlite)
-        {
-            var file = new SqliteConnectionStringBuilder(target.ConnectionString).DataSource;
-            if (!File.Exists(file))
-            {
-                throw new SchemaException(
-                    $"no Tokenward database at {Path.GetFullPath(file)}: check --data-dir (or TOKENWARD_DATA_DIR); only 'tokenward serve' or 'tokenward init' creates one.");
-            }
-        }
-        else
-        {
-            await using var connection = target.CreateConnection();
-            await connection.OpenAsync(ct);
-            await using var command = connection.CreateCommand();
-            command.CommandText = "SELECT to_regclass('schema_migrations') IS NOT NULL;";
-            if (await command.ExecuteScalarAsync(ct) is not true)
-            {
-                throw new SchemaException(
-                    $"the PostgreSQL database {target.Describe()} has no Tokenward schema: check --database (or TOKENWARD_DATABASE); only 'tokenward serve' or 'tokenward init' creates one.");
-            }
-        }
-
+        await target.Storage.RequireSchemaAsync(target, ct);
         return await MigrateAsync(target, Schema.Migrations, ct);
     }
 
@@ -51,28 +26,11 @@ public static class Migrator
     /// <exception cref="SchemaException">when the database holds steps this build does not know.</exception>
     public static async Task<int> MigrateAsync(DatabaseTarget target, IReadOnlyList<Migration> migrations, CancellationToken ct)
     {
-        if (target.Engine == DatabaseEngine.Sqlite)
-        {
-            var file = new SqliteConnectionStringBuilder(target.ConnectionString).DataSource;
-            var dir = Path.GetDirectoryName(Path.GetFullPath(file));
-            if (dir is not null)
-            {
-                Directory.CreateDirectory(dir);
-            }
-        }
-
+        var engine = target.Storage;
+        engine.CreateStore(target.ConnectionString);
         await using var connection = target.CreateConnection();
         await connection.OpenAsync(ct);
-        if (target.Engine == DatabaseEngine.Sqlite)
-        {
-            // WAL lets readers (every authenticated request) go on while a writer commits.
-            await ExecuteAsync(connection, null, "PRAGMA journal_mode=WAL;", ct);
-        }
-        else
-        {
-            await ExecuteAsync(connection, null, $"SELECT pg_advisory_lock({PostgresLockKey});", ct);
-        }
-
+        await engine.BeginMigrationAsync(connection, ct);
         try
         {
             await ExecuteAsync(connection, null, "CREATE TABLE IF NOT EXISTS schema_migrations (version text PRIMARY KEY);", ct);
@@ -96,7 +54,7 @@ public static class Migrator
                     continue;
                 }
 
-                await ExecuteAsync(connection, tx, migration.SqlFor(target.Engine), ct);
+                await ExecuteAsync(connection, tx, engine.SqlOf(migration), ct);
                 await using (var insert = connection.CreateCommand())
                 {
                     insert.Transaction = tx;
@@ -116,10 +74,7 @@ public static class Migrator
         }
         finally
         {
-            if (target.Engine == DatabaseEngine.Postgres)
-            {
-                await ExecuteAsync(connection, null, $"SELECT pg_advisory_unlock({PostgresLockKey});", CancellationToken.None);
-            }
+            await engine.EndMigrationAsync(connection);
         }
     }
 

@@ -3,8 +3,9 @@ using System.Globalization;
 using System.Text;
 using Microsoft.Data.Sqlite;
 using SQLitePCL;
+using Tokenward.Toolkit;
 
-namespace Tokenward.Toolkit;
+namespace Tokenward.Storage.Sqlite;
 
 /// <summary>
 /// Reads <see cref="ReportSql.Rows"/> on SQLite through its C API. Microsoft.Data.Sqlite's reader

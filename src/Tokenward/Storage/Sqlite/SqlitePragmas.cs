@@ -1,7 +1,7 @@
 using System.Data.Common;
 using Microsoft.EntityFrameworkCore.Diagnostics;
 
-namespace Tokenward.Storage;
+namespace Tokenward.Storage.Sqlite;
 
 /// <summary>
 /// Per-connection SQLite settings: a 32 MB page cache instead of the default 2 MB, so a report

@@ -1,7 +1,0 @@
-namespace Tokenward.Storage;
-
-public enum DatabaseEngine
-{
-    Sqlite,
-    Postgres,
-}
