@@ -58,7 +58,7 @@ public sealed partial class ApiExceptionMiddleware(RequestDelegate next, IOption
         }
         catch (Exception e) when (!context.Response.HasStarted)
         {
-            LogUnexpected(logger, e, context.Request.Method, context.Request.Path);
+            logger.UnhandledError(e, context.Request.Method, context.Request.Path);
             context.Response.Clear();
             context.Response.StatusCode = StatusCodes.Status500InternalServerError;
             await context.Response.WriteAsJsonAsync(new Dictionary<string, string> { ["message"] = "500 Internal Server Error" }, _json);
@@ -89,7 +89,4 @@ public sealed partial class ApiExceptionMiddleware(RequestDelegate next, IOption
 
         return context.Response.WriteAsJsonAsync(e.Body, _json);
     }
-
-    [LoggerMessage(EventId = 1000, Level = LogLevel.Error, Message = "Unhandled error on {Method} {Path}")]
-    private static partial void LogUnexpected(ILogger logger, Exception e, string method, string path);
 }

@@ -28,14 +28,14 @@ public sealed partial class DatabaseOutageLog(TimeProvider clock, ILogger<Databa
                 _since = _lastReport = now;
                 Interlocked.Increment(ref _outages);
                 var reason = cause.GetBaseException().Message;
-                LogBegan(logger, reason);
+                logger.DatabaseOutageBegan(reason);
             }
             else if (clock.GetElapsedTime(_lastReport, now) >= ReportEvery)
             {
                 _lastReport = now;
                 var seconds = clock.GetElapsedTime(_since.Value, now).TotalSeconds;
                 var reason = cause.GetBaseException().Message;
-                LogLasting(logger, seconds, _refused, reason);
+                logger.DatabaseOutageLasting(seconds, _refused, reason);
             }
         }
     }
@@ -60,19 +60,10 @@ public sealed partial class DatabaseOutageLog(TimeProvider clock, ILogger<Databa
             if (_since is { } since && startedIn == _outages)
             {
                 var seconds = clock.GetElapsedTime(since).TotalSeconds;
-                LogOver(logger, seconds, _refused);
+                logger.DatabaseOutageOver(seconds, _refused);
                 _since = null;
                 _refused = 0;
             }
         }
     }
-
-    [LoggerMessage(EventId = 1001, Level = LogLevel.Warning, Message = "The database is unavailable; answering 503 until it is back: {Reason}")]
-    private static partial void LogBegan(ILogger logger, string reason);
-
-    [LoggerMessage(EventId = 1002, Level = LogLevel.Warning, Message = "The database is still unavailable after {Seconds:0} s; {Count} request(s) answered 503 so far: {Reason}")]
-    private static partial void LogLasting(ILogger logger, double seconds, long count, string reason);
-
-    [LoggerMessage(EventId = 1003, Level = LogLevel.Information, Message = "The database is back after {Seconds:0.#} s; {Count} request(s) were answered 503")]
-    private static partial void LogOver(ILogger logger, double seconds, long count);
 }

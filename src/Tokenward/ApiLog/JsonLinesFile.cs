@@ -108,7 +108,7 @@ public partial class JsonLinesFile : IHostedService, IAsyncDisposable
                 WriteWhole(batch.WrittenMemory);
                 if (_lostSinceReport > 0)
                 {
-                    LogResumed(_logger, Path, _lostSinceReport);
+                    _logger.LogLinesResumed(Path, _lostSinceReport);
                     _lostSinceReport = 0;
                     _lastReport = null;
                 }
@@ -123,7 +123,7 @@ public partial class JsonLinesFile : IHostedService, IAsyncDisposable
                 if (_lastReport is not { } last || _clock.GetElapsedTime(last, now) >= ReportEvery)
                 {
                     _lastReport = now;
-                    LogLinesLost(_logger, _lostSinceReport, Path, e.Message);
+                    _logger.LogLinesLost(_lostSinceReport, Path, e.Message);
                 }
             }
         }
@@ -151,12 +151,6 @@ public partial class JsonLinesFile : IHostedService, IAsyncDisposable
             throw;
         }
     }
-
-    [LoggerMessage(EventId = 2000, Level = LogLevel.Error, Message = "{Count} line(s) could not be written to {Path} and are lost: {Reason}. Requests are still served; writing resumes when it can.")]
-    private static partial void LogLinesLost(ILogger logger, long count, string path, string reason);
-
-    [LoggerMessage(EventId = 2001, Level = LogLevel.Warning, Message = "Writing to {Path} again; {Count} line(s) were lost meanwhile")]
-    private static partial void LogResumed(ILogger logger, string path, long count);
 }
 
 /// <summary>The API request log, <c>api_json.log</c>.</summary>

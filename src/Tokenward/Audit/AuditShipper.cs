@@ -61,13 +61,17 @@ public sealed partial class AuditShipper(Hosting.TokenwardSettings settings, ISe
     /// <summary>Waits for a nudge or the interval, whichever comes first.</summary>
     public Task WaitAsync(TimeSpan interval, CancellationToken ct) => _nudged.WaitAsync(interval, ct);
 
+    /// <summary>Writes the lines of every committed event not yet in the file.</summary>
+    /// <returns>How many lines were written, or null when another process is shipping.</returns>
+    public Task<int?> ShipAsync(CancellationToken ct) => ShipAsync(null, ct);
+
     /// <summary>
     /// Writes the lines of every committed event not yet in the file; with <paramref name="fromId"/>,
     /// also those from that id on again (an operator's re-ship).
     /// </summary>
     /// <returns>How many lines were written, or null when another process is shipping.</returns>
     /// <exception cref="IOException">when the file cannot be written (a full disk): nothing is recorded as shipped, the next run retries.</exception>
-    public async Task<int?> ShipAsync(CancellationToken ct, long? fromId = null)
+    public async Task<int?> ShipAsync(long? fromId, CancellationToken ct)
     {
         await _oneAtATime.WaitAsync(ct);
         try
@@ -220,7 +224,7 @@ public sealed partial class AuditShipper(Hosting.TokenwardSettings settings, ISe
         if (end < window - 1 && (end >= 0 || window == length))
         {
             var keep = length - window + end + 1;
-            LogPartialLineCut(logger, length - keep, Path);
+            logger.AuditPartialLineCut(length - keep, Path);
             file.SetLength(keep);
         }
 
@@ -258,7 +262,4 @@ public sealed partial class AuditShipper(Hosting.TokenwardSettings settings, ISe
 
         return 0;
     }
-
-    [LoggerMessage(EventId = 2101, Level = LogLevel.Warning, Message = "Cut {Bytes} bytes of a partly written line off the end of {Path}")]
-    private static partial void LogPartialLineCut(ILogger logger, long bytes, string path);
 }

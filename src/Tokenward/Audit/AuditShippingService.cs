@@ -23,7 +23,7 @@ public sealed partial class AuditShippingService(AuditShipper shipper, TimeProvi
                 await shipper.ShipAsync(stoppingToken);
                 if (failingSince is not null)
                 {
-                    LogResumed(logger, shipper.Path);
+                    logger.AuditShippingResumed(shipper.Path);
                     failingSince = null;
                 }
             }
@@ -40,7 +40,7 @@ public sealed partial class AuditShippingService(AuditShipper shipper, TimeProvi
                 {
                     failingSince ??= now;
                     lastReport = now;
-                    LogCannotShip(logger, shipper.Path, e.GetBaseException().Message);
+                    logger.AuditCannotShip(shipper.Path, e.GetBaseException().Message);
                 }
             }
 
@@ -65,13 +65,7 @@ public sealed partial class AuditShippingService(AuditShipper shipper, TimeProvi
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException || Storage.DatabaseUnavailable.Is(e))
         {
-            LogCannotShip(logger, shipper.Path, e.GetBaseException().Message);
+            logger.AuditCannotShip(shipper.Path, e.GetBaseException().Message);
         }
     }
-
-    [LoggerMessage(EventId = 2102, Level = LogLevel.Error, Message = "Cannot write audit events to {Path}: {Reason}. They wait in the database and are written when it can be.")]
-    private static partial void LogCannotShip(ILogger logger, string path, string reason);
-
-    [LoggerMessage(EventId = 2103, Level = LogLevel.Information, Message = "Writing audit events to {Path} again")]
-    private static partial void LogResumed(ILogger logger, string path);
 }

@@ -36,7 +36,7 @@ public sealed partial class FailedAuthBans(TokenwardSettings settings, TimeProvi
 
         if (_bans.TryRemove(new KeyValuePair<IPAddress, Ban>(address, ban)))
         {
-            LogBanEnded(logger, address, "expired");
+            logger.BanEnded(address, "expired");
         }
 
         return null;
@@ -83,7 +83,7 @@ public sealed partial class FailedAuthBans(TokenwardSettings settings, TimeProvi
             tracker.Failures.Clear();
             var ban = new Ban(address, now, now + _policy.BanTime, failures);
             _bans[address] = ban;
-            LogBanned(logger, address, failures, (int)_policy.FindTime.TotalSeconds, ban.Until);
+            logger.AddressBanned(address, failures, (int)_policy.FindTime.TotalSeconds, ban.Until);
             return FailureOutcome.Banned;
         }
     }
@@ -125,7 +125,7 @@ public sealed partial class FailedAuthBans(TokenwardSettings settings, TimeProvi
             return false;
         }
 
-        LogBanEnded(logger, address, "lifted by an administrator");
+        logger.BanEnded(address, "lifted by an administrator");
         return true;
     }
 
@@ -142,12 +142,6 @@ public sealed partial class FailedAuthBans(TokenwardSettings settings, TimeProvi
             }
         }
     }
-
-    [LoggerMessage(EventId = 3000, Level = LogLevel.Warning, Message = "Banned {Address} until {Until:o}: {Failures} failed authentications within {Seconds} s")]
-    private static partial void LogBanned(ILogger logger, IPAddress address, int failures, int seconds, DateTimeOffset until);
-
-    [LoggerMessage(EventId = 3001, Level = LogLevel.Information, Message = "Ban on {Address} ended: {How}")]
-    private static partial void LogBanEnded(ILogger logger, IPAddress address, string how);
 
     private sealed class Tracker
     {

@@ -65,9 +65,9 @@ public static class AuditCommand
                 throw new CliException("--from-id must be a positive event id");
             }
 
-            await using var services = await CliServices.StartAsync(GlobalOptions.Settings(result), ct, shipAudit: false);
+            await using var services = await CliServices.StartAsync(GlobalOptions.Settings(result), shipAudit: false, ct);
             var shipper = services.Get<AuditShipper>();
-            var written = await shipper.ShipAsync(ct, result.GetValue(fromId))
+            var written = await shipper.ShipAsync(result.GetValue(fromId), ct)
                 ?? throw new CliException($"another tokenward process is writing {shipper.Path} now (it holds {shipper.Path}.lock); it writes these events too");
             await Console.Out.WriteLineAsync(string.Create(CultureInfo.InvariantCulture, $"Wrote {written} audit event line(s) to {shipper.Path}."));
             return 0;

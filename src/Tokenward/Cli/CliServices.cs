@@ -21,8 +21,11 @@ public sealed class CliServices : IAsyncDisposable
         where T : notnull => Scope.ServiceProvider.GetRequiredService<T>();
 
     /// <summary>Migrates the database, which must exist (only serve creates one), and ships audit events left behind.</summary>
+    public static Task<CliServices> StartAsync(TokenwardSettings settings, CancellationToken ct) => StartAsync(settings, shipAudit: true, ct);
+
+    /// <summary>Migrates the database, which must exist (only serve creates one).</summary>
     /// <param name="shipAudit">Whether to ship left-behind events now (<c>audit ship</c> does it itself, to count them).</param>
-    public static async Task<CliServices> StartAsync(TokenwardSettings settings, CancellationToken ct, bool shipAudit = true)
+    public static async Task<CliServices> StartAsync(TokenwardSettings settings, bool shipAudit, CancellationToken ct)
     {
         // First: the services make the data folder's secret, which must not appear in a mistyped folder.
         await Storage.Migrations.Migrator.MigrateExistingAsync(settings.Database, ct);

@@ -49,7 +49,7 @@ public static class TokenChangeCommands
             var wouldDo = $"would get expiry {newExpiry:yyyy-MM-dd}";
             if (source.Services is not { } services)
             {
-                var remote = await RemoteChangeAsync(filter, "extend", on, newExpiry, apply, result, ct, ("ignore_policy", result.GetValue(ignorePolicy)));
+                var remote = await RemoteChangeAsync(filter, "extend", on, newExpiry, apply, result, [("ignore_policy", result.GetValue(ignorePolicy))], ct);
                 return remote is null
                     ? await CannotRemotelyAsync(source, filter, on, newExpiry, apply, result, ct)
                     : await PrintAsync(remote.Value.Outcome, result, on, wouldDo, SeedLines.Updated(remote.Value.Outcome.Changed, newExpiry), remote.Value.Tokens.ToAsyncEnumerable());
@@ -58,7 +58,7 @@ public static class TokenChangeCommands
             using var progress = new ProgressBar("Extending");
             var changes = services.Get<TokenChanges>();
             var outcome = await changes.ExtendAsync(
-                filter, on, newExpiry, result.GetValue(IncludeExpired), result.GetValue(ignorePolicy), dryRun: !apply, progress, ct, plan => progress.Start(plan.Total));
+                filter, on, newExpiry, result.GetValue(IncludeExpired), result.GetValue(ignorePolicy), dryRun: !apply, progress, plan => progress.Start(plan.Total), ct);
             return await PrintAsync(outcome, result, on, wouldDo, SeedLines.Updated(outcome.Changed, newExpiry), changes.OnDateSelection(filter, on).AsAsyncEnumerable());
         });
         return command;
@@ -77,7 +77,7 @@ public static class TokenChangeCommands
             const string WouldDo = "would lose their expiry date";
             if (source.Services is not { } services)
             {
-                var remote = await RemoteChangeAsync(filter, "remove_expiry", on, null, apply, result, ct);
+                var remote = await RemoteChangeAsync(filter, "remove_expiry", on, null, apply, result, [], ct);
                 return remote is null
                     ? await CannotRemotelyAsync(source, filter, on, null, apply, result, ct)
                     : await PrintAsync(remote.Value.Outcome, result, on, WouldDo, Removed(remote.Value.Outcome), remote.Value.Tokens.ToAsyncEnumerable());
@@ -86,7 +86,7 @@ public static class TokenChangeCommands
             using var progress = new ProgressBar("Removing expiry");
             var changes = services.Get<TokenChanges>();
             var outcome = await changes.RemoveExpiryAsync(
-                filter, on, result.GetValue(IncludeExpired), dryRun: !apply, progress, ct, plan => progress.Start(plan.Total));
+                filter, on, result.GetValue(IncludeExpired), dryRun: !apply, progress, plan => progress.Start(plan.Total), ct);
             return await PrintAsync(outcome, result, on, WouldDo, Removed(outcome), changes.OnDateSelection(filter, on).AsAsyncEnumerable());
         });
         return command;
@@ -110,7 +110,7 @@ public static class TokenChangeCommands
 
             using var progress = new ProgressBar("Revoking");
             var changes = services.Get<TokenChanges>();
-            var outcome = await changes.RevokeBlockedAsync(filter, dryRun: !apply, progress, ct, plan => progress.Start(plan.Total));
+            var outcome = await changes.RevokeBlockedAsync(filter, dryRun: !apply, progress, plan => progress.Start(plan.Total), ct);
             return await PrintAsync(outcome, result, null, "would be revoked", string.Create(CultureInfo.InvariantCulture, $"Revoked {outcome.Changed} tokens of blocked users"), changes.BlockedSelection(filter).AsAsyncEnumerable());
         });
         return command;
@@ -314,7 +314,7 @@ public static class TokenChangeCommands
     /// run, the tokens it lists; null when the server has no such endpoint (it is GitLab).
     /// </summary>
     private static async Task<(ChangeResult Outcome, List<ReportRow> Tokens)?> RemoteChangeAsync(
-        TokenFilter filter, string action, DateOnly on, DateOnly? newExpiry, bool apply, ParseResult result, CancellationToken ct, params (string Name, bool Value)[] flags)
+        TokenFilter filter, string action, DateOnly on, DateOnly? newExpiry, bool apply, ParseResult result, IReadOnlyList<(string Name, bool Value)> flags, CancellationToken ct)
     {
         var input = ToolkitOptions.Input(result);
         var format = GlobalOptions.FormatWithoutLines(result);

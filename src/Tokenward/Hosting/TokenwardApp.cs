@@ -186,8 +186,7 @@ public static class TokenwardApp
         if (!created.Created && settings.InitialRootToken is not null)
         {
             // The variable is easily left set in a service file; saying nothing would let an admin believe that value works.
-            services.GetRequiredService<ILoggerFactory>().CreateLogger(typeof(Bootstrap)).LogWarning(
-                "TOKENWARD_INITIAL_ROOT_TOKEN is set but ignored: it applies only to an empty database, and this one has users. To get a new root token: tokenward users create-token root --name NAME --scopes api");
+            services.GetRequiredService<ILoggerFactory>().CreateLogger(typeof(Bootstrap)).InitialRootTokenIgnored();
         }
 
         return created.Token;

@@ -45,7 +45,7 @@ public sealed partial class EmailSender(DeliveryLedger ledger, TokenwardSettings
                     {
                         // Refused (a 4xx or 5xx for this message) or the connection dropped: this one
                         // is tried again later; the next one gets a new connection if it needs one.
-                        LogRefused(logger, delivery.Id, e.Message);
+                        logger.SmtpRefused(delivery.Id, e.Message);
                         await ledger.MarkFailedAsync(delivery, e.Message);
                         continue;
                     }
@@ -91,7 +91,7 @@ public sealed partial class EmailSender(DeliveryLedger ledger, TokenwardSettings
         {
             var until = ledger.RetryAt(1);
             var waiting = await ledger.PostponeAsync(NotificationDelivery.Email, null, until, $"SMTP server unreachable: {e.Message}");
-            LogUnreachable(logger, Channels.SmtpHost!, Channels.SmtpPort, e.Message, waiting, until);
+            logger.SmtpUnreachable(Channels.SmtpHost!, Channels.SmtpPort, e.Message, waiting, until);
             return false;
         }
     }
@@ -111,10 +111,4 @@ public sealed partial class EmailSender(DeliveryLedger ledger, TokenwardSettings
         message.Headers.Add("X-Tokenward-Notice", $"{delivery.Notice}; token={delivery.PersonalAccessTokenId}");
         return message;
     }
-
-    [LoggerMessage(EventId = 4003, Level = LogLevel.Warning, Message = "The SMTP server {Host}:{Port} cannot be reached ({Error}); {Count} e-mail notice(s) wait until {Until:u}")]
-    private static partial void LogUnreachable(ILogger logger, string host, int port, string error, int count, DateTime until);
-
-    [LoggerMessage(EventId = 4004, Level = LogLevel.Warning, Message = "The SMTP server refused notice delivery {Id} ({Error}); it is tried again later")]
-    private static partial void LogRefused(ILogger logger, long id, string error);
 }

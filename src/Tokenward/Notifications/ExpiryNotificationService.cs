@@ -32,13 +32,10 @@ public sealed partial class ExpiryNotificationService(
             }
             catch (Exception e) when (e is not OperationCanceledException)
             {
-                LogRunFailed(logger, e);
+                logger.NotifyRunFailed(e);
             }
 
             await Task.Delay(settings.Notifications.Interval, clock, stoppingToken);
         }
     }
-
-    [LoggerMessage(EventId = 4010, Level = LogLevel.Error, Message = "The expiry notification run failed; the next run tries again")]
-    private static partial void LogRunFailed(ILogger logger, Exception e);
 }

@@ -30,7 +30,7 @@ public sealed class ExpiryNotifier(TokenwardDb db, Access access, IServiceScopeF
             return sent;
         }
 
-        await PlanAsync(ct);
+        await PlanAsync(record: true, ct);
         // The channels run side by side, each with its own database context: a mail server that
         // hangs never holds back a webhook, nor the reverse.
         var results = await Task.WhenAll(
@@ -72,7 +72,7 @@ public sealed class ExpiryNotifier(TokenwardDb db, Access access, IServiceScopeF
     /// <summary>What a run would do now: the deliveries it would record, and those already due on a configured channel.</summary>
     public async Task<List<NotificationDelivery>> PreviewAsync(CancellationToken ct)
     {
-        var planned = await PlanAsync(ct, record: false);
+        var planned = await PlanAsync(record: false, ct);
         var now = Now();
         var channels = ConfiguredChannels();
         var waiting = await db.NotificationDeliveries
@@ -86,7 +86,7 @@ public sealed class ExpiryNotifier(TokenwardDb db, Access access, IServiceScopeF
     /// plan, or one by another process at the same moment, adds nothing (a unique index).
     /// </summary>
     /// <returns>The deliveries planned (not yet recorded when <paramref name="record"/> is false).</returns>
-    public async Task<List<NotificationDelivery>> PlanAsync(CancellationToken ct, bool record = true)
+    public async Task<List<NotificationDelivery>> PlanAsync(bool record, CancellationToken ct)
     {
         var today = TokenStates.Today(clock);
         var now = Now();

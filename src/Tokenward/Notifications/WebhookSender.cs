@@ -59,7 +59,7 @@ public sealed partial class WebhookSender(
                     broken.Add(delivery.Recipient);
                     var until = ledger.RetryAt(1);
                     var waiting = await ledger.PostponeAsync(NotificationDelivery.Webhook, delivery.Recipient, until, $"webhook failing, circuit open: {e.Message}");
-                    LogBroken(logger, Masked(delivery.Recipient), waiting, until);
+                    logger.WebhookCircuitOpen(Masked(delivery.Recipient), waiting, until);
                     continue;
                 }
                 catch (Exception e) when (!ct.IsCancellationRequested)
@@ -123,7 +123,4 @@ public sealed partial class WebhookSender(
         var hash = SHA256.HashData(Encoding.UTF8.GetBytes(d.IdempotencyKey));
         return new Guid(hash.AsSpan(0, 16)).ToString();
     }
-
-    [LoggerMessage(EventId = 4005, Level = LogLevel.Warning, Message = "The webhook {Url} keeps failing; its circuit is open and {Count} notice(s) wait until {Until:u}")]
-    private static partial void LogBroken(ILogger logger, string url, int count, DateTime until);
 }

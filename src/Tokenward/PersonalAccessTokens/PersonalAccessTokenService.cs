@@ -22,7 +22,10 @@ public sealed partial class PersonalAccessTokenService(
 {
     /// <returns>The stored token and its plaintext, which is shown once and never kept.</returns>
     /// <exception cref="TokenValidationException">when the request breaks a rule.</exception>
-    public Task<(PersonalAccessToken Token, string Plaintext)> CreateAsync(NewToken request, CancellationToken ct, AuditSubject? subject = null) =>
+    public Task<(PersonalAccessToken Token, string Plaintext)> CreateAsync(NewToken request, CancellationToken ct) => CreateAsync(request, null, ct);
+
+    /// <param name="subject">Where the creation is filed (a bot's resource); the owner when null.</param>
+    public Task<(PersonalAccessToken Token, string Plaintext)> CreateAsync(NewToken request, AuditSubject? subject, CancellationToken ct) =>
         audit.InTransactionAsync(() => CreateInTransactionAsync(request, subject, ct), ct);
 
     private async Task<(PersonalAccessToken Token, string Plaintext)> CreateInTransactionAsync(NewToken request, AuditSubject? subject, CancellationToken ct)
@@ -198,7 +201,7 @@ public sealed partial class PersonalAccessTokenService(
                 var subject = await SubjectOfAsync(reused, ct);
                 await audit.RecordAsync(actor.Current, subject.EntityType, subject.EntityId, "token_rotation_retried", "PersonalAccessToken", reused.Id,
                     new { reused_token_id = reused.Id, successor_token_id = successor.Id, seconds_since_rotation = Math.Round(since.TotalSeconds, 3), grace_seconds = instance.RotationGraceSeconds }, ct);
-                LogRetryInGrace(logger, reused.Id, since.TotalSeconds, successor.Id);
+                logger.RotationRetryInGrace(reused.Id, since.TotalSeconds, successor.Id);
                 return RotationReuse.Retry;
             }
 
@@ -258,7 +261,7 @@ public sealed partial class PersonalAccessTokenService(
             return count;
         }, CancellationToken.None);
 
-        LogFamilyRevoked(logger, reused.Id, revoked, string.Join(',', active));
+        logger.RotationFamilyRevoked(reused.Id, revoked, string.Join(',', active));
 
         return revoked;
     }
@@ -268,10 +271,4 @@ public sealed partial class PersonalAccessTokenService(
         await bots.HomeOfAsync(token.UserId, ct) is { } home
             ? ResourceAccessTokens.BotTokens.Subject(home)
             : AuditSubject.ForUser(token.UserId, token.Impersonation);
-
-    [LoggerMessage(EventId = 5001, Level = LogLevel.Information, Message = "Rotated token {TokenId} was presented to rotate again {Seconds:0.###} s after its rotation, within the grace window: taken for a retry, its successor {SuccessorId} kept")]
-    private static partial void LogRetryInGrace(ILogger logger, long tokenId, double seconds, long successorId);
-
-    [LoggerMessage(EventId = 5000, Level = LogLevel.Warning, Message = "Rotated token {TokenId} was presented to rotate again: revoked {Count} active token(s) of its family ({Revoked})")]
-    private static partial void LogFamilyRevoked(ILogger logger, long tokenId, int count, string revoked);
 }

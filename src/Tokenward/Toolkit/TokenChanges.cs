@@ -26,7 +26,7 @@ public sealed class TokenChanges(TokenwardDb db, TokenRows tokens, Members.Acces
     /// <param name="includeExpired">Also tokens already expired on that date (bringing them back).</param>
     /// <param name="planned">Told what will change (counts per kind, skipped) once, before the first batch.</param>
     /// <exception cref="ToolkitException">when the dates or the policy forbid it.</exception>
-    public async Task<ChangeResult> ExtendAsync(TokenFilter filter, DateOnly expiringOn, DateOnly newExpiry, bool includeExpired, bool ignorePolicy, bool dryRun, IProgress<int>? progress, CancellationToken ct, Action<ChangeResult>? planned = null)
+    public async Task<ChangeResult> ExtendAsync(TokenFilter filter, DateOnly expiringOn, DateOnly newExpiry, bool includeExpired, bool ignorePolicy, bool dryRun, IProgress<int>? progress, Action<ChangeResult>? planned, CancellationToken ct)
     {
         var today = TokenStates.Today(clock);
         CheckExpiringOn(expiringOn, today, includeExpired);
@@ -56,7 +56,7 @@ public sealed class TokenChanges(TokenwardDb db, TokenRows tokens, Members.Acces
 
     /// <summary>The other half of <c>gitlab:tokens:edit</c>: the same tokens lose their expiry, if the policy allows tokens without one.</summary>
     /// <exception cref="ToolkitException">when the policy requires an expiry, or the date has passed.</exception>
-    public async Task<ChangeResult> RemoveExpiryAsync(TokenFilter filter, DateOnly expiringOn, bool includeExpired, bool dryRun, IProgress<int>? progress, CancellationToken ct, Action<ChangeResult>? planned = null)
+    public async Task<ChangeResult> RemoveExpiryAsync(TokenFilter filter, DateOnly expiringOn, bool includeExpired, bool dryRun, IProgress<int>? progress, Action<ChangeResult>? planned, CancellationToken ct)
     {
         var today = TokenStates.Today(clock);
         CheckExpiringOn(expiringOn, today, includeExpired);
@@ -75,7 +75,7 @@ public sealed class TokenChanges(TokenwardDb db, TokenRows tokens, Members.Acces
     }
 
     /// <summary>Revokes the active tokens of blocked and banned users, with an audit event each (the seed's <c>destroy!</c> leaves none).</summary>
-    public async Task<ChangeResult> RevokeBlockedAsync(TokenFilter filter, bool dryRun, IProgress<int>? progress, CancellationToken ct, Action<ChangeResult>? planned = null)
+    public async Task<ChangeResult> RevokeBlockedAsync(TokenFilter filter, bool dryRun, IProgress<int>? progress, Action<ChangeResult>? planned, CancellationToken ct)
     {
         return await RunAsync("revoke-blocked", Blocked(filter), null, t => !t.Revoked, null, dryRun, progress, planned, async (ids, now) =>
         {

@@ -32,7 +32,7 @@ public static class TokenChangesEndpoints
         var (filter, on, includeExpired, dryRun, shown) = await ReadAsync(p, inventory, context.RequestAborted);
         var newExpiry = p.Date("expires_at") ?? throw ApiException.InvalidParameter("expires_at is missing");
         // Runs to the end even if the client stops waiting (only a shutdown stops it, between batches): a rerun does the rest either way.
-        var outcome = await RunAsync(() => changes.ExtendAsync(filter, on, newExpiry, includeExpired, p.Bool("ignore_policy") ?? false, dryRun, null, lifetime.ApplicationStopping));
+        var outcome = await RunAsync(() => changes.ExtendAsync(filter, on, newExpiry, includeExpired, p.Bool("ignore_policy") ?? false, dryRun, null, null, lifetime.ApplicationStopping));
         return await AnswerAsync(outcome, changes.OnDateSelection(filter, on), shown, context.RequestAborted);
     }
 
@@ -40,7 +40,7 @@ public static class TokenChangesEndpoints
     {
         var p = await ApiParams.ReadAsync(context);
         var (filter, on, includeExpired, dryRun, shown) = await ReadAsync(p, inventory, context.RequestAborted);
-        var outcome = await RunAsync(() => changes.RemoveExpiryAsync(filter, on, includeExpired, dryRun, null, lifetime.ApplicationStopping));
+        var outcome = await RunAsync(() => changes.RemoveExpiryAsync(filter, on, includeExpired, dryRun, null, null, lifetime.ApplicationStopping));
         return await AnswerAsync(outcome, changes.OnDateSelection(filter, on), shown, context.RequestAborted);
     }
 

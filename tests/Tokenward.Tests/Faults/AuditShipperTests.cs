@@ -70,7 +70,7 @@ public sealed class AuditShipperTests : TempDir
         var (server, events) = await ServerWithEventsAsync(engine);
         await using var _ = server;
         using var shipper = ShipperFor(server);
-        Assert.Equal((int)events, await shipper.ShipAsync(CancellationToken.None, fromId: events - 1));
+        Assert.Equal((int)events, await shipper.ShipAsync(fromId: events - 1, CancellationToken.None));
         await AuditTrail.AssertEveryEventShippedOnceAsync(server.Settings.Database, Path.Combine(Dir, "log"));
         Assert.Equal("unreadable", await UnreadableRecordAsync(shipper));
     }

@@ -3,6 +3,8 @@ using System.Net;
 using System.Net.Http.Headers;
 using System.Runtime.CompilerServices;
 using System.Text.Json;
+using Microsoft.Extensions.Http.Resilience;
+using Polly;
 
 namespace Tokenward.Toolkit.Remote;
 
@@ -11,8 +13,19 @@ namespace Tokenward.Toolkit.Remote;
 /// followed to the end, rate limits waited out, server errors retried. Only requests the server
 /// did not act on are repeated: reads on any failure, writes only on 429.
 /// </summary>
-public sealed class GitLabApi(HttpClient http, TextWriter? notices = null, TimeProvider? clock = null) : IDisposable
+public sealed class GitLabApi : IDisposable
 {
+    private readonly HttpClient _http;
+    private readonly TextWriter? _notices;
+    private readonly TimeProvider? _clock;
+
+    public GitLabApi(HttpClient http, TextWriter? notices = null, TimeProvider? clock = null)
+    {
+        (_http, _notices, _clock) = (http, notices, clock);
+        _reads = new(() => Pipeline(read: true));
+        _writes = new(() => Pipeline(read: false));
+    }
+
     public const int PerPage = 100;
 
     /// <summary>Attempts per request, the first included.</summary>
@@ -24,9 +37,15 @@ public sealed class GitLabApi(HttpClient http, TextWriter? notices = null, TimeP
     /// <summary>The longest wait a <c>Retry-After</c> may ask for.</summary>
     public TimeSpan MaxWait { get; init; } = TimeSpan.FromSeconds(60);
 
-    public Uri BaseAddress => http.BaseAddress!;
+    public Uri BaseAddress => _http.BaseAddress!;
 
-    private TimeProvider Clock => clock ?? TimeProvider.System;
+    private static readonly ResiliencePropertyKey<string> Request = new("tokenward.request");
+
+    // Built on first use, after the init-only settings are in.
+    private readonly Lazy<ResiliencePipeline<HttpResponseMessage>> _reads;
+    private readonly Lazy<ResiliencePipeline<HttpResponseMessage>> _writes;
+
+    private TimeProvider Clock => _clock ?? TimeProvider.System;
 
     /// <summary>Every item of every page of a list endpoint.</summary>
     public async IAsyncEnumerable<JsonElement> ListAsync(string path, [EnumeratorCancellation] CancellationToken ct)
@@ -95,48 +114,59 @@ public sealed class GitLabApi(HttpClient http, TextWriter? notices = null, TimeP
 
     private async Task<HttpResponseMessage> SendAsync(HttpMethod method, string path, CancellationToken ct)
     {
-        var read = method == HttpMethod.Get;
-        for (var attempt = 1; ; attempt++)
+        var context = ResilienceContextPool.Shared.Get(ct);
+        context.Properties.Set(Request, $"{method} {path}");
+        try
         {
-            HttpResponseMessage response;
-            try
-            {
-                response = await http.SendAsync(new HttpRequestMessage(method, new Uri(path, UriKind.Relative)), ct);
-            }
-            catch (Exception e) when (read && attempt < MaxAttempts && e is HttpRequestException or TaskCanceledException && !ct.IsCancellationRequested)
-            {
-                await WaitAsync(Backoff * (1 << (attempt - 1)), $"{method} {path} failed ({e.Message})", ct);
-                continue;
-            }
-
-            var status = (int)response.StatusCode;
-            var retryable = status == 429 || (read && status >= 500);
-            if (!retryable || attempt >= MaxAttempts)
-            {
-                return response;
-            }
-
-            var wait = status == 429 ? RetryAfter(response.Headers) ?? Backoff * (1 << (attempt - 1)) : Backoff * (1 << (attempt - 1));
-            response.Dispose();
-            await WaitAsync(wait, $"{method} {path} answered {status}", ct);
+            return await (method == HttpMethod.Get ? _reads.Value : _writes.Value).ExecuteAsync(
+                static async (ctx, state) => await state.http.SendAsync(new HttpRequestMessage(state.method, new Uri(state.path, UriKind.Relative)), ctx.CancellationToken),
+                context,
+                (http: _http, method, path));
+        }
+        finally
+        {
+            ResilienceContextPool.Shared.Return(context);
         }
     }
+
+    /// <summary>
+    /// Polly's retry, as the webhooks use it: exponential waits from <see cref="Backoff"/>, a 429's
+    /// <c>Retry-After</c> honoured up to <see cref="MaxWait"/>, each wait announced.
+    /// </summary>
+    /// <param name="read">Whether the request is a read, which the server did not act on whatever happened.</param>
+    private ResiliencePipeline<HttpResponseMessage> Pipeline(bool read) => new ResiliencePipelineBuilder<HttpResponseMessage> { TimeProvider = Clock }
+        .AddRetry(new HttpRetryStrategyOptions
+        {
+            MaxRetryAttempts = MaxAttempts - 1,
+            BackoffType = DelayBackoffType.Exponential,
+            Delay = Backoff,
+            UseJitter = false,
+            ShouldRetryAfterHeader = false,
+            ShouldHandle = args => ValueTask.FromResult(args.Outcome switch
+            {
+                { Exception: HttpRequestException or TaskCanceledException } => read && !args.Context.CancellationToken.IsCancellationRequested,
+                { Result: { } response } => (int)response.StatusCode == 429 || (read && (int)response.StatusCode >= 500),
+                _ => false,
+            }),
+            DelayGenerator = args => ValueTask.FromResult(args.Outcome.Result is { StatusCode: HttpStatusCode.TooManyRequests } limited ? RetryAfter(limited.Headers) : null),
+            OnRetry = async args =>
+            {
+                var request = args.Context.Properties.GetValue(Request, "request");
+                var why = args.Outcome.Exception is { } e ? $"{request} failed ({e.Message})" : $"{request} answered {(int)args.Outcome.Result!.StatusCode}";
+                args.Outcome.Result?.Dispose();
+                if (_notices is not null)
+                {
+                    await _notices.WriteLineAsync(string.Create(CultureInfo.InvariantCulture, $"tokenward: {why}; retrying in {args.RetryDelay.TotalSeconds:0.#} s"));
+                }
+            },
+        })
+        .Build();
 
     private TimeSpan? RetryAfter(HttpResponseHeaders headers)
     {
         var wait = headers.RetryAfter?.Delta
             ?? (headers.RetryAfter?.Date is { } date ? date - Clock.GetUtcNow() : null);
         return wait is { } w ? (w < TimeSpan.Zero ? TimeSpan.Zero : w > MaxWait ? MaxWait : w) : null;
-    }
-
-    private async Task WaitAsync(TimeSpan wait, string why, CancellationToken ct)
-    {
-        if (notices is not null)
-        {
-            await notices.WriteLineAsync(string.Create(CultureInfo.InvariantCulture, $"tokenward: {why}; retrying in {wait.TotalSeconds:0.#} s"));
-        }
-
-        await Task.Delay(wait, Clock, ct);
     }
 
     private static async Task EnsureOkAsync(HttpResponseMessage response, string path, CancellationToken ct)
@@ -159,5 +189,5 @@ public sealed class GitLabApi(HttpClient http, TextWriter? notices = null, TimeP
         };
     }
 
-    public void Dispose() => http.Dispose();
+    public void Dispose() => _http.Dispose();
 }
