@@ -184,28 +184,19 @@ public sealed partial class PersonalAccessTokenService(
         var successor = await db.PersonalAccessTokens.Where(t => t.PreviousPersonalAccessTokenId == reused.Id)
             .OrderBy(t => t.CreatedAt).Select(t => new { t.Id, t.CreatedAt }).FirstOrDefaultAsync(ct);
         var presenter = actor.Current.IpAddress;
-        string reason;
-        if (successor is null)
+        var now = clock.GetUtcNow().UtcDateTime;
+        var rotatedFrom = successor is null ? null : await db.AuditEvents
+            .Where(e => e.TargetType == "PersonalAccessToken" && e.TargetId == successor.Id && e.EventName.EndsWith("_rotated"))
+            .Select(e => e.IpAddress).FirstOrDefaultAsync(ct);
+        var (verdict, reason) = RotationReuseRule.Judge(successor?.CreatedAt, now, TimeSpan.FromSeconds(instance.RotationGraceSeconds), presenter, rotatedFrom);
+        if (verdict == RotationReuse.Retry)
         {
-            reason = "revoked without rotation";
-        }
-        else
-        {
-            var since = clock.GetUtcNow().UtcDateTime - successor.CreatedAt;
-            var rotatedFrom = await db.AuditEvents
-                .Where(e => e.TargetType == "PersonalAccessToken" && e.TargetId == successor.Id && e.EventName.EndsWith("_rotated"))
-                .Select(e => e.IpAddress).FirstOrDefaultAsync(ct);
-            var inGrace = since <= TimeSpan.FromSeconds(instance.RotationGraceSeconds);
-            if (inGrace && rotatedFrom == presenter)
-            {
-                var subject = await SubjectOfAsync(reused, ct);
-                await audit.RecordAsync(actor.Current, subject.EntityType, subject.EntityId, "token_rotation_retried", "PersonalAccessToken", reused.Id,
-                    new { reused_token_id = reused.Id, successor_token_id = successor.Id, seconds_since_rotation = Math.Round(since.TotalSeconds, 3), grace_seconds = instance.RotationGraceSeconds }, ct);
-                logger.RotationRetryInGrace(reused.Id, since.TotalSeconds, successor.Id);
-                return RotationReuse.Retry;
-            }
-
-            reason = inGrace ? $"presented from {presenter ?? "the CLI"}, rotated from {rotatedFrom ?? "the CLI"}" : "presented after the grace window";
+            var since = now - successor!.CreatedAt;
+            var subject = await SubjectOfAsync(reused, ct);
+            await audit.RecordAsync(actor.Current, subject.EntityType, subject.EntityId, "token_rotation_retried", "PersonalAccessToken", reused.Id,
+                new { reused_token_id = reused.Id, successor_token_id = successor.Id, seconds_since_rotation = Math.Round(since.TotalSeconds, 3), grace_seconds = instance.RotationGraceSeconds }, ct);
+            logger.RotationRetryInGrace(reused.Id, since.TotalSeconds, successor.Id);
+            return RotationReuse.Retry;
         }
 
         await RevokeFamilyAsync(reused, reason, ct);

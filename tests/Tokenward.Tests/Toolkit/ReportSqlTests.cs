@@ -47,6 +47,28 @@ public class ReportSqlTests
 
     [Theory]
     [MemberData(nameof(Engines.Both), MemberType = typeof(Engines))]
+    public async Task Every_rows_kind_is_the_one_cores_rule_gives(DatabaseEngine engine)
+    {
+        var data = await ToolkitData.CreateAsync(engine);
+        await using var _ = data.Server;
+        await using var scope = data.Server.Services.CreateAsyncScope();
+        var db = scope.ServiceProvider.GetRequiredService<TokenwardDb>();
+        var rows = await scope.ServiceProvider.GetRequiredService<TokenRows>().Rows().ToListAsync();
+        var tokens = await db.PersonalAccessTokens.ToDictionaryAsync(t => t.Id, t => t.Impersonation);
+        var bots = await db.Users.Where(u => u.UserType == UserTypes.ProjectBot).Select(u => u.Id).ToListAsync();
+        Assert.Equal(TokenKinds.All.Order(), rows.Select(r => r.Kind).Distinct().Order());
+        Assert.All(rows, r => Assert.Equal(
+            TokenKinds.Of(tokens[r.Id], bots.Contains(r.UserId), r.ResourceType is { } type ? TokenKinds.Parse(type) : null).Name(),
+            r.Kind));
+        var inventory = scope.ServiceProvider.GetRequiredService<TokenInventory>();
+        var sqlRows = await inventory.FindAsync(rows.Select(r => r.Id).ToList(), CancellationToken.None);
+        Assert.All(sqlRows, r => Assert.Equal(
+            TokenKinds.Of(tokens[r.Id], bots.Contains(r.UserId), r.ResourceType is { } type ? TokenKinds.Parse(type) : null).Name(),
+            r.Kind));
+    }
+
+    [Theory]
+    [MemberData(nameof(Engines.Both), MemberType = typeof(Engines))]
     public async Task Plain_sql_reports_select_what_the_ef_query_selects(DatabaseEngine engine)
     {
         var data = await ToolkitData.CreateAsync(engine);

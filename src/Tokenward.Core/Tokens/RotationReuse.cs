@@ -1,4 +1,4 @@
-namespace Tokenward.PersonalAccessTokens;
+namespace Tokenward.Core.Tokens;
 
 /// <summary>How a rotated token presented to rotate again was taken.</summary>
 public enum RotationReuse
