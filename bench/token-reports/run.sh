@@ -69,7 +69,7 @@ REPORTS=(
 
 raw() { # engine sql [rows]
   # psql with Tokenward's session settings: JIT off (DatabaseTarget's defaults) and, for a row
-  # report, the plan for streaming in expiry order (ReportSql.PostgresStreaming).
+  # report, the plan for streaming in expiry order (PostgresEngine.StreamingSettings).
   if [ "$1" = sqlite ]; then sqlite3 "$WORK/data/tokenward.sqlite3" "$2" >/dev/null; return; fi
   local options="-c jit=off"
   [ -n "${3:-}" ] && options="$options -c max_parallel_workers_per_gather=0 -c random_page_cost=1.1"

@@ -44,7 +44,7 @@ public sealed record TokenFilter
     /// <summary>GitLab's <c>state</c>: <see cref="TokenState.Active"/> or, for <c>inactive</c>, anything else.</summary>
     public bool? Active { get; init; }
 
-    /// <summary>Impersonation tokens only (true) or none of them (false).</summary>
+    /// <summary>Impersonation tokens only (true) or none of them (false): for the table's rows (the API's lists); report rows select it through <see cref="Kinds"/>.</summary>
     public bool? Impersonation { get; init; }
 
     public DateTime? CreatedBefore { get; init; }
@@ -58,12 +58,13 @@ public sealed record TokenFilter
     /// <summary>A part of the name, any case.</summary>
     public string? Search { get; init; }
 
-    /// <summary>Whether only the token's own fields are filtered (what the reports' SQL and the remote inventory also do).</summary>
+    /// <summary>Whether it uses only what the reports' plain SQL also selects by (kinds, owner, resource, scope, expiry dates).</summary>
     public bool IsReportFilter =>
         ExpiresBefore is null && Revoked is null && Active is null && Impersonation is null && CreatedBefore is null && CreatedAfter is null
         && LastUsedBefore is null && LastUsedAfter is null && Search is null;
 
     /// <summary>The filters on a token's own fields, for any stored form of it.</summary>
+    /// <param name="today">The day <see cref="Active"/> is judged on.</param>
     public IQueryable<T> ApplyToTokens<T>(IQueryable<T> tokens, DateOnly today)
         where T : ITokenRecord
     {
@@ -150,7 +151,7 @@ public sealed record TokenFilter
     /// A report's rows: never revoked tokens (they fail whatever their expiry, so no report or
     /// change is about them), the kinds, the owner's state and the resource, then the token's fields.
     /// </summary>
-    public IQueryable<ReportRow> Apply(IQueryable<ReportRow> rows, DateOnly today = default)
+    public IQueryable<ReportRow> Apply(IQueryable<ReportRow> rows, DateOnly today)
     {
         rows = rows.Where(r => !r.Revoked);
         if (Kinds.Count < TokenKinds.All.Count)

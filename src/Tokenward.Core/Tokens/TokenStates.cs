@@ -30,6 +30,10 @@ public static class TokenStates
     public static Expression<Func<T, bool>> NotExpired<T>(DateOnly today)
         where T : ITokenRecord => t => t.ExpiresAt == null || t.ExpiresAt > today;
 
+    /// <summary>Past its date on <paramref name="today"/> (revoked or not).</summary>
+    public static Expression<Func<T, bool>> Expired<T>(DateOnly today)
+        where T : ITokenRecord => t => t.ExpiresAt != null && t.ExpiresAt <= today;
+
     /// <summary>GitLab's <c>state=active</c>: not revoked and not expired.</summary>
     public static Expression<Func<T, bool>> Active<T>(DateOnly today)
         where T : ITokenRecord => t => !t.Revoked && (t.ExpiresAt == null || t.ExpiresAt > today);

@@ -8,7 +8,7 @@ namespace Tokenward.Api;
 /// Turns <see cref="ApiException"/> into GitLab's response, and anything unexpected into a bare
 /// GitLab-style 500 (never a stack trace); the cause goes to the application log.
 /// </summary>
-public sealed partial class ApiExceptionMiddleware(RequestDelegate next, IOptions<JsonOptions> json, DatabaseOutageLog outage, ILogger<ApiExceptionMiddleware> logger)
+public sealed class ApiExceptionMiddleware(RequestDelegate next, IOptions<JsonOptions> json, DatabaseOutageLog outage, ILogger<ApiExceptionMiddleware> logger)
 {
     private readonly JsonSerializerOptions _json = json.Value.SerializerOptions;
 

@@ -5,7 +5,7 @@ namespace Tokenward.Api;
 /// <see cref="ReportEvery"/> while it lasts how many requests were answered 503, and that it is
 /// over, instead of a line (or a stack trace) per request.
 /// </summary>
-public sealed partial class DatabaseOutageLog(TimeProvider clock, ILogger<DatabaseOutageLog> logger)
+public sealed class DatabaseOutageLog(TimeProvider clock, ILogger<DatabaseOutageLog> logger)
 {
     public static readonly TimeSpan ReportEvery = TimeSpan.FromSeconds(10);
 

@@ -17,7 +17,7 @@ namespace Tokenward.Audit;
 /// complete, and a hole in the ids is a rolled-back insert. Moving the file away to rotate it
 /// loses nothing: the record of how far it got stays, and the next line starts a new file.
 /// </summary>
-public sealed partial class AuditShipper(Hosting.TokenwardSettings settings, IServiceScopeFactory scopes, ILogger<AuditShipper> logger) : IDisposable
+public sealed class AuditShipper(Hosting.TokenwardSettings settings, IServiceScopeFactory scopes, ILogger<AuditShipper> logger) : IDisposable
 {
     public const string FileName = "audit_json.log";
 

@@ -6,7 +6,7 @@ namespace Tokenward.Audit;
 /// written (a full disk) is retried every interval; nothing is lost meanwhile, the events wait in
 /// the database.
 /// </summary>
-public sealed partial class AuditShippingService(AuditShipper shipper, TimeProvider clock, ILogger<AuditShippingService> logger) : BackgroundService
+public sealed class AuditShippingService(AuditShipper shipper, TimeProvider clock, ILogger<AuditShippingService> logger) : BackgroundService
 {
     public static readonly TimeSpan Interval = TimeSpan.FromSeconds(2);
 

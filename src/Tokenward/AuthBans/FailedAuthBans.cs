@@ -10,7 +10,7 @@ namespace Tokenward.AuthBans;
 /// threshold is still answered; later ones are refused until the ban ends. A successful
 /// authentication clears the address's count. State lives in this process.
 /// </summary>
-public sealed partial class FailedAuthBans(TokenwardSettings settings, TimeProvider clock, ILogger<FailedAuthBans> logger)
+public sealed class FailedAuthBans(TokenwardSettings settings, TimeProvider clock, ILogger<FailedAuthBans> logger)
 {
     /// <summary>Beyond this many tracked addresses, those without recent failures are dropped.</summary>
     public const int MaxTrackedAddresses = 100_000;

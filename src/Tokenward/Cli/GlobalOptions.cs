@@ -51,8 +51,12 @@ public static class GlobalOptions
 
     public static TokenwardSettings Settings(ParseResult result) => TokenwardSettings.From(Configuration(result));
 
-    /// <summary>The command's settings sources: <c>--config</c>'s file, the environment, and the options given.</summary>
-    public static TokenwardConfiguration Configuration(ParseResult result)
+    private static readonly System.Runtime.CompilerServices.ConditionalWeakTable<ParseResult, TokenwardConfiguration> Read = [];
+
+    /// <summary>The command's settings sources: <c>--config</c>'s file, the environment, and the options given (read once per command).</summary>
+    public static TokenwardConfiguration Configuration(ParseResult result) => Read.GetValue(result, Build);
+
+    private static TokenwardConfiguration Build(ParseResult result)
     {
         var options = new Dictionary<Setting, string?>
         {

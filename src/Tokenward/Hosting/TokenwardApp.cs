@@ -71,6 +71,9 @@ public static class TokenwardApp
 
     public static WebApplication Build(TokenwardSettings settings, TimeProvider clock, string[]? urls = null, Action<ILoggingBuilder>? logging = null)
     {
+        // No scheme is the default, even the only one: a default would authenticate every path
+        // (health, unknown routes) and count their tokens towards the ban. The policies name theirs.
+        AppContext.SetSwitch("Microsoft.AspNetCore.Authentication.SuppressAutoDefaultScheme", true);
         var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { Args = [], ApplicationName = "tokenward" });
         // Within the CLI's 30 s for a stop, so what a stop records is recorded before the process ends.
         builder.Services.Configure<HostOptions>(o => o.ShutdownTimeout = TimeSpan.FromSeconds(25));
@@ -86,6 +89,9 @@ public static class TokenwardApp
         builder.Logging.AddFilter("Microsoft.EntityFrameworkCore", LogLevel.Warning);
         // Requests are logged once, in api_json.log; ASP.NET's own per-request lines would repeat them.
         builder.Logging.AddFilter("Microsoft.AspNetCore", LogLevel.Warning);
+        // ASP.NET Core's handler base logs every refused token at Information: a guessing client
+        // would fill the service log. Refusals are logged once, with their reason, in api_json.log.
+        builder.Logging.AddFilter(typeof(TokenAuthenticationHandler).FullName, LogLevel.Warning);
         logging?.Invoke(builder.Logging);
         builder.Services.AddTokenwardCore(settings, clock);
         builder.Services.AddSingleton<TokenAuthenticator>();
@@ -142,14 +148,18 @@ public static class TokenwardApp
 
         // After the branch, so an API request's refusals pass back through its log and error
         // middleware; paths without a policy (health) pass untouched. WebApplication would
-        // otherwise add both middlewares first, before the API's log and error handling:
-        // authentication happens in the policies (which name the token scheme), never globally.
+        // otherwise add both middlewares first, before the API's log and error handling.
+        // Authentication happens in the policies (which name the token scheme), never globally:
+        // with no default scheme (above) the middleware WebApplication adds would do nothing,
+        // and this mark (its own, undocumented) spares the request the visit.
         ((IApplicationBuilder)app).Properties["__AuthenticationMiddlewareSet"] = true;
         app.UseAuthorization();
 
-        app.MapOpenApi("/api/{documentName}/openapi.json").WithAccess(new ApiAccess(ApiAccess.Read, Anonymous: true));
         app.MapGet("/-/health", () => TypedResults.Text("Tokenward OK")).ExcludeFromDescription();
-        var v4 = app.MapGroup("/api/v4").WithDefaultAccess();
+        // Every endpoint under /api has its access policy: its own, or GitLab's default for its method.
+        var api = app.MapGroup("/api").WithDefaultAccess();
+        api.MapOpenApi("/{documentName}/openapi.json").WithAccess(new ApiAccess(ApiAccess.Read, Anonymous: true));
+        var v4 = api.MapGroup("/v4");
         UsersEndpoints.Map(v4);
         PersonalAccessTokensEndpoints.Map(v4);
         ImpersonationTokensEndpoints.Map(v4);

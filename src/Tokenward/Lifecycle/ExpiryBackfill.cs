@@ -49,9 +49,10 @@ public sealed class ExpiryBackfill(TokenwardDb db, AuthCache cache, AuditLog aud
     {
         var today = TokenStates.Today(clock);
         var unchanged = db.PersonalAccessTokens.Where(t => db.TokenExpiryBackfills.Any(b => b.PersonalAccessTokenId == t.Id && b.ExpiresAt == t.ExpiresAt));
-        var revertible = unchanged.Where(t => t.ExpiresAt > today);
+        // Clearing an expired token's date would make it usable again.
+        var revertible = unchanged.Where(TokenStates.NotExpired<PersonalAccessToken>(today));
         var counts = await TokenKindCounts.CountAsync(db, revertible, ct);
-        var skipped = await unchanged.CountAsync(t => t.ExpiresAt <= today, ct);
+        var skipped = await unchanged.Where(TokenStates.Expired<PersonalAccessToken>(today)).CountAsync(ct);
         var result = new BackfillResult(dryRun, null, counts, skipped, skipped > 0 ? "already expired: clearing their expiry would make them usable again" : null);
         if (dryRun || result.Total == 0)
         {
@@ -62,7 +63,8 @@ public sealed class ExpiryBackfill(TokenwardDb db, AuthCache cache, AuditLog aud
         await audit.InTransactionAsync(async () =>
         {
             var ids = db.PersonalAccessTokens
-                .Where(t => t.ExpiresAt > today && db.TokenExpiryBackfills.Any(b => b.PersonalAccessTokenId == t.Id && b.ExpiresAt == t.ExpiresAt))
+                .Where(t => db.TokenExpiryBackfills.Any(b => b.PersonalAccessTokenId == t.Id && b.ExpiresAt == t.ExpiresAt))
+                .Where(TokenStates.NotExpired<PersonalAccessToken>(today))
                 .Select(t => t.Id);
             var reverted = await db.PersonalAccessTokens.Where(t => ids.Contains(t.Id))
                 .ExecuteUpdateAsync(s => s.SetProperty(t => t.ExpiresAt, (DateOnly?)null).SetProperty(t => t.UpdatedAt, now), ct);

@@ -11,7 +11,7 @@ namespace Tokenward.Notifications;
 /// the server's "250" and our record carries the same id, and receivers that keep ids drop it).
 /// A server that cannot be reached is said once; its deliveries wait for the next attempt.
 /// </summary>
-public sealed partial class EmailSender(DeliveryLedger ledger, TokenwardSettings settings, ExternalUrl externalUrl, ILogger<EmailSender> logger)
+public sealed class EmailSender(DeliveryLedger ledger, TokenwardSettings settings, ExternalUrl externalUrl, ILogger<EmailSender> logger)
     : IDeliverySender
 {
     private NotificationSettings Channels => settings.Notifications;

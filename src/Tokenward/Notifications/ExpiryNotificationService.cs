@@ -3,7 +3,7 @@ using Tokenward.Hosting;
 namespace Tokenward.Notifications;
 
 /// <summary>Runs <see cref="ExpiryNotifier"/> in <c>tokenward serve</c> at the configured interval.</summary>
-public sealed partial class ExpiryNotificationService(
+public sealed class ExpiryNotificationService(
     IServiceScopeFactory scopes, TimeProvider clock, TokenwardSettings settings, IHostApplicationLifetime lifetime, ILogger<ExpiryNotificationService> logger) : BackgroundService
 {
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)

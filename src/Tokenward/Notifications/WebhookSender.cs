@@ -14,7 +14,7 @@ namespace Tokenward.Notifications;
 /// retries a transient failure once and breaks the circuit to a URL that keeps failing
 /// (<c>Microsoft.Extensions.Http.Resilience</c>); then that URL's deliveries wait, said once.
 /// </summary>
-public sealed partial class WebhookSender(
+public sealed class WebhookSender(
     TokenwardDb db, Access access, DeliveryLedger ledger, IHttpClientFactory http, TokenwardSettings settings, ExternalUrl externalUrl, ILogger<WebhookSender> logger)
     : IDeliverySender
 {

@@ -7,7 +7,7 @@ using Tokenward.Storage;
 namespace Tokenward.PersonalAccessTokens;
 
 /// <summary>Creating, revoking and rotating personal access tokens: the rules both the API and the CLI go through, each change audited.</summary>
-public sealed partial class PersonalAccessTokenService(
+public sealed class PersonalAccessTokenService(
     TokenwardDb db,
     TokenFormat format,
     TokenDigester digester,

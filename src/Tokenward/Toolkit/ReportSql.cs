@@ -98,6 +98,12 @@ public static class ReportSql
         /// <summary>What is known of the owner: its state, its id, its project or group.</summary>
         public void AddOwner(TokenFilter filter)
         {
+            // The API's list filters (state, search, created and last-used times) are EF Core's alone.
+            if (!filter.IsReportFilter)
+            {
+                throw new ArgumentException("The plain-SQL reports select by kinds, owner, resource, scope and expiry dates only.", nameof(filter));
+            }
+
             if (!filter.IncludeBlocked)
             {
                 Add($"o.state = {Parameter(Core.Authentication.UserStates.Active)}");

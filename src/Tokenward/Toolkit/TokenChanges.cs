@@ -95,7 +95,7 @@ public sealed class TokenChanges(TokenwardDb db, TokenRows tokens, Members.Acces
     private IQueryable<ReportRow> Blocked(TokenFilter filter)
     {
         var today = TokenStates.Today(clock);
-        return (filter with { IncludeBlocked = true }).Apply(tokens.Rows())
+        return (filter with { IncludeBlocked = true }).Apply(tokens.Rows(), today)
             .Where(r => r.UserState == UserStates.Blocked || r.UserState == UserStates.Banned)
             .Where(TokenStates.NotExpired<ReportRow>(today));
     }
@@ -113,7 +113,7 @@ public sealed class TokenChanges(TokenwardDb db, TokenRows tokens, Members.Acces
     private (IQueryable<ReportRow> Eligible, IQueryable<ReportRow> Skipped) OnDate(TokenFilter filter, DateOnly expiringOn)
     {
         var rows = (filter with { Kinds = filter.Kinds.Where(k => k != TokenKinds.Impersonation).ToList(), ExpiresFrom = expiringOn, ExpiresTo = expiringOn })
-            .Apply(tokens.Rows());
+            .Apply(tokens.Rows(), TokenStates.Today(clock));
         return (rows.Where(r => r.ResourceType == null || r.ExpiryBackfilled), rows.Where(r => r.ResourceType != null && !r.ExpiryBackfilled));
     }
 

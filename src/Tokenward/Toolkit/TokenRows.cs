@@ -8,7 +8,7 @@ namespace Tokenward.Toolkit;
 /// pages and the bulk changes' batches. The CLI's reports read the same rows as plain SQL
 /// (<see cref="ReportSql"/>); a test holds both to the same selection on both engines.
 /// </summary>
-public sealed class TokenRows(TokenwardDb db)
+public sealed class TokenRows(TokenwardDb db, TimeProvider clock)
 {
     /// <summary>
     /// Every token with its owner and, for a bot's token, the membership that makes it a project
@@ -51,7 +51,7 @@ public sealed class TokenRows(TokenwardDb db)
     /// <summary>The tokens the filter selects, soonest expiry first, then by id (every report selects either dates or no expiry, so nulls never mix in).</summary>
     public IQueryable<ReportRow> Report(TokenFilter filter)
     {
-        var rows = filter.Apply(Rows());
+        var rows = filter.Apply(Rows(), TokenStates.Today(clock));
         if (filter.GroupIds is not null || filter.ProjectIds is not null)
         {
             // Implied by the filter, as in ReportSql: the few bots' tokens found by owner, not by scanning the date range.

@@ -204,5 +204,9 @@ public class AuthBanTests
 
         // Had those counted, this address would be banned now.
         await Expect.StatusAsync(await server.GetAsync("/api/v4/user"), 200);
+
+        // Refusals go to api_json.log with their reason, not to the service log as well.
+        await Expect.StatusAsync(await server.GetAsync("/api/v4/user", BadToken), 401);
+        Assert.DoesNotContain(server.ServerLog.Entries, e => e.Contains("not authenticated", StringComparison.Ordinal));
     }
 }

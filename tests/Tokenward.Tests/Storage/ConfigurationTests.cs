@@ -76,6 +76,19 @@ public sealed partial class ConfigurationTests : TempDir
     }
 
     [Fact]
+    public void A_key_the_file_does_not_know_is_refused_rather_than_ignored()
+    {
+        var file = File("""{"admin_mod": true}""");
+        Assert.Equal(
+            $"the configuration file {file}: 'admin_mod' is not a setting (tokenward config reference lists them).",
+            Assert.Throws<SettingsException>(() => TokenwardSettings.Resolve(null, null, null, Env(), file)).Message);
+    }
+
+    [Fact]
+    public void Whole_numbers_may_carry_spaces_and_a_sign_as_before() =>
+        Assert.Equal(90, TokenwardSettings.Resolve(null, null, null, Env(("TOKENWARD_MAX_TOKEN_LIFETIME_DAYS", " +90 "))).MaxTokenLifetimeDays);
+
+    [Fact]
     public void Every_default_is_the_catalogs()
     {
         var s = new TokenwardSettings { DataDir = Dir, Database = Tokenward.Storage.DatabaseTarget.SqliteIn(Dir), LogDir = Dir };

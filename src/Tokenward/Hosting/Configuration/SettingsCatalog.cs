@@ -43,7 +43,7 @@ public static class SettingsCatalog
 
     public static readonly Setting<int> MaxTokenLifetimeDays = new(
         "MAX_TOKEN_LIFETIME_DAYS", 365, null, "GitLab's `max_personal_access_token_lifetime` (1–400; the starting value)",
-        v => int.TryParse(v, NumberStyles.None, CultureInfo.InvariantCulture, out var days) && days is >= 1 and <= Core.Tokens.TokenPolicy.MaxLifetimeCeiling
+        v => int.TryParse(v, NumberStyles.Integer, CultureInfo.InvariantCulture, out var days) && days is >= 1 and <= Core.Tokens.TokenPolicy.MaxLifetimeCeiling
             ? days : throw new FormatException(" must be a whole number of days from 1 to 400."));
 
     public static readonly Setting<bool> ImpersonationEnabled = new(

@@ -53,14 +53,24 @@ public sealed class TokenwardConfiguration
         }
 
         builder.Add(new LabeledValuesSource("option", options.ToDictionary(o => o.Key.Key, o => o.Value)));
+        IConfigurationRoot root;
         try
         {
-            return new(builder.Build(), file);
+            root = builder.Build();
         }
         catch (Exception e) when (e is InvalidDataException or FormatException or IOException or UnauthorizedAccessException)
         {
             throw new SettingsException($"the configuration file {file}: {(e.InnerException ?? e).Message}");
         }
+
+        // A mistyped key would otherwise fall back to its default without a word.
+        var known = SettingsCatalog.All.Select(s => s.Key).ToHashSet(StringComparer.OrdinalIgnoreCase);
+        if (root.Providers.OfType<JsonConfigurationProvider>().SelectMany(p => p.GetChildKeys([], null)).FirstOrDefault(k => !known.Contains(k)) is { } unknown)
+        {
+            throw new SettingsException($"the configuration file {file}: '{unknown}' is not a setting (tokenward config reference lists them).");
+        }
+
+        return new(root, file);
     }
 
     /// <summary>The value given for a setting, and where; null and the default's source when none is.</summary>

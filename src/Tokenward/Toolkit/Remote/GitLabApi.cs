@@ -134,7 +134,7 @@ public sealed class GitLabApi : IDisposable
     /// <c>Retry-After</c> honoured up to <see cref="MaxWait"/>, each wait announced.
     /// </summary>
     /// <param name="read">Whether the request is a read, which the server did not act on whatever happened.</param>
-    private ResiliencePipeline<HttpResponseMessage> Pipeline(bool read) => new ResiliencePipelineBuilder<HttpResponseMessage> { TimeProvider = Clock }
+    private ResiliencePipeline<HttpResponseMessage> Pipeline(bool read) => MaxAttempts <= 1 ? ResiliencePipeline<HttpResponseMessage>.Empty : new ResiliencePipelineBuilder<HttpResponseMessage> { TimeProvider = Clock }
         .AddRetry(new HttpRetryStrategyOptions
         {
             MaxRetryAttempts = MaxAttempts - 1,

@@ -13,8 +13,10 @@ namespace Tokenward.Toolkit.Remote;
 /// <c>/access_tokens</c>, impersonation from <c>/users/:id/impersonation_tokens</c> of the owners
 /// that matter. The rows then go through the same <see cref="TokenFilter"/> as local ones.
 /// </summary>
-public sealed partial class RemoteInventory(GitLabApi api, TextWriter? notices = null) : ITokenReports
+public sealed partial class RemoteInventory(GitLabApi api, TextWriter? notices = null, TimeProvider? clock = null) : ITokenReports
 {
+    private DateOnly Today => TokenStates.Today(clock ?? TimeProvider.System);
+
     private readonly Dictionary<(string Kind, long Id), Resource?> _resources = [];
     private Dictionary<long, RemoteUser>? _users;
 
@@ -80,7 +82,7 @@ public sealed partial class RemoteInventory(GitLabApi api, TextWriter? notices =
     public async IAsyncEnumerable<ReportRow> StreamAsync(TokenFilter filter, [EnumeratorCancellation] CancellationToken ct)
     {
         var rows = await RowsAsync(filter, ct);
-        foreach (var row in filter.Apply(rows.AsQueryable()).OrderBy(r => r.ExpiresAt).ThenBy(r => r.Id))
+        foreach (var row in filter.Apply(rows.AsQueryable(), Today).OrderBy(r => r.ExpiresAt).ThenBy(r => r.Id))
         {
             yield return row;
         }
@@ -90,7 +92,7 @@ public sealed partial class RemoteInventory(GitLabApi api, TextWriter? notices =
     {
         var active = filter with { ExpiresFrom = today.AddDays(1), NoExpiry = false };
         var rows = await RowsAsync(active, ct);
-        return active.Apply(rows.AsQueryable())
+        return active.Apply(rows.AsQueryable(), today)
             .GroupBy(r => r.ExpiresAt!.Value)
             .Select(g => new ExpiryDateCount(g.Key, g.Count()))
             .OrderByDescending(d => d.Count).ThenBy(d => d.Date)
@@ -173,7 +175,7 @@ public sealed partial class RemoteInventory(GitLabApi api, TextWriter? notices =
     /// <summary>Asks, for the owners whose tokens the filter would keep, which of them are impersonation tokens.</summary>
     private async Task<List<ReportRow>> MarkImpersonationAsync(List<ReportRow> rows, TokenFilter filter, CancellationToken ct)
     {
-        var candidates = (filter with { Kinds = TokenKinds.All }).Apply(rows.AsQueryable()).Where(r => r.Kind == TokenKinds.Personal).Select(r => r.UserId).Distinct().ToList();
+        var candidates = (filter with { Kinds = TokenKinds.All }).Apply(rows.AsQueryable(), Today).Where(r => r.Kind == TokenKinds.Personal).Select(r => r.UserId).Distinct().ToList();
         var impersonation = new HashSet<long>();
         foreach (var userId in candidates)
         {
