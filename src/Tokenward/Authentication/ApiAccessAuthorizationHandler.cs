@@ -12,7 +12,7 @@ public sealed class ApiAccessAuthorizationHandler(TokenwardSettings settings) : 
     {
         var refused = context.Resource is HttpContext http && http.Features.Get<CurrentRequest>()?.Refusal is not null;
         var authenticated = context.User.Identity?.IsAuthenticated == true;
-        foreach (var requirement in context.PendingRequirements.ToList())
+        foreach (var requirement in context.Requirements)
         {
             var met = requirement switch
             {
@@ -30,8 +30,18 @@ public sealed class ApiAccessAuthorizationHandler(TokenwardSettings settings) : 
         return Task.CompletedTask;
     }
 
-    private static bool HasAnyScope(ClaimsPrincipal user, IReadOnlyList<string> accepted) =>
-        user.FindAll(TokenAuthenticationDefaults.ScopeClaim).Any(c => accepted.Contains(c.Value));
+    private static bool HasAnyScope(ClaimsPrincipal user, IReadOnlyList<string> accepted)
+    {
+        foreach (var scope in accepted)
+        {
+            if (user.HasClaim(TokenAuthenticationDefaults.ScopeClaim, scope))
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
 
     private static List<string> Scopes(ClaimsPrincipal user) =>
         [.. user.FindAll(TokenAuthenticationDefaults.ScopeClaim).Select(c => c.Value)];

@@ -37,6 +37,8 @@ public sealed class TokenAuthenticationHandler(
 
     private const string TokenClass = "PersonalAccessToken";
 
+    private static readonly System.Runtime.CompilerServices.ConditionalWeakTable<PersonalAccessToken, ClaimsPrincipal> Principals = [];
+
     private const string BlockedMessage = "Your account has been blocked. Please contact your administrator if you think this is an error.";
     private const string DeactivatedMessage = "Your account has been deactivated by your administrator. Please contact your administrator to reactivate it.";
 
@@ -44,6 +46,12 @@ public sealed class TokenAuthenticationHandler(
     {
         var current = new CurrentRequest();
         Context.Features.Set(current);
+        // GitLab reads tokens for its API's endpoints only: not for unknown routes (a JSON 404), nor any other path.
+        if (Context.GetEndpoint() is null || !Request.Path.StartsWithSegments("/api"))
+        {
+            return AuthenticateResult.NoResult();
+        }
+
         var presented = PresentedToken.From(Request);
         if (presented is null)
         {
@@ -133,7 +141,9 @@ public sealed class TokenAuthenticationHandler(
         log.UserId = user.Id;
         log.Username = user.Username;
         Context.RequestServices.GetRequiredService<ActorContext>().Current = Actor.Of(Context);
-        return AuthenticateResult.Success(new AuthenticationTicket(Principal(user, token, scopes), Scheme.Name));
+        // A cached token serves many requests: its principal is made once (the cache drops both on any change).
+        var principal = user == token.User ? Principals.GetValue(token, t => Principal(t.User!, t, scopes)) : Principal(user, token, scopes);
+        return AuthenticateResult.Success(new AuthenticationTicket(principal, Scheme.Name));
     }
 
     /// <summary>For callers that challenge this scheme themselves: GitLab's 401, or the refusal already decided.</summary>
