@@ -56,15 +56,14 @@ public class ReportSqlTests
         var rows = await scope.ServiceProvider.GetRequiredService<TokenRows>().Rows().ToListAsync();
         var tokens = await db.PersonalAccessTokens.ToDictionaryAsync(t => t.Id, t => t.Impersonation);
         var bots = await db.Users.Where(u => u.UserType == UserTypes.ProjectBot).Select(u => u.Id).ToListAsync();
+        void AssertKindsByRule(List<ReportRow> found) => Assert.All(found, r => Assert.Equal(
+            TokenKinds.Of(tokens[r.Id], bots.Contains(r.UserId), r.ResourceType is { } type ? TokenKinds.Parse(type) : null).Name(),
+            r.Kind));
+
         Assert.Equal(TokenKinds.All.Order(), rows.Select(r => r.Kind).Distinct().Order());
-        Assert.All(rows, r => Assert.Equal(
-            TokenKinds.Of(tokens[r.Id], bots.Contains(r.UserId), r.ResourceType is { } type ? TokenKinds.Parse(type) : null).Name(),
-            r.Kind));
+        AssertKindsByRule(rows);
         var inventory = scope.ServiceProvider.GetRequiredService<TokenInventory>();
-        var sqlRows = await inventory.FindAsync(rows.Select(r => r.Id).ToList(), CancellationToken.None);
-        Assert.All(sqlRows, r => Assert.Equal(
-            TokenKinds.Of(tokens[r.Id], bots.Contains(r.UserId), r.ResourceType is { } type ? TokenKinds.Parse(type) : null).Name(),
-            r.Kind));
+        AssertKindsByRule(await inventory.FindAsync(rows.Select(r => r.Id).ToList(), CancellationToken.None));
     }
 
     [Theory]
