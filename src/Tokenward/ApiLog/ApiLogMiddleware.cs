@@ -61,7 +61,7 @@ public sealed class ApiLogMiddleware(RequestDelegate next, ApiJsonLog log, TimeP
 
             w.WriteEndArray();
             w.WriteString("host", request.Host.Host);
-            var ip = RemoteIp(context);
+            var ip = Api.ClientAddress.Of(context)?.ToString();
             w.WriteString("remote_ip", ip);
             w.WriteString("ua", request.Headers.UserAgent.ToString());
             var route = Route(context);
@@ -138,9 +138,6 @@ public sealed class ApiLogMiddleware(RequestDelegate next, ApiJsonLog log, TimeP
             w.WriteString(name, value);
         }
     }
-
-    private static string? RemoteIp(HttpContext context) =>
-        context.Connection.RemoteIpAddress is { } ip ? (ip.IsIPv4MappedToIPv6 ? ip.MapToIPv4() : ip).ToString() : null;
 
     /// <summary>GitLab's route notation: <c>/api/:version/personal_access_tokens/:id</c>.</summary>
     private static string? Route(HttpContext context)

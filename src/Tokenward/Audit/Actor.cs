@@ -12,7 +12,7 @@ public sealed record Actor(long? UserId, string Name, long? TokenId, string? IpA
     public static Actor Of(HttpContext context)
     {
         var current = CurrentRequest.Of(context);
-        var ip = context.Connection.RemoteIpAddress is { } a ? (a.IsIPv4MappedToIPv6 ? a.MapToIPv4() : a).ToString() : null;
+        var ip = Api.ClientAddress.Of(context)?.ToString();
         return new(current.User?.Id, current.User?.Username ?? "anonymous", current.Token?.Id, ip);
     }
 }

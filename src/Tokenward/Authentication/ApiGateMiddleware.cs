@@ -15,7 +15,7 @@ public sealed class ApiGateMiddleware(RequestDelegate next)
 
     public Task InvokeAsync(HttpContext context, FailedAuthBans bans)
     {
-        if (TokenAuthenticationHandler.ClientAddress(context) is { } ip && bans.ActiveBan(ip) is not null)
+        if (ClientAddress.Of(context) is { } ip && bans.ActiveBan(ip) is not null)
         {
             ApiLogFacts.Of(context).AuthFailReason = BannedReason;
             throw ApiException.Banned();

@@ -59,7 +59,7 @@ public sealed class TokenAuthenticationHandler(
         }
 
         var log = ApiLogFacts.Of(Context);
-        var ip = ClientAddress(Context);
+        var ip = Api.ClientAddress.Of(Context);
         var accepted = (Context.GetEndpoint()?.Metadata.GetMetadata<ApiAccess>() ?? ApiAccess.DefaultFor(Request.Method)).AcceptedScopes;
         var db = Context.RequestServices.GetRequiredService<TokenwardDb>();
         var ct = Context.RequestAborted;
@@ -151,10 +151,6 @@ public sealed class TokenAuthenticationHandler(
         throw (Context.Features.Get<CurrentRequest>()?.Refusal ?? ApiException.Unauthorized());
 
     protected override Task HandleForbiddenAsync(AuthenticationProperties properties) => throw ApiException.Forbidden();
-
-    /// <summary>The client's address, IPv4 as IPv4 (what the ban counts and the log shows).</summary>
-    public static System.Net.IPAddress? ClientAddress(HttpContext context) =>
-        context.Connection.RemoteIpAddress is { } remote && remote.IsIPv4MappedToIPv6 ? remote.MapToIPv4() : context.Connection.RemoteIpAddress;
 
     private static ClaimsPrincipal Principal(User user, PersonalAccessToken token, IReadOnlyList<string> scopes)
     {

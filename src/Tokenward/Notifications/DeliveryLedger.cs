@@ -30,7 +30,8 @@ public sealed class DeliveryLedger(TokenwardDb db, Members.Access access, TimePr
     /// </summary>
     public async Task<NoticeSubject?> SubjectIfDueAsync(NotificationDelivery d, string? refusal, CancellationToken ct)
     {
-        var subject = await NoticeSubject.LoadAsync(db, access, d.PersonalAccessTokenId, ct);
+        // The channel's own refusal needs no look at the token.
+        var subject = refusal is null ? await NoticeSubject.LoadAsync(db, access, d.PersonalAccessTokenId, ct) : null;
         if ((refusal ?? Obsolete(d, subject, Today())) is not { } reason)
         {
             return subject;

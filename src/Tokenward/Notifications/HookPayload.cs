@@ -15,7 +15,6 @@ public static class HookPayload
 {
     public static async Task<JsonObject> BuildAsync(TokenwardDb db, Access access, NoticeSubject subject, string notice, string baseUrl, CancellationToken ct)
     {
-        static string HookTime(DateTime t) => t.ToString("yyyy-MM-dd HH:mm:ss 'UTC'", CultureInfo.InvariantCulture);
         var token = subject.Token;
         var membership = subject.Membership!;
         var payload = new JsonObject { ["object_kind"] = "access_token" };
@@ -64,11 +63,11 @@ public static class HookPayload
         payload["object_attributes"] = new JsonObject
         {
             ["user_id"] = token.UserId,
-            ["created_at"] = HookTime(token.CreatedAt),
+            ["created_at"] = Toolkit.SeedLines.RubyTime(token.CreatedAt),
             ["id"] = token.Id,
             ["name"] = token.Name,
             ["expires_at"] = token.ExpiresAt!.Value.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture),
-            ["last_used_at"] = token.LastUsedAt is { } used ? HookTime(used) : null,
+            ["last_used_at"] = token.LastUsedAt is { } used ? Toolkit.SeedLines.RubyTime(used) : null,
         };
         payload["event_name"] = "expiring_access_token";
         payload["interval"] = notice switch

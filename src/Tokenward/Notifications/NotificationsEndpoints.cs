@@ -37,7 +37,7 @@ public static class NotificationsEndpoints
 
     public static JsonObject Json(NotificationDelivery d)
     {
-        static string? Time(DateTime? t) => t?.ToString("yyyy-MM-dd'T'HH:mm:ss.fff'Z'", CultureInfo.InvariantCulture);
+        static string? Time(DateTime? t) => t is { } utc ? Api.GitLabJson.FormatTime(DateTime.SpecifyKind(utc, DateTimeKind.Utc)) : null;
         return new JsonObject
         {
             ["id"] = d.Id == 0 ? null : d.Id,

@@ -28,8 +28,6 @@ public abstract class Setting(string key, string? option, string defaultText, st
     /// <summary>The value as <c>config show</c> prints it: a secret never.</summary>
     public virtual string Show(string value) => Secret ? "(set, hidden)" : value;
 
-    /// <summary>Checks a value without keeping it (for <c>config show</c>).</summary>
-    public abstract void Check(string value);
 }
 
 /// <summary>A setting read as a <typeparamref name="T"/>.</summary>
@@ -41,8 +39,6 @@ public sealed class Setting<T>(string key, T defaultValue, string? defaultText, 
     public T Default { get; } = defaultValue;
 
     public T Parse(string value) => parse(value);
-
-    public override void Check(string value) => _ = parse(value);
 
     public override string Show(string value) => show is not null ? show(value) : base.Show(value);
 

@@ -106,11 +106,10 @@ public static class SettingsCatalog
 
     public static readonly Setting<IReadOnlyList<Uri>> WebhookUrls = new(
         "WEBHOOK_URLS", [], "none", "comma-separated URLs that get GitLab's `access_token` hook for project and group tokens",
-        v => [.. v.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)
+        v => [.. Items(v)
             .Select(u => Uri.TryCreate(u, UriKind.Absolute, out var uri) && uri.Scheme is "http" or "https" ? uri : throw new FormatException($": '{u}' is not an http(s) URL."))
             .DistinctBy(u => u.ToString(), StringComparer.Ordinal)],
-        show: v => string.Join(',', v.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)
-            .Select(u => Uri.TryCreate(u, UriKind.Absolute, out var uri) ? $"{uri.Scheme}://{uri.Authority}/… (path hidden)" : "(not a URL)")));
+        show: v => string.Join(',', Items(v).Select(Notifications.WebhookSender.Masked)));
 
     public static readonly Setting<string?> WebhookSecret = new(
         "WEBHOOK_SECRET", null, "none", "sent as `X-Gitlab-Token` with every hook", v => v, secret: true);
@@ -126,7 +125,7 @@ public static class SettingsCatalog
 
     public static readonly Setting<IReadOnlyList<string>> WebhookNotices = new(
         "WEBHOOK_NOTICES", ["7d"], "`7d`", "which notices also go to the webhooks: GitLab sends 7 days before; `60d,30d,7d` adds GitLab's optional 30 and 60",
-        v => [.. v.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)
+        v => [.. Items(v)
             .Select(n => Notifications.Notice.All.Any(x => x.Name == n && !x.IsExpiry) ? n : throw new FormatException($": '{n}' is not one of 60d, 30d, 7d."))]);
 
     public static readonly Setting<string?> Url = new(
@@ -156,6 +155,9 @@ public static class SettingsCatalog
 
         return table.ToString();
     }
+
+    /// <summary>A comma-separated list's items (a JSON array in the file arrives joined so).</summary>
+    private static string[] Items(string list) => list.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
 
     private static bool ParseBool(string value) => value.ToLowerInvariant() switch
     {

@@ -76,9 +76,9 @@ public sealed class TokenwardConfiguration
     /// <summary>The value given for a setting, and where; null and the default's source when none is.</summary>
     public (string? Value, SettingSource Source) Raw(Setting setting)
     {
-        for (var i = _root.Providers.Count() - 1; i >= 0; i--)
+        // Later providers win.
+        foreach (var provider in _root.Providers.Reverse())
         {
-            var provider = _root.Providers.ElementAt(i);
             if (ValueIn(provider, setting.Key) is { Length: > 0 } value)
             {
                 return (value, SourceOf(provider, setting));

@@ -93,14 +93,9 @@ public sealed class SqliteEngine : IStorageEngine
 
     public Task ResetIdentityAsync(DatabaseFacade database, string table, CancellationToken ct) => Task.CompletedTask;
 
-    public async IAsyncEnumerable<ReportRow> ReadReportAsync(DbConnection connection, SqlStatement statement, [System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken ct)
-    {
-        await Task.CompletedTask;
-        foreach (var row in SqliteReportRows.Read((SqliteConnection)connection, statement, ct))
-        {
-            yield return row;
-        }
-    }
+    // SQLite's C API answers synchronously, in process.
+    public IAsyncEnumerable<ReportRow> ReadReportAsync(DbConnection connection, SqlStatement statement, CancellationToken ct) =>
+        SqliteReportRows.Read((SqliteConnection)connection, statement, ct).ToAsyncEnumerable();
 
     private static string File(string connectionString) => new SqliteConnectionStringBuilder(connectionString).DataSource;
 }
