@@ -4,7 +4,7 @@ namespace Tokenward;
 /// Every event the service logs, in one place (Npgsql's way): stable ids by area, so an admin can
 /// alert on them, and source-generated methods that cost nothing when their level is off.
 /// 1000s: the API; 2000s: the log files (2100s: the audit trail); 3000s: the failed-authentication
-/// ban; 4000s: expiry notices; 5000s: token rotation.
+/// ban; 4000s: expiry notices; 5000s: token rotation; 6000s: the web UI.
 /// </summary>
 public static partial class LogMessages
 {
@@ -61,4 +61,13 @@ public static partial class LogMessages
 
     [LoggerMessage(EventId = 5001, Level = LogLevel.Information, Message = "Rotated token {TokenId} was presented to rotate again {Seconds:0.###} s after its rotation, within the grace window: taken for a retry, its successor {SuccessorId} kept")]
     public static partial void RotationRetryInGrace(this ILogger logger, long tokenId, double seconds, long successorId);
+
+    [LoggerMessage(EventId = 6000, Level = LogLevel.Warning, Message = "Failed sign-in to the web UI from {Address} as '{Login}' with a {Method}: {Reason}")]
+    public static partial void SignInFailed(this ILogger logger, string? address, string login, string method, string reason);
+
+    [LoggerMessage(EventId = 6001, Level = LogLevel.Information, Message = "{Username} signed in to the web UI from {Address} with a {Method}")]
+    public static partial void SignedIn(this ILogger logger, string username, string? address, string method);
+
+    [LoggerMessage(EventId = 6002, Level = LogLevel.Error, Message = "Unhandled error on the web UI's {Method} {Path}")]
+    public static partial void WebUnhandledError(this ILogger logger, Exception e, string method, string path);
 }

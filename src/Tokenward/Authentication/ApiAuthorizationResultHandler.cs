@@ -11,11 +11,19 @@ namespace Tokenward.Authentication;
 /// </summary>
 public sealed class ApiAuthorizationResultHandler : IAuthorizationMiddlewareResultHandler
 {
+    /// <summary>The web UI's pages answer as ASP.NET Core does: a challenge of their cookie scheme (to the sign-in page).</summary>
+    private readonly AuthorizationMiddlewareResultHandler _pages = new();
+
     public Task HandleAsync(RequestDelegate next, HttpContext context, AuthorizationPolicy policy, PolicyAuthorizationResult authorizeResult)
     {
         if (authorizeResult.Succeeded)
         {
             return next(context);
+        }
+
+        if (!context.Request.Path.StartsWithSegments("/api"))
+        {
+            return _pages.HandleAsync(next, context, policy, authorizeResult);
         }
 
         if (context.Features.Get<CurrentRequest>()?.Refusal is { } refusal)

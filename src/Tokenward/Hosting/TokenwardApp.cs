@@ -92,6 +92,8 @@ public static class TokenwardApp
         // ASP.NET Core's handler base logs every refused token at Information: a guessing client
         // would fill the service log. Refusals are logged once, with their reason, in api_json.log.
         builder.Logging.AddFilter(typeof(TokenAuthenticationHandler).FullName, LogLevel.Warning);
+        // It warns that the session keys are kept unencrypted: they sit beside secrets.json, which is too, both owner-only.
+        builder.Logging.AddFilter("Microsoft.AspNetCore.DataProtection", LogLevel.Error);
         logging?.Invoke(builder.Logging);
         builder.Services.AddTokenwardCore(settings, clock);
         builder.Services.AddSingleton<TokenAuthenticator>();
@@ -101,6 +103,7 @@ public static class TokenwardApp
         // endpoints' ApiAccess policies name it, so no default scheme authenticates other paths.
         builder.Services.AddAuthentication().AddScheme<AuthenticationSchemeOptions, TokenAuthenticationHandler>(TokenAuthenticationDefaults.Scheme, null);
         builder.Services.AddAuthorization();
+        Web.WebUi.AddWebUi(builder.Services, settings);
         builder.Services.AddSingleton<IAuthorizationHandler, ApiAccessAuthorizationHandler>();
         builder.Services.AddSingleton<IAuthorizationMiddlewareResultHandler, ApiAuthorizationResultHandler>();
         builder.Services.Configure<ForwardedHeadersOptions>(o =>
@@ -131,6 +134,9 @@ public static class TokenwardApp
         }));
 
         var app = builder.Build();
+        // Routing placed by hand, after the UI's path rewrites; the rest is as WebApplication orders it.
+        Web.WebUi.UseWebUiRewrites(app);
+        app.UseRouting();
         app.UseMiddleware<ResponseHeaders>();
         var gate = app.Services.GetRequiredService<StartupGate>();
         app.Use(gate.InvokeAsync);
@@ -153,6 +159,7 @@ public static class TokenwardApp
         // with no default scheme (above) the middleware WebApplication adds would do nothing,
         // and this mark (its own, undocumented) spares the request the visit.
         ((IApplicationBuilder)app).Properties["__AuthenticationMiddlewareSet"] = true;
+        Web.WebUi.UseWebUi(app);
         app.UseAuthorization();
 
         app.MapGet("/-/health", () => TypedResults.Text("Tokenward OK")).ExcludeFromDescription();
@@ -173,6 +180,7 @@ public static class TokenwardApp
         Toolkit.TokenReportsEndpoints.Map(v4);
         Toolkit.TokenChangesEndpoints.Map(v4);
         Notifications.NotificationsEndpoints.Map(v4);
+        Web.WebUi.MapWebUi(app);
         return app;
     }
 

@@ -45,6 +45,9 @@ public sealed record TokenwardSettings
     /// <summary>GitLab's admin mode: admin endpoints need a token with the <c>admin_mode</c> scope.</summary>
     public bool AdminMode { get; init; } = SettingsCatalog.AdminMode.Default;
 
+    /// <summary>The web UI's idle timeout (<c>TOKENWARD_SESSION_IDLE_MINUTES</c>).</summary>
+    public TimeSpan SessionIdle { get; init; } = SettingsCatalog.SessionIdle.Default;
+
     /// <summary>How long a found token is remembered between lookups (0 turns the cache off); see <see cref="Authentication.AuthCache"/>.</summary>
     public double AuthCacheSeconds { get; init; } = SettingsCatalog.AuthCacheSeconds.Default;
 
@@ -120,6 +123,7 @@ public sealed record TokenwardSettings
             },
             TrustedProxies = config.Get(SettingsCatalog.TrustedProxies),
             AdminMode = config.Get(SettingsCatalog.AdminMode),
+            SessionIdle = config.Get(SettingsCatalog.SessionIdle),
             AuthCacheSeconds = config.Get(SettingsCatalog.AuthCacheSeconds),
             RotationGraceSeconds = config.Get(SettingsCatalog.RotationGraceSeconds),
         };

@@ -21,6 +21,9 @@ public sealed class User
 
     public bool IsBot => UserType == UserTypes.ProjectBot;
 
+    /// <summary>A salted, slow hash of the web UI's password (<see cref="Users.Passwords"/>); null when the user has none.</summary>
+    public string? EncryptedPassword { get; set; }
+
     public DateTime CreatedAt { get; set; }
 
     public DateTime UpdatedAt { get; set; }

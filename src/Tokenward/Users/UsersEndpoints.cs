@@ -21,6 +21,7 @@ public static class UsersEndpoints
         users.MapGet("/", List).Accepts(ApiAccess.ReadUser).WithSummary("List users");
         users.MapGet("/{id}", Get).Accepts(ApiAccess.ReadUser, anonymous: true).WithSummary("One user (public fields without a token)");
         users.MapPost("/", Create).AdminOnly(ApiAccess.Write).WithSummary("Create a user (admin)");
+        users.MapPut("/{id}", Update).AdminOnly(ApiAccess.Write).WithSummary("Change a user's name, email, admin flag or password (admin)");
         users.MapPost("/{id}/block", (string id, HttpContext c) => SetStateAsync(id, UserStates.Blocked, "user_blocked", c))
             .AdminOnly(ApiAccess.Write).WithSummary("Block a user (admin); their tokens stop working");
         users.MapPost("/{id}/unblock", (string id, HttpContext c) => SetStateAsync(id, UserStates.Active, "user_unblocked", c))
@@ -109,6 +110,12 @@ public static class UsersEndpoints
             throw ApiException.Invalid("name", nameProblem);
         }
 
+        var password = p.String("password");
+        if (password is not null && Passwords.Problem(password) is { } passwordProblem)
+        {
+            throw ApiException.Invalid("password", passwordProblem);
+        }
+
         var lowerName = username.ToLowerInvariant();
         var lowerEmail = email.ToLowerInvariant();
         var ct = context.RequestAborted;
@@ -132,6 +139,11 @@ public static class UsersEndpoints
             CreatedAt = now,
             UpdatedAt = now,
         };
+        if (password is not null)
+        {
+            user.EncryptedPassword = Passwords.Hash(user, password);
+        }
+
         try
         {
             await audit.InTransactionAsync(async () =>
@@ -149,6 +161,82 @@ public static class UsersEndpoints
         }
 
         return TypedResults.Created($"/api/v4/users/{user.Id}", UserJson.From(user, context.Request, CurrentRequest.Of(context)));
+    }
+
+    /// <summary>GitLab's <c>PUT /users/:id</c> for the attributes Tokenward keeps; a new password is stored hashed and audited without its value.</summary>
+    private static async Task<IResult> Update(string id, HttpContext context, TokenwardDb db, TimeProvider clock, Audit.AuditLog audit, Audit.ActorContext actor)
+    {
+        var p = await ApiParams.ReadAsync(context);
+        var ct = context.RequestAborted;
+        var user = await FindAsync(db, id, ct);
+        var changed = new List<string>();
+        if (p.String("email") is { } emailValue)
+        {
+            var email = emailValue.Trim();
+            if (TextRules.Email(email) is { } emailProblem)
+            {
+                throw ApiException.Invalid("email", emailProblem);
+            }
+
+            var lowerEmail = email.ToLowerInvariant();
+            if (await db.Users.AnyAsync(u => u.Id != user.Id && u.Email.ToLower() == lowerEmail, ct))
+            {
+                throw ApiException.Conflict("Email has already been taken");
+            }
+
+            user.Email = email;
+            changed.Add("email");
+        }
+
+        if (p.String("name") is { } nameValue)
+        {
+            var name = TextRules.SanitizeName(nameValue.Trim());
+            if (TextRules.Line(name) is { } nameProblem)
+            {
+                throw ApiException.Invalid("name", nameProblem);
+            }
+
+            user.Name = name;
+            changed.Add("name");
+        }
+
+        if (p.Bool("admin") is { } admin)
+        {
+            user.Admin = admin;
+            changed.Add("admin");
+        }
+
+        if (p.String("password") is { } password)
+        {
+            if (Passwords.Problem(password) is { } passwordProblem)
+            {
+                throw ApiException.Invalid("password", passwordProblem);
+            }
+
+            user.EncryptedPassword = Passwords.Hash(user, password);
+            changed.Add("password");
+        }
+
+        if (changed.Count > 0)
+        {
+            user.UpdatedAt = TokenAuthenticator.TruncateToMilliseconds(clock.GetUtcNow().UtcDateTime);
+            try
+            {
+                await audit.InTransactionAsync(async () =>
+                {
+                    db.Users.Update(user);
+                    await db.SaveChangesAsync(ct);
+                    await audit.RecordAsync(actor.Current, "User", user.Id, "user_updated", "User", user.Id, new { username = user.Username, changed }, ct);
+                    audit.AfterCommit(() => context.RequestServices.GetRequiredService<AuthCache>().ForgetUser(user.Id));
+                }, ct);
+            }
+            catch (DbUpdateException)
+            {
+                throw ApiException.Conflict("Email has already been taken");
+            }
+        }
+
+        return TypedResults.Ok(UserJson.From(user, context.Request, CurrentRequest.Of(context)));
     }
 
     /// <summary>GitLab answers each with <c>201 true</c>, also when the user already was in that state; a change is audited with it.</summary>

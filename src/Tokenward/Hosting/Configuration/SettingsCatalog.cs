@@ -60,6 +60,9 @@ public static class SettingsCatalog
     public static readonly Setting<bool> AdminMode = new(
         "ADMIN_MODE", false, null, "GitLab's admin mode: admin rights need a token with the `admin_mode` scope", ParseBool);
 
+    public static readonly Setting<TimeSpan> SessionIdle = new(
+        "SESSION_IDLE_MINUTES", TimeSpan.FromMinutes(60), "`60`", "the web UI's idle timeout: a session unused this long (in minutes) ends", v => TimeSpan.FromMinutes(Whole(v, 10_080)));
+
     public static readonly Setting<bool> AuthBanEnabled = new(
         "AUTH_BAN_ENABLED", true, null, "the failed-authentication ban (below)", ParseBool);
 
@@ -138,7 +141,7 @@ public static class SettingsCatalog
     public static readonly IReadOnlyList<Setting> All =
     [
         DataDir, Database, LogDir, ExternalUrl, InitialRootToken, Secret, TokenPrefix, RequireTokenExpiry, MaxTokenLifetimeDays,
-        ImpersonationEnabled, AuthCacheSeconds, RotationGraceSeconds, AdminMode, AuthBanEnabled, AuthBanMaxFailures, AuthBanFindTime,
+        ImpersonationEnabled, AuthCacheSeconds, RotationGraceSeconds, AdminMode, SessionIdle, AuthBanEnabled, AuthBanMaxFailures, AuthBanFindTime,
         AuthBanBanTime, AuthBanAllowlist, TrustedProxies, SmtpHost, SmtpPort, SmtpSecurity, SmtpUsername, SmtpPassword, SmtpFrom,
         WebhookUrls, WebhookSecret, NotifyInterval, NotifyResourceExpired, WebhookNotices, Url, Token,
     ];

@@ -298,5 +298,10 @@ public static class Schema
                 CREATE UNIQUE INDEX index_notification_deliveries_once ON notification_deliveries (personal_access_token_id, expires_at, notice, channel, recipient);
                 CREATE INDEX index_notification_deliveries_on_state ON notification_deliveries (state, channel, next_attempt_at);
                 """),
+        new(
+            "20261201000002",
+            "passwords for the web UI's sign-in, as salted hashes (GitLab's column)",
+            Sqlite: "ALTER TABLE users ADD COLUMN encrypted_password TEXT NULL;",
+            Postgres: "ALTER TABLE users ADD COLUMN encrypted_password text NULL;"),
     ];
 }

@@ -1,0 +1,50 @@
+using Microsoft.AspNetCore.Authentication;
+using Microsoft.AspNetCore.Mvc;
+using Microsoft.AspNetCore.Mvc.RazorPages;
+
+namespace Tokenward.Web.Pages.Users;
+
+/// <summary>GitLab's <c>/users/sign_in</c>: a password, or for users without one, a personal access token.</summary>
+public sealed class SignInModel(WebSignIn signIn) : PageModel
+{
+    public string? Error { get; private set; }
+
+    public string? Login { get; private set; }
+
+    public string RedirectTo { get; private set; } = "/";
+
+    public void OnGet([FromQuery(Name = "redirect_to")] string? redirectTo) => RedirectTo = SafeRedirect(redirectTo);
+
+    public async Task<IActionResult> OnPostPasswordAsync(CancellationToken ct)
+    {
+        var form = Request.Form;
+        Login = form["user[login]"].ToString();
+        var outcome = await signIn.WithPasswordAsync(Login, form["user[password]"].ToString(), Api.ClientAddress.Of(HttpContext), ct);
+        return await FinishAsync(outcome, WebSession.PasswordMethod, form["redirect_to"]);
+    }
+
+    public async Task<IActionResult> OnPostTokenAsync(CancellationToken ct)
+    {
+        var form = Request.Form;
+        var outcome = await signIn.WithTokenAsync(form["token"].ToString(), Api.ClientAddress.Of(HttpContext), ct);
+        return await FinishAsync(outcome, WebSession.TokenMethod, form["redirect_to"]);
+    }
+
+    private async Task<IActionResult> FinishAsync(WebSignIn.Outcome outcome, string method, string? redirectTo)
+    {
+        RedirectTo = SafeRedirect(redirectTo);
+        if (outcome.User is not { } user)
+        {
+            Error = outcome.Error;
+            Response.StatusCode = outcome.Banned ? StatusCodes.Status403Forbidden : StatusCodes.Status401Unauthorized;
+            return Page();
+        }
+
+        await HttpContext.SignInAsync(WebSession.Scheme, WebSession.Principal(user, method, outcome.TokenId));
+        return LocalRedirect(RedirectTo);
+    }
+
+    /// <summary>Only a path on this site: an open redirect would send a fresh session's user anywhere.</summary>
+    private static string SafeRedirect(string? target) =>
+        target is { Length: > 1 } t && t[0] == '/' && t[1] != '/' && t[1] != '\\' && !t.Contains("://", StringComparison.Ordinal) ? t : "/";
+}
