@@ -1,0 +1,211 @@
+using System.Globalization;
+using Microsoft.AspNetCore.Mvc;
+using Microsoft.AspNetCore.Mvc.RazorPages;
+using Microsoft.EntityFrameworkCore;
+using Tokenward.Api;
+using Tokenward.Authentication;
+using Tokenward.Core.Authorization;
+using Tokenward.Members;
+using Tokenward.PersonalAccessTokens;
+using Tokenward.ResourceAccessTokens;
+
+namespace Tokenward.Web.Pages.Resources;
+
+/// <summary>
+/// A project's or group's access tokens at GitLab's paths (<c>/group/project/-/settings/access_tokens</c>,
+/// <c>/groups/group/-/settings/access_tokens</c>, rewritten here by <see cref="WebUi.UseWebUiRewrites"/>),
+/// for those the API lets manage them: a project's Maintainers and Owners, a group's Owners, admins.
+/// Anyone else gets GitLab's answer, a 404.
+/// </summary>
+public sealed class AccessTokensModel(Access access, ResourceAccessTokenService service, PersonalAccessTokenService tokens, TimeProvider clock) : PageModel
+{
+    public static readonly IReadOnlyDictionary<int, string> Roles = new Dictionary<int, string>
+    {
+        [AccessLevels.Guest] = "Guest", [AccessLevels.Planner] = "Planner", [AccessLevels.Reporter] = "Reporter",
+        [AccessLevels.Developer] = "Developer", [AccessLevels.Maintainer] = "Maintainer", [AccessLevels.Owner] = "Owner",
+    };
+
+    public ResourceRef Resource { get; private set; } = null!;
+
+    /// <summary>The GitLab path the page is shown at, for its links and forms.</summary>
+    public string PagePath { get; private set; } = string.Empty;
+
+    public string FullPath { get; private set; } = string.Empty;
+
+    public DateOnly Today { get; private set; }
+
+    public List<TokenWithLevel> Tokens { get; private set; } = [];
+
+    public WebUser Viewer { get; private set; } = null!;
+
+    public (string Name, string Value, DateOnly? ExpiresAt)? Created { get; private set; }
+
+    public string? Message { get; private set; }
+
+    public string? Error { get; private set; }
+
+    public (string Action, TokenWithLevel Token)? Confirm { get; private set; }
+
+    /// <summary>The roles the viewer may give a token: none above their own.</summary>
+    public IEnumerable<KeyValuePair<int, string>> Grantable =>
+        Roles.Where(r => CurrentRequest.Of(HttpContext).IsAdmin || AccessLevels.Encompasses(Resource.CallerLevel, r.Key));
+
+    public async Task<IActionResult> OnGetAsync(string? path, string? confirm, long? id, CancellationToken ct)
+    {
+        if (!await LoadAsync(path, ct))
+        {
+            return NotFound();
+        }
+
+        if (confirm is "revoke" or "rotate" && id is { } tokenId)
+        {
+            if (Tokens.FirstOrDefault(t => t.Token.Id == tokenId && !t.Token.Revoked) is not { } token)
+            {
+                return NotFound();
+            }
+
+            Confirm = (confirm, token);
+        }
+
+        return Page();
+    }
+
+    public async Task<IActionResult> OnPostCreateAsync(string? path, CancellationToken ct)
+    {
+        if (!await LoadAsync(path, ct))
+        {
+            return NotFound();
+        }
+
+        if (!Viewer.CanWrite)
+        {
+            return Refused("This session can look, not change: sign in with a password or an api token.", StatusCodes.Status403Forbidden);
+        }
+
+        var form = Request.Form;
+        var scopes = form["scopes[]"].Select(s => s ?? string.Empty).ToList();
+        if (scopes.FirstOrDefault(s => !ResourceTokenScopes.IsAllowed(s)) is { } bad)
+        {
+            return Refused($"Scope '{bad}' cannot be given to a {Resource.Kind} access token.");
+        }
+
+        if (!int.TryParse(form["access_level"], NumberStyles.None, CultureInfo.InvariantCulture, out var level) || !Grantable.Any(r => r.Key == level))
+        {
+            return Refused("Choose a role you hold yourself.");
+        }
+
+        DateOnly? expiresAt = null;
+        if (form["expires_at"].ToString() is { Length: > 0 } text)
+        {
+            if (!DateOnly.TryParseExact(text, "yyyy-MM-dd", CultureInfo.InvariantCulture, DateTimeStyles.None, out var date))
+            {
+                return Refused("Expiration date must be a date (YYYY-MM-DD).");
+            }
+
+            expiresAt = date;
+        }
+
+        try
+        {
+            var (token, plaintext) = await service.CreateAsync(Resource, new NewToken(0, form["name"].ToString(), scopes, expiresAt, form["description"].ToString()), level, ct);
+            Created = (token.Name, plaintext, token.ExpiresAt);
+        }
+        catch (TokenValidationException e)
+        {
+            return Refused(UserSettings.PersonalAccessTokensModel.Sentence(e));
+        }
+
+        await LoadAsync(path, ct);
+        return Page();
+    }
+
+    public async Task<IActionResult> OnPostRevokeAsync(string? path, long id, CancellationToken ct)
+    {
+        if (!await LoadAsync(path, ct) || Tokens.FirstOrDefault(t => t.Token.Id == id) is not { } found)
+        {
+            return NotFound();
+        }
+
+        if (!Viewer.CanWrite)
+        {
+            return Refused("This session can look, not change: sign in with a password or an api token.", StatusCodes.Status403Forbidden);
+        }
+
+        Message = await tokens.RevokeAsync(found.Token.Id, ct) ? $"Revoked the token '{found.Token.Name}'." : $"The token '{found.Token.Name}' was already revoked.";
+        await LoadAsync(path, ct);
+        return Page();
+    }
+
+    public async Task<IActionResult> OnPostRotateAsync(string? path, long id, CancellationToken ct)
+    {
+        if (!await LoadAsync(path, ct) || Tokens.FirstOrDefault(t => t.Token.Id == id) is not { } found)
+        {
+            return NotFound();
+        }
+
+        if (!Viewer.CanWrite)
+        {
+            return Refused("This session can look, not change: sign in with a password or an api token.", StatusCodes.Status403Forbidden);
+        }
+
+        try
+        {
+            var (token, plaintext) = await tokens.RotateAsync(found.Token.Id, null, ct);
+            Created = (token.Name, plaintext, token.ExpiresAt);
+        }
+        catch (TokenAlreadyRevokedException)
+        {
+            return Refused($"The token '{found.Token.Name}' is already revoked; it cannot be rotated.");
+        }
+        catch (TokenValidationException e)
+        {
+            return Refused(UserSettings.PersonalAccessTokensModel.Sentence(e));
+        }
+
+        await LoadAsync(path, ct);
+        return Page();
+    }
+
+    private PageResult Refused(string message, int status = StatusCodes.Status422UnprocessableEntity)
+    {
+        Error = message;
+        Response.StatusCode = status;
+        return Page();
+    }
+
+    /// <returns>false when the resource does not exist or the viewer may not manage its tokens (both a 404).</returns>
+    private async Task<bool> LoadAsync(string? path, CancellationToken ct)
+    {
+        Viewer = WebUser.Of(HttpContext);
+        Today = TokenStates.Today(clock);
+        if (string.IsNullOrWhiteSpace(path))
+        {
+            return false;
+        }
+
+        var current = CurrentRequest.Of(HttpContext);
+        var isGroupPath = path.StartsWith("groups/", StringComparison.Ordinal);
+        var resourcePath = isGroupPath ? path["groups/".Length..] : path;
+        try
+        {
+            // A path names a project or a group, never both (GitLab keeps them apart).
+            Resource = !isGroupPath && await access.FindProjectAsync(resourcePath, ct) is not null
+                ? await ResourceRef.ResolveAsync("projects", resourcePath, current, access, ct)
+                : await ResourceRef.ResolveAsync("groups", resourcePath, current, access, ct);
+        }
+        catch (ApiException)
+        {
+            return false;
+        }
+
+        if (!current.IsAdmin && Resource.CallerLevel < Resource.ManageLevel)
+        {
+            return false;
+        }
+
+        FullPath = resourcePath;
+        PagePath = $"/{(Resource.Kind == "group" ? "groups/" : string.Empty)}{resourcePath}/-/settings/access_tokens";
+        Tokens = await service.TokensOf(Resource).OrderByDescending(t => t.Token.Id).ToListAsync(ct);
+        return true;
+    }
+}
