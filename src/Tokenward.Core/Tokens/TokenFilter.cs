@@ -148,12 +148,17 @@ public sealed record TokenFilter
     }
 
     /// <summary>
-    /// A report's rows: never revoked tokens (they fail whatever their expiry, so no report or
-    /// change is about them), the kinds, the owner's state and the resource, then the token's fields.
+    /// A report's rows: no revoked tokens unless <see cref="Revoked"/> asks for them (they fail
+    /// whatever their expiry, so no report or change is about them; the admin inventory lists
+    /// them), the kinds, the owner's state and the resource, then the token's fields.
     /// </summary>
     public IQueryable<ReportRow> Apply(IQueryable<ReportRow> rows, DateOnly today)
     {
-        rows = rows.Where(r => !r.Revoked);
+        if (Revoked != true)
+        {
+            rows = rows.Where(r => !r.Revoked);
+        }
+
         if (Kinds.Count < TokenKinds.All.Count)
         {
             var kinds = Kinds;

@@ -6,7 +6,7 @@ namespace Tokenward.Audit;
 /// <summary>GitLab's instance audit events API, <c>GET /audit_events</c> (admins).</summary>
 public static class AuditEventsEndpoints
 {
-    private static readonly string[] EntityTypes = ["User", "Project", "Group", "Instance"];
+    public static readonly string[] EntityTypes = ["User", "Project", "Group", "Instance"];
 
     public static void Map(RouteGroupBuilder api)
     {

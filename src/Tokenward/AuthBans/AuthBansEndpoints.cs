@@ -24,14 +24,24 @@ public static class AuthBansEndpoints
             throw ApiException.InvalidParameter("ip is invalid");
         }
 
-        var ban = bans.ActiveBans().FirstOrDefault(b => b.Address.Equals(address)) ?? throw ApiException.NotFound("Ban");
+        return await LiftAsync(bans, audit, actor.Current, address, context.RequestAborted) ? TypedResults.NoContent() : throw ApiException.NotFound("Ban");
+    }
+
+    /// <summary>Lifts the ban on an address, audited; the API and the web UI's dashboard both lift through here.</summary>
+    /// <returns>false when the address is not banned.</returns>
+    public static async Task<bool> LiftAsync(FailedAuthBans bans, Audit.AuditLog audit, Audit.Actor actor, IPAddress address, CancellationToken ct)
+    {
+        if (bans.ActiveBans().FirstOrDefault(b => b.Address.Equals(address)) is not { } ban)
+        {
+            return false;
+        }
 
         // The ban lives in this process; its event is the only record of who lifted it, so it is
         // written first: if it cannot be, the ban stays.
-        await audit.RecordAsync(actor.Current, "Instance", 0, "auth_ban_lifted", null, null,
-            new { ip = address.ToString(), banned_at = ban.BannedAt.UtcDateTime, until = ban.Until.UtcDateTime, ban.Failures }, context.RequestAborted);
+        await audit.RecordAsync(actor, "Instance", 0, "auth_ban_lifted", null, null,
+            new { ip = address.ToString(), banned_at = ban.BannedAt.UtcDateTime, until = ban.Until.UtcDateTime, ban.Failures }, ct);
         bans.Lift(address);
-        return TypedResults.NoContent();
+        return true;
     }
 
     public sealed record BanJson(string Ip, DateTime BannedAt, DateTime ExpiresAt, int Failures);

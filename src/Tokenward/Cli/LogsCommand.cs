@@ -116,10 +116,7 @@ public static class LogsCommand
     /// <summary>The failing tokens in the inventory: the remote API with --url, else the database when there is one.</summary>
     private static async Task<Dictionary<string, TokenInfo>?> InventoryAsync(ParseResult result, AuthFailureStats stats, CancellationToken ct)
     {
-        var ids = stats.ByToken.Keys
-            .Where(k => k.StartsWith("PersonalAccessToken/", StringComparison.Ordinal))
-            .Select(k => long.TryParse(k.AsSpan("PersonalAccessToken/".Length), NumberStyles.None, CultureInfo.InvariantCulture, out var id) ? id : -1)
-            .Where(id => id > 0).ToList();
+        var ids = TokenInfo.Ids(stats.ByToken.Keys);
         List<ReportRow> rows;
         DateOnly today;
         if (RemoteOptions.Api(result) is { } api)
@@ -145,13 +142,6 @@ public static class LogsCommand
             today = TokenStates.Today(services.Get<TimeProvider>());
         }
 
-        return rows.ToDictionary(r => $"PersonalAccessToken/{r.Id}", r => new TokenInfo(
-            r.Id,
-            r.Kind,
-            r.Name,
-            r.ResourceType is null ? r.Username : $"{r.ResourceType} {r.ResourcePath ?? r.ResourceId?.ToString(CultureInfo.InvariantCulture)}",
-            r.ScopeList(),
-            r.ExpiresAt,
-            TokenStates.Of(r.Revoked, r.ExpiresAt, today) is var state && state == TokenState.Active && r.UserState != Core.Authentication.UserStates.Active ? $"owner {r.UserState}" : state.Name()));
+        return TokenInfo.Of(rows, today);
     }
 }

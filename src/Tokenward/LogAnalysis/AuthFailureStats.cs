@@ -37,6 +37,9 @@ public sealed class AuthFailureStats
     /// <summary>Failures per hour (UTC), keyed by the hour's start.</summary>
     public Dictionary<DateTime, long> Timeline { get; } = [];
 
+    /// <summary>Failures per hour and reason (<c>unknown_token</c> for a value that matched no token), for the dashboard's chart.</summary>
+    public Dictionary<(DateTime Hour, string Reason), long> ReasonTimeline { get; } = [];
+
     public DateTime? FirstSeen { get; private set; }
 
     public DateTime? LastSeen { get; private set; }
@@ -49,6 +52,8 @@ public sealed class AuthFailureStats
         {
             var hour = new DateTime(t.Year, t.Month, t.Day, t.Hour, 0, 0, DateTimeKind.Utc);
             Timeline[hour] = Timeline.GetValueOrDefault(hour) + 1;
+            var key = (hour, line.Reason ?? (line.TokenId is null ? "unknown_token" : "unknown"));
+            ReasonTimeline[key] = ReasonTimeline.GetValueOrDefault(key) + 1;
             var first = FirstSeen;
             var last = LastSeen;
             Widen(t, ref first, ref last);
@@ -93,6 +98,7 @@ public sealed class AuthFailureStats
         MergeCounts(ByRoute, other.ByRoute);
         MergeCounts(UnknownByIp, other.UnknownByIp);
         MergeCounts(Timeline, other.Timeline);
+        MergeCounts(ReasonTimeline, other.ReasonTimeline);
         var first = FirstSeen;
         var last = LastSeen;
         Widen(other.FirstSeen, ref first, ref last);

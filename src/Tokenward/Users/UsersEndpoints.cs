@@ -243,11 +243,17 @@ public static class UsersEndpoints
     private static async Task<IResult> SetStateAsync(string id, string state, string eventName, HttpContext context)
     {
         var services = context.RequestServices;
+        var user = await FindAsync(services.GetRequiredService<TokenwardDb>(), id, context.RequestAborted);
+        await ChangeStateAsync(services, user, state, eventName, context.RequestAborted);
+        return TypedResults.Json(true, statusCode: StatusCodes.Status201Created);
+    }
+
+    /// <summary>Sets a user's state, audited, and drops their tokens from the authentication cache; the API and the web UI's user list both change states here.</summary>
+    public static async Task ChangeStateAsync(IServiceProvider services, User user, string state, string eventName, CancellationToken ct)
+    {
         var db = services.GetRequiredService<TokenwardDb>();
         var audit = services.GetRequiredService<Audit.AuditLog>();
         var clock = services.GetRequiredService<TimeProvider>();
-        var ct = context.RequestAborted;
-        var user = await FindAsync(db, id, ct);
         var now = TokenAuthenticator.TruncateToMilliseconds(clock.GetUtcNow().UtcDateTime);
         await audit.InTransactionAsync(async () =>
         {
@@ -261,7 +267,6 @@ public static class UsersEndpoints
 
             audit.AfterCommit(() => services.GetRequiredService<AuthCache>().ForgetUser(user.Id));
         }, ct);
-        return TypedResults.Json(true, statusCode: StatusCodes.Status201Created);
     }
 
     private static async Task<User> FindAsync(TokenwardDb db, string id, CancellationToken ct)

@@ -28,7 +28,6 @@ public static class WebUi
             o.Conventions.AuthorizeFolder("/", WebSession.UserPolicy);
             o.Conventions.AuthorizeFolder("/Admin", WebSession.AdminPolicy);
             o.Conventions.AllowAnonymousToPage("/Users/SignIn");
-            o.Conventions.AllowAnonymousToPage("/Error");
         });
         services.AddAntiforgery(o =>
         {

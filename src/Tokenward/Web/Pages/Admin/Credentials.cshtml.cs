@@ -1,0 +1,224 @@
+using System.Globalization;
+using Microsoft.AspNetCore.Mvc;
+using Microsoft.AspNetCore.Mvc.RazorPages;
+using Microsoft.EntityFrameworkCore;
+using Tokenward.Toolkit;
+
+namespace Tokenward.Web.Pages.Admin;
+
+/// <summary>
+/// The token inventory (GitLab's <c>/admin/credentials</c>): every filter of the toolkit's
+/// reports, sortable and paginated, and the filtered set as CSV or JSON in the toolkit's columns.
+/// </summary>
+public sealed class CredentialsModel(TokenInventory inventory, TokenRows rows, TimeProvider clock) : PageModel
+{
+    public const int PageSize = 50;
+
+    /// <summary>Beyond this a total is not counted (GitLab's pagination stops counting there too).</summary>
+    public const int CountLimit = 10_000;
+
+    public static readonly string[] States = ["active", "expired", "all", "revoked"];
+
+    public static readonly string[] Sorts = ["expires_at", "created_at", "last_used_at", "name", "username", "id"];
+
+    public DateOnly Today { get; private set; }
+
+    public List<ReportRow> Rows { get; private set; } = [];
+
+    /// <summary>How many match, up to <see cref="CountLimit"/> + 1.</summary>
+    public int Total { get; private set; }
+
+    public int PageNumber { get; private set; } = 1;
+
+    public string Sort { get; private set; } = "expires_at";
+
+    public bool Descending { get; private set; }
+
+    public string? Error { get; private set; }
+
+    public async Task<IActionResult> OnGetAsync(CancellationToken ct)
+    {
+        var query = await QueryAsync(ct);
+        if (query is null)
+        {
+            Response.StatusCode = StatusCodes.Status400BadRequest;
+            return Page();
+        }
+
+        PageNumber = int.TryParse(Request.Query["page"], NumberStyles.None, CultureInfo.InvariantCulture, out var page) && page is >= 1 and <= 100_000 ? page : 1;
+        Total = await query.Take(CountLimit + 1).CountAsync(ct);
+        Rows = await query.Skip((PageNumber - 1) * PageSize).Take(PageSize).ToListAsync(ct);
+        return Page();
+    }
+
+    /// <summary>The whole filtered set, streamed in the toolkit's CSV or JSON.</summary>
+    public async Task<IActionResult> OnGetExportAsync(string? format, CancellationToken ct)
+    {
+        if (format is not (ReportFormat.Csv or ReportFormat.Json))
+        {
+            return BadRequest("format must be csv or json");
+        }
+
+        var query = await QueryAsync(ct);
+        if (query is null)
+        {
+            return BadRequest(Error ?? "bad filter");
+        }
+
+        Response.ContentType = format == ReportFormat.Csv ? "text/csv; charset=utf-8" : "application/json";
+        Response.Headers.ContentDisposition = $"attachment; filename=\"tokens-{Today:yyyy-MM-dd}.{format}\"";
+        await ReportWriter.WriteAsync(query.AsAsyncEnumerable(), format, Response.Body, _ => string.Empty, ct);
+        return new EmptyResult();
+    }
+
+    /// <summary>This page's link with one parameter changed (and back to the first page unless it is the page).</summary>
+    public string With(string key, string? value)
+    {
+        var q = Request.Query.ToDictionary(p => p.Key, p => p.Value, StringComparer.Ordinal);
+        q.Remove("handler");
+        if (key != "page")
+        {
+            q.Remove("page");
+        }
+
+        if (value is null)
+        {
+            q.Remove(key);
+        }
+        else
+        {
+            q[key] = value;
+        }
+
+        return Request.Path + QueryString.Create(q.SelectMany(p => p.Value.Select(v => new KeyValuePair<string, string?>(p.Key, v))));
+    }
+
+    /// <summary>A column header's link: sorts by it, and a second click reverses.</summary>
+    public string SortUrl(string column)
+    {
+        var q = Request.Query.Where(p => p.Key is not ("handler" or "page" or "sort" or "dir"))
+            .SelectMany(p => p.Value.Select(v => new KeyValuePair<string, string?>(p.Key, v))).ToList();
+        q.Add(new("sort", column));
+        if (Sort == column && !Descending)
+        {
+            q.Add(new("dir", "desc"));
+        }
+
+        return Request.Path + QueryString.Create(q);
+    }
+
+    public string Q(string key) => Request.Query[key].ToString();
+
+    private async Task<IQueryable<ReportRow>?> QueryAsync(CancellationToken ct)
+    {
+        Today = TokenStates.Today(clock);
+        var q = Request.Query;
+        Sort = Sorts.Contains(q["sort"].ToString()) ? q["sort"].ToString() : "expires_at";
+        Descending = q["dir"] == "desc";
+        TokenFilter filter;
+        try
+        {
+            var kinds = q["kind"].Where(k => !string.IsNullOrEmpty(k)).Select(k => k!).ToList();
+            filter = await inventory.ResolveAsync(new FilterInput(kinds, Blank(q["user"]), Blank(q["group"]), Blank(q["project"]), Blank(q["scope"]), q["include_blocked"] == "1"), ct);
+        }
+        catch (ToolkitException e)
+        {
+            Error = e.Message;
+            return null;
+        }
+
+        filter = (Blank(q["state"]) ?? "active") switch
+        {
+            "active" => filter with { Active = true },
+            "expired" => filter with { Active = false, Revoked = false },
+            "revoked" => filter with { Revoked = true },
+            _ => filter,
+        };
+        if (Blank(q["search"]) is { } search)
+        {
+            filter = filter with { Search = search };
+        }
+
+        if (q["no_expiry"] == "1")
+        {
+            filter = filter with { NoExpiry = true };
+        }
+
+        if (Blank(q["expires_on"]) is { } on)
+        {
+            if (Date(on, "expires_on") is not { } day)
+            {
+                return null;
+            }
+
+            filter = filter with { ExpiresFrom = day, ExpiresTo = day };
+        }
+        else if (Blank(q["within"]) is { } within)
+        {
+            if (!Period.TryParse(within, out var period) || period.TryAfter(Today) is not { } end)
+            {
+                Error = "within must be a period like 7d, 2w, 1m, 6m or 1y.";
+                return null;
+            }
+
+            filter = filter with { ExpiresFrom = Today, ExpiresTo = end };
+        }
+        else
+        {
+            if (Blank(q["expires_from"]) is { } from)
+            {
+                if (Date(from, "expires_from") is not { } day)
+                {
+                    return null;
+                }
+
+                filter = filter with { ExpiresFrom = day };
+            }
+
+            if (Blank(q["expires_to"]) is { } to)
+            {
+                if (Date(to, "expires_to") is not { } day)
+                {
+                    return null;
+                }
+
+                filter = filter with { ExpiresTo = day };
+            }
+        }
+
+        var query = rows.Report(filter);
+        if (q["backfilled"] == "1")
+        {
+            query = query.Where(r => r.ExpiryBackfilled);
+        }
+
+        return (Sort, Descending) switch
+        {
+            ("created_at", false) => query.OrderBy(r => r.CreatedAt).ThenBy(r => r.Id),
+            ("created_at", true) => query.OrderByDescending(r => r.CreatedAt).ThenByDescending(r => r.Id),
+            ("last_used_at", false) => query.OrderBy(r => r.LastUsedAt).ThenBy(r => r.Id),
+            ("last_used_at", true) => query.OrderByDescending(r => r.LastUsedAt).ThenByDescending(r => r.Id),
+            ("name", false) => query.OrderBy(r => r.Name).ThenBy(r => r.Id),
+            ("name", true) => query.OrderByDescending(r => r.Name).ThenByDescending(r => r.Id),
+            ("username", false) => query.OrderBy(r => r.Username).ThenBy(r => r.Id),
+            ("username", true) => query.OrderByDescending(r => r.Username).ThenByDescending(r => r.Id),
+            ("id", false) => query.OrderBy(r => r.Id),
+            ("id", true) => query.OrderByDescending(r => r.Id),
+            (_, true) => query.OrderByDescending(r => r.ExpiresAt).ThenByDescending(r => r.Id).ThenBy(r => r.ResourceType).ThenBy(r => r.ResourceId),
+            _ => query,
+        };
+    }
+
+    private DateOnly? Date(string text, string name)
+    {
+        if (DateOnly.TryParseExact(text, "yyyy-MM-dd", CultureInfo.InvariantCulture, DateTimeStyles.None, out var day))
+        {
+            return day;
+        }
+
+        Error = $"{name} must be a date (YYYY-MM-DD), not '{text}'.";
+        return null;
+    }
+
+    private static string? Blank(Microsoft.Extensions.Primitives.StringValues value) => value.ToString() is { Length: > 0 } s ? s.Trim() : null;
+}
