@@ -34,6 +34,21 @@ public sealed class WebErrors(RequestDelegate next, ILogger<WebErrors> logger)
         }
     }
 
+    /// <summary>A page for an answer that has none (a 404 for a page one may not see, antiforgery's 400), as GitLab shows its own.</summary>
+    public static Task StatusPageAsync(HttpContext context)
+    {
+        var status = context.Response.StatusCode;
+        var message = status switch
+        {
+            StatusCodes.Status404NotFound => "The page could not be found or you don't have permission to view it.",
+            StatusCodes.Status400BadRequest => "The request was refused. If you submitted a form, reload the page and try again.",
+            StatusCodes.Status403Forbidden => "You don't have permission to do that.",
+            StatusCodes.Status405MethodNotAllowed => "That method is not allowed here.",
+            _ => "The request could not be completed.",
+        };
+        return WriteAsync(context, status, message);
+    }
+
     private static Task WriteAsync(HttpContext context, int status, string message)
     {
         context.Response.Clear();

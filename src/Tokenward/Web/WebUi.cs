@@ -67,6 +67,7 @@ public static class WebUi
                 return next(context);
             });
             web.UseMiddleware<WebErrors>();
+            web.UseStatusCodePages(c => WebErrors.StatusPageAsync(c.HttpContext));
         });
         app.UseStaticFiles(new StaticFileOptions
         {
