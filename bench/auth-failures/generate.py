@@ -7,7 +7,7 @@ impersonation_disabled) for a few hundred tokens, from a few hundred client addr
 of unknown tokens (some with GitLab's newer meta.auth_fail_token_type, some without any key, as
 older GitLab writes them). One line in 20 has its keys in another order. Deterministic per seed.
 
-    python3 bench/auth-failures/generate.py SIZE_MB [--seed N] [--days N] > api_json.log
+    python3 bench/auth-failures/generate.py SIZE_MB [--seed N] [--days N] [--start YYYY-MM-DD] > api_json.log
 """
 import argparse
 import json
@@ -38,6 +38,7 @@ def main():
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--days", type=int, default=7)
     parser.add_argument("--failure-rate", type=float, default=0.03)
+    parser.add_argument("--start", default="2024-05-14", help="the first line's day (UTC)")
     args = parser.parse_args()
     rnd = random.Random(args.seed)
     users = [(i, f"user{i}") for i in range(2, 2002)]
@@ -46,7 +47,7 @@ def main():
     failing = [rnd.randrange(100, 200000) for _ in range(400)]
     # Each failing token is used from a few addresses and agents.
     failing_from = {t: (rnd.sample(ips, rnd.randint(1, 4)), rnd.sample(AGENTS, rnd.randint(1, 2)), rnd.choices(REASONS, [r[2] for r in REASONS])[0]) for t in failing}
-    start = datetime(2024, 5, 14, tzinfo=timezone.utc)
+    start = datetime.strptime(args.start, "%Y-%m-%d").replace(tzinfo=timezone.utc)
     span = args.days * 86400
     target = int(args.size_mb * 1024 * 1024)
     out = sys.stdout

@@ -70,6 +70,13 @@ public sealed class BrowserTests(BrowserFixture browser) : IClassFixture<Browser
         Assert.EndsWith("/-/user_settings/personal_access_tokens", page.Url, StringComparison.Ordinal);
         await ShotAsync(page, "personal-access-tokens");
 
+        // Another site's form, posted with alice's cookies but without the page's antiforgery token, is refused.
+        var forgedForm = page.Context.APIRequest.CreateFormData();
+        forgedForm.Set("name", "forged");
+        forgedForm.Set("scopes[]", "api");
+        var forged = await page.Context.APIRequest.PostAsync("/-/user_settings/personal_access_tokens?handler=Create", new() { Form = forgedForm });
+        Assert.Equal(400, forged.Status);
+
         await page.FillAsync("#token_name", "ci");
         await page.FillAsync("#token_description", "pipeline of app");
         await page.CheckAsync("input[name='scopes[]'][value='read_api']");

@@ -38,7 +38,7 @@ public sealed class AccessTokensModel(Access access, ResourceAccessTokenService 
 
     public WebUser Viewer { get; private set; } = null!;
 
-    public (string Name, string Value, DateOnly? ExpiresAt)? Created { get; private set; }
+    public CreatedToken? Created { get; private set; }
 
     public string? Message { get; private set; }
 
@@ -108,7 +108,7 @@ public sealed class AccessTokensModel(Access access, ResourceAccessTokenService 
         try
         {
             var (token, plaintext) = await service.CreateAsync(Resource, new NewToken(0, form["name"].ToString(), scopes, expiresAt, form["description"].ToString()), level, ct);
-            Created = (token.Name, plaintext, token.ExpiresAt);
+            Created = new(Resource.Kind, token.Name, plaintext, token.ExpiresAt);
         }
         catch (TokenValidationException e)
         {
@@ -151,7 +151,7 @@ public sealed class AccessTokensModel(Access access, ResourceAccessTokenService 
         try
         {
             var (token, plaintext) = await tokens.RotateAsync(found.Token.Id, null, ct);
-            Created = (token.Name, plaintext, token.ExpiresAt);
+            Created = new(Resource.Kind, token.Name, plaintext, token.ExpiresAt);
         }
         catch (TokenAlreadyRevokedException)
         {

@@ -31,7 +31,7 @@ public sealed class PersonalAccessTokensModel(TokenwardDb db, PersonalAccessToke
     public int Count(string tab) => All.Count(t => In(t, tab));
 
     /// <summary>The token just made or rotated, shown this once.</summary>
-    public (string Name, string Value, DateOnly? ExpiresAt)? Created { get; private set; }
+    public CreatedToken? Created { get; private set; }
 
     public string? Message { get; private set; }
 
@@ -92,7 +92,7 @@ public sealed class PersonalAccessTokensModel(TokenwardDb db, PersonalAccessToke
         try
         {
             var (token, plaintext) = await tokens.CreateAsync(new NewToken(Viewer.User.Id, Form.Name, Form.Scopes!.ToList(), expiresAt, Form.Description), ct);
-            Created = (token.Name, plaintext, token.ExpiresAt);
+            Created = new("personal", token.Name, plaintext, token.ExpiresAt);
             Form = new FormValues(ExpiresAt: DefaultExpiry());
         }
         catch (TokenValidationException e)
@@ -140,7 +140,7 @@ public sealed class PersonalAccessTokensModel(TokenwardDb db, PersonalAccessToke
         try
         {
             var (successor, plaintext) = await tokens.RotateAsync(token.Id, null, ct);
-            Created = (successor.Name, plaintext, successor.ExpiresAt);
+            Created = new("personal", successor.Name, plaintext, successor.ExpiresAt);
         }
         catch (TokenAlreadyRevokedException)
         {
