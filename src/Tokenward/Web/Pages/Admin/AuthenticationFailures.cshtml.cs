@@ -20,7 +20,9 @@ public sealed class AuthenticationFailuresModel(TokenwardSettings settings, Toke
 {
     public static readonly IReadOnlyDictionary<string, TimeSpan> Windows = new Dictionary<string, TimeSpan>
     {
-        ["24h"] = TimeSpan.FromHours(24), ["7d"] = TimeSpan.FromDays(7), ["30d"] = TimeSpan.FromDays(30),
+        ["24h"] = TimeSpan.FromHours(24),
+        ["7d"] = TimeSpan.FromDays(7),
+        ["30d"] = TimeSpan.FromDays(30),
     };
 
     /// <summary>Reasons drawn in their own colour; the rest are drawn as "other".</summary>

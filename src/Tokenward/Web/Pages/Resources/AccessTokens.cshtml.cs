@@ -21,8 +21,12 @@ public sealed class AccessTokensModel(Access access, ResourceAccessTokenService 
 {
     public static readonly IReadOnlyDictionary<int, string> Roles = new Dictionary<int, string>
     {
-        [AccessLevels.Guest] = "Guest", [AccessLevels.Planner] = "Planner", [AccessLevels.Reporter] = "Reporter",
-        [AccessLevels.Developer] = "Developer", [AccessLevels.Maintainer] = "Maintainer", [AccessLevels.Owner] = "Owner",
+        [AccessLevels.Guest] = "Guest",
+        [AccessLevels.Planner] = "Planner",
+        [AccessLevels.Reporter] = "Reporter",
+        [AccessLevels.Developer] = "Developer",
+        [AccessLevels.Maintainer] = "Maintainer",
+        [AccessLevels.Owner] = "Owner",
     };
 
     public ResourceRef Resource { get; private set; } = null!;
