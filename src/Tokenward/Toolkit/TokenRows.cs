@@ -48,8 +48,16 @@ public sealed class TokenRows(TokenwardDb db, TimeProvider clock)
             ExpiryBackfilled = db.TokenExpiryBackfills.Any(b => b.PersonalAccessTokenId == t.Id && b.ExpiresAt == t.ExpiresAt),
         };
 
-    /// <summary>The tokens the filter selects, soonest expiry first, then by id (every report selects either dates or no expiry, so nulls never mix in).</summary>
-    public IQueryable<ReportRow> Report(TokenFilter filter)
+    /// <summary>
+    /// The tokens the filter selects, soonest expiry first, then by id (every report selects either
+    /// dates or no expiry, so nulls never mix in); a bot's token comes once per membership, those
+    /// rows by their resource, so pages are stable.
+    /// </summary>
+    public IQueryable<ReportRow> Report(TokenFilter filter) =>
+        Select(filter).OrderBy(r => r.ExpiresAt).ThenBy(r => r.Id).ThenBy(r => r.ResourceType).ThenBy(r => r.ResourceId);
+
+    /// <summary>The tokens the filter selects, in no order: for a count, or an order of the caller's.</summary>
+    public IQueryable<ReportRow> Select(TokenFilter filter)
     {
         var rows = filter.Apply(Rows(), TokenStates.Today(clock));
         if (filter.GroupIds is not null || filter.ProjectIds is not null)
@@ -63,7 +71,6 @@ public sealed class TokenRows(TokenwardDb db, TimeProvider clock)
             rows = rows.Where(r => bots.Contains(r.UserId));
         }
 
-        // A bot's token comes once per membership: those rows by their resource, so pages are stable.
-        return rows.OrderBy(r => r.ExpiresAt).ThenBy(r => r.Id).ThenBy(r => r.ResourceType).ThenBy(r => r.ResourceId);
+        return rows;
     }
 }

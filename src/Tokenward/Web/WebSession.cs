@@ -33,11 +33,15 @@ public static class WebSession
 
     public const string TokenMethod = "personal access token";
 
+    /// <summary>However busy, a session ends this long after its sign-in.</summary>
+    public static readonly TimeSpan AbsoluteLifetime = TimeSpan.FromHours(24);
+
     private const string MethodClaim = "sign_in_method";
+    private const string IssuedClaim = "signed_in_at";
     private const string StampClaim = "password_stamp";
     private const string AdminClaim = "web_admin";
 
-    public static ClaimsPrincipal Principal(User user, string method, long? tokenId)
+    public static ClaimsPrincipal Principal(User user, string method, long? tokenId, DateTimeOffset now)
     {
         var claims = new List<Claim>
         {
@@ -45,6 +49,7 @@ public static class WebSession
             new(ClaimTypes.Name, user.Username),
             new(MethodClaim, method),
             new(StampClaim, Stamp(user)),
+            new(IssuedClaim, now.ToUnixTimeSeconds().ToString(CultureInfo.InvariantCulture)),
         };
         if (tokenId is { } id)
         {
@@ -54,15 +59,19 @@ public static class WebSession
         return new ClaimsPrincipal(new ClaimsIdentity(claims, Scheme));
     }
 
-    public static void Configure(CookieAuthenticationOptions o, TimeSpan idle)
+    public static void Configure(CookieAuthenticationOptions o, TokenwardSettings settings)
     {
         o.Cookie.Name = CookieName;
         o.Cookie.HttpOnly = true;
-        o.Cookie.SecurePolicy = CookieSecurePolicy.SameAsRequest;
+        // Behind a TLS proxy the request Tokenward sees may be plain HTTP: the external URL says what the browser uses.
+        o.Cookie.SecurePolicy = settings.ExternalUrl?.StartsWith("https:", StringComparison.OrdinalIgnoreCase) == true
+            ? CookieSecurePolicy.Always
+            : CookieSecurePolicy.SameAsRequest;
         o.Cookie.SameSite = SameSiteMode.Lax;
         o.Cookie.Path = "/";
-        // The idle timeout: each request past half of it renews the ticket, one left alone expires.
-        o.ExpireTimeSpan = idle;
+        // The idle timeout: a request past half of it renews the ticket (ASP.NET Core's sliding
+        // expiration), so a session ends between half of it and all of it after its last request.
+        o.ExpireTimeSpan = settings.SessionIdle;
         o.SlidingExpiration = true;
         o.LoginPath = "/users/sign_in";
         o.ReturnUrlParameter = "redirect_to";
@@ -92,6 +101,14 @@ public static class WebSession
             return;
         }
 
+        var clock = services.GetRequiredService<TimeProvider>();
+        if (!long.TryParse(principal?.FindFirstValue(IssuedClaim), NumberStyles.None, CultureInfo.InvariantCulture, out var issued)
+            || clock.GetUtcNow() - DateTimeOffset.FromUnixTimeSeconds(issued) > AbsoluteLifetime)
+        {
+            await Reject(context);
+            return;
+        }
+
         var db = services.GetRequiredService<TokenwardDb>();
         var ct = http.RequestAborted;
         var user = await db.Users.FirstOrDefaultAsync(u => u.Id == userId, ct);
@@ -108,7 +125,7 @@ public static class WebSession
         {
             tokenId = long.TryParse(principal.FindFirstValue(TokenAuthenticationDefaults.TokenIdClaim), NumberStyles.None, CultureInfo.InvariantCulture, out var id) ? id : null;
             var token = tokenId is null ? null : await db.PersonalAccessTokens.FirstOrDefaultAsync(t => t.Id == tokenId && t.UserId == userId, ct);
-            var today = TokenStates.Today(services.GetRequiredService<TimeProvider>());
+            var today = TokenStates.Today(clock);
             if (token is null || !TokenStates.IsActive(token.Revoked, token.ExpiresAt, today))
             {
                 await Reject(context);

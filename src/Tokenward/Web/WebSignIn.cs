@@ -14,7 +14,7 @@ namespace Tokenward.Web;
 /// tokens (<c>read_user</c> or <c>api</c>). A failure counts towards the address's
 /// failed-authentication ban, as a bad API token does, and is logged with its reason.
 /// </summary>
-public sealed class WebSignIn(TokenwardDb db, TokenAuthenticator authenticator, FailedAuthBans bans, AuditLog audit, ILogger<WebSignIn> logger)
+public sealed class WebSignIn(TokenwardDb db, TokenAuthenticator authenticator, FailedAuthBans bans, SignInLockout lockout, AuditLog audit, ILogger<WebSignIn> logger)
 {
     public const string InvalidLogin = "Invalid login or password.";
     public const string Blocked = "Your account has been blocked. Please contact your administrator if you think this is an error.";
@@ -46,14 +46,21 @@ public sealed class WebSignIn(TokenwardDb db, TokenAuthenticator authenticator, 
 
         var lower = login.Trim().ToLowerInvariant();
         var user = lower.Length == 0 ? null : await db.Users.FirstOrDefaultAsync(u => u.Username.ToLower() == lower || u.Email.ToLower() == lower, ct);
+        if (user is not null && lockout.IsLocked(user.Id))
+        {
+            return Failure(ip, login, WebSession.PasswordMethod, "account_locked", SignInLockout.LockedMessage);
+        }
+
         var passwordOk = Passwords.Verify(user is { EncryptedPassword: not null } ? user : Nobody.Value, password) && user is not null;
         if (!passwordOk)
         {
             var reason = user is null ? "unknown_user" : user.EncryptedPassword is null ? "no_password" : "invalid_password";
-            return Failure(ip, login, WebSession.PasswordMethod, reason, InvalidLogin);
+            var locked = user is not null && lockout.Failed(user.Id);
+            return Failure(ip, login, WebSession.PasswordMethod, locked ? "invalid_password, account locked" : reason, locked ? SignInLockout.LockedMessage : InvalidLogin);
         }
 
-        return await SucceededAsync(user!, null, WebSession.PasswordMethod, login, ip, ct);
+        lockout.Succeeded(user!.Id);
+        return await SucceededAsync(user, null, WebSession.PasswordMethod, login, ip, ct);
     }
 
     public async Task<Outcome> WithTokenAsync(string value, IPAddress? ip, CancellationToken ct)

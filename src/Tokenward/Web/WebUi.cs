@@ -41,9 +41,10 @@ public static class WebUi
         services.AddDataProtection()
             .SetApplicationName("tokenward")
             .PersistKeysToFileSystem(new DirectoryInfo(Path.Combine(settings.DataDir, "keys")));
-        services.AddAuthentication().AddCookie(WebSession.Scheme, o => WebSession.Configure(o, settings.SessionIdle));
+        services.AddAuthentication().AddCookie(WebSession.Scheme, o => WebSession.Configure(o, settings));
         services.AddAuthorization(WebSession.AddPolicies);
         services.AddScoped<WebSignIn>();
+        services.AddSingleton<SignInLockout>();
     }
 
     /// <summary>Before routing: GitLab's resource paths (<c>/group/sub/project/-/settings/access_tokens</c>) have the resource's full path first, which no route template can match.</summary>

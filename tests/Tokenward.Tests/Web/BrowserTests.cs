@@ -225,8 +225,9 @@ public sealed class BrowserTests(BrowserFixture browser) : IClassFixture<Browser
     {
         await using var server = await TestServer.StartAsync(configure: s => s with { BanPolicy = new BanPolicy { MaxFailures = 3, Allowlist = [] } });
         // The CLI this test compares with reads the real clock: the server's fake one is set to it.
-        server.Clock.SetUtcNow(DateTimeOffset.UtcNow);
-        var today = DateOnly.FromDateTime(DateTime.UtcNow);
+        var now = DateTimeOffset.UtcNow;
+        server.Clock.SetUtcNow(now);
+        var today = DateOnly.FromDateTime(now.UtcDateTime);
         string Day(int days) => today.AddDays(days).ToString("yyyy-MM-dd", CultureInfo.InvariantCulture);
         await UserWithPasswordAsync(server, "boss", admin: true);
         var aliceId = await server.CreateUserAsync("alice");

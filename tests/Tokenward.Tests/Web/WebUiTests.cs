@@ -187,7 +187,10 @@ public sealed class WebUiTests
         await using var server = await TestServer.StartAsync(configure: s => s with { SessionIdle = TimeSpan.FromMinutes(30) });
         await UserWithPasswordAsync(server, "alice");
         using var web = await SignedInAsync(server, "alice");
+        // In use, it slides: a request after half the timeout renews it, so +45 min is still in.
         server.Clock.Advance(TimeSpan.FromMinutes(20));
+        Assert.Equal(HttpStatusCode.OK, (await web.GetAsync("/-/user_settings/personal_access_tokens")).Status);
+        server.Clock.Advance(TimeSpan.FromMinutes(25));
         Assert.Equal(HttpStatusCode.OK, (await web.GetAsync("/-/user_settings/personal_access_tokens")).Status);
         server.Clock.Advance(TimeSpan.FromMinutes(31));
         var expired = await web.GetAsync("/-/user_settings/personal_access_tokens");
@@ -196,16 +199,93 @@ public sealed class WebUiTests
     }
 
     [Fact]
+    public async Task A_busy_session_still_ends_a_day_after_its_sign_in()
+    {
+        await using var server = await TestServer.StartAsync(configure: s => s with { SessionIdle = TimeSpan.FromMinutes(60) });
+        await UserWithPasswordAsync(server, "alice");
+        using var web = await SignedInAsync(server, "alice");
+        for (var i = 0; i < 47; i++)
+        {
+            server.Clock.Advance(TimeSpan.FromMinutes(30));
+            Assert.Equal(HttpStatusCode.OK, (await web.GetAsync("/-/user_settings/personal_access_tokens")).Status);
+        }
+
+        server.Clock.Advance(TimeSpan.FromMinutes(31));
+        Assert.Equal(HttpStatusCode.Redirect, (await web.GetAsync("/-/user_settings/personal_access_tokens")).Status);
+    }
+
+    [Fact]
+    public async Task Ten_wrong_passwords_lock_the_account_for_ten_minutes_from_any_address()
+    {
+        // No address ban here (the loopback is allowlisted): the lock is the account's own.
+        await using var server = await TestServer.StartAsync();
+        await UserWithPasswordAsync(server, "alice");
+        using var web = new WebSession(server);
+        for (var i = 0; i < 9; i++)
+        {
+            Assert.Contains("Invalid login or password.", (await web.SignInAsync("alice", "wrong " + i)).Html, StringComparison.Ordinal);
+        }
+
+        Assert.Contains("Your account is locked.", (await web.SignInAsync("alice", "wrong 9")).Html, StringComparison.Ordinal);
+        var locked = await web.SignInAsync("alice", Password);
+        Assert.Equal(HttpStatusCode.Unauthorized, locked.Status);
+        Assert.Contains("Your account is locked.", locked.Html, StringComparison.Ordinal);
+        server.Clock.Advance(TimeSpan.FromMinutes(11));
+        Assert.Equal(HttpStatusCode.Redirect, (await web.SignInAsync("alice", Password)).Status);
+        Assert.Contains(server.ServerLog.Entries, e => e.Contains("account_locked", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public async Task A_session_opened_with_a_token_gives_new_tokens_only_what_the_token_could_through_the_API()
+    {
+        await using var server = await TestServer.StartAsync();
+        var bossId = await UserWithPasswordAsync(server, "boss", admin: true);
+        var plain = await server.CreateTokenAsync(bossId, ["api"], "2026-07-01", "plain api");
+        using var web = new WebSession(server);
+        Assert.Equal(HttpStatusCode.Redirect, (await web.SignInWithTokenAsync(plain.Token)).Status);
+        foreach (var scope in new[] { "api", "admin_mode", "sudo" })
+        {
+            var create = await web.PostAsync("/-/user_settings/personal_access_tokens", "/-/user_settings/personal_access_tokens?handler=Create",
+                [new("name", "successor " + scope), new("scopes[]", scope), new("expires_at", "2026-07-01")]);
+            Assert.Equal(HttpStatusCode.UnprocessableEntity, create.Status);
+        }
+
+        var allowed = await web.PostAsync("/-/user_settings/personal_access_tokens", "/-/user_settings/personal_access_tokens?handler=Create",
+            [new("name", "rotator"), new("scopes[]", "self_rotate"), new("expires_at", "2026-07-01")]);
+        Assert.Equal(HttpStatusCode.OK, allowed.Status);
+        await using var scope2 = server.Services.CreateAsyncScope();
+        Assert.False(await scope2.ServiceProvider.GetRequiredService<TokenwardDb>().PersonalAccessTokens.AnyAsync(t => t.Name.StartsWith("successor")));
+    }
+
+    [Fact]
+    public async Task Another_users_token_cannot_be_revoked_or_rotated_through_ones_own_page()
+    {
+        await using var server = await TestServer.StartAsync();
+        await UserWithPasswordAsync(server, "alice");
+        var bobId = await UserWithPasswordAsync(server, "bob");
+        var bobs = await server.CreateTokenAsync(bobId, ["api"], "2026-07-01");
+        using var alice = await SignedInAsync(server, "alice");
+        foreach (var handler in new[] { "Revoke", "Rotate" })
+        {
+            var attempt = await alice.PostAsync("/-/user_settings/personal_access_tokens", $"/-/user_settings/personal_access_tokens?handler={handler}&id={bobs.Id}", []);
+            Assert.Equal(HttpStatusCode.NotFound, attempt.Status);
+        }
+
+        Assert.Equal(HttpStatusCode.NotFound, (await alice.GetAsync($"/-/user_settings/personal_access_tokens?confirm=revoke&id={bobs.Id}")).Status);
+        await Expect.StatusAsync(await server.GetAsync("/api/v4/personal_access_tokens/self", bobs.Token), 200);
+    }
+
+    [Fact]
     public async Task Sign_in_only_redirects_within_the_site()
     {
         await using var server = await TestServer.StartAsync();
         await UserWithPasswordAsync(server, "alice");
         using var web = new WebSession(server);
-        foreach (var target in new[] { "https://evil.example/", "//evil.example/", "/\\evil.example" })
+        foreach (var target in new[] { "https://evil.example/", "//evil.example/", "/\\evil.example", "/\t/evil.example" })
         {
             var (_, _, response) = await web.PostAsync("/users/sign_in", "/users/sign_in?handler=Password",
                 [new("user[login]", "alice"), new("user[password]", Password), new("redirect_to", target)]);
-            Assert.Equal("/", response.Headers.Location?.OriginalString);
+            Assert.True("/" == response.Headers.Location?.OriginalString, $"{target}: {response.StatusCode} {response.Headers.Location}");
         }
 
         var (_, _, local) = await web.PostAsync("/users/sign_in", "/users/sign_in?handler=Password",
@@ -243,6 +323,16 @@ public sealed class WebUiTests
         Assert.NotNull(value);
         var self = await TestServer.Json(await server.GetAsync("/api/v4/personal_access_tokens/self", value));
         Assert.Equal("deploy", (string?)self["name"]);
+
+        // An Owner-role token made by an admin: a Maintainer may see and revoke it, not rotate it (its new value would be an Owner's).
+        var ownerToken = await TestServer.Json(await server.PostJsonAsync($"/api/v4/projects/{project}/access_tokens", new { name = "release", scopes = new[] { "api" }, access_level = 50, expires_at = "2026-07-01" }));
+        var ownerTokenId = (long)ownerToken["id"]!;
+        var page = await maintainer.GetAsync("/acme/app/-/settings/access_tokens");
+        Assert.DoesNotContain("aria-label=\"Rotate release\"", page.Html, StringComparison.Ordinal);
+        var rotate = await maintainer.PostAsync("/acme/app/-/settings/access_tokens", $"/acme/app/-/settings/access_tokens?handler=Rotate&id={ownerTokenId}", []);
+        Assert.Equal(HttpStatusCode.UnprocessableEntity, rotate.Status);
+        Assert.Null(WebSession.CreatedToken(rotate.Html));
+        await Expect.StatusAsync(await server.GetAsync("/api/v4/personal_access_tokens/self", (string)ownerToken["token"]!), 200);
     }
 
     [Fact]
@@ -293,6 +383,11 @@ public sealed class WebUiTests
         await using var server = await TestServer.StartAsync();
         await UserWithPasswordAsync(server, "boss", admin: true);
         using var web = await SignedInAsync(server, "boss");
+        foreach (var path in new[] { "/admin/audit_logs?created_before=9999-12-31", "/admin/expiry_calendar?day=9999-12-31", "/admin/credentials?expires_on=9999-12-31&page=99999", "/admin/credentials?within=9999y" })
+        {
+            Assert.True((int)(await web.GetAsync(path)).Status < 500, path);
+        }
+
         foreach (var path in new[] { "/admin/credentials?user=nobody", "/admin/credentials?expires_on=2026-13-45", "/admin/credentials?within=soon", "/admin/credentials?kind=robot", "/admin/audit_logs?entity_type=Planet", "/admin/audit_logs?created_after=yesterday" })
         {
             var (status, html, _) = await web.GetAsync(path);

@@ -32,7 +32,7 @@ public sealed class AuditLogsModel(TokenwardDb db) : PageModel
         if (Q("created_before") is { } b && Day(b, "created_before") is { } end)
         {
             // The whole day: an admin asking "up to the 3rd" means the 3rd too.
-            before = end.AddDays(1).AddTicks(-1);
+            before = end.Date.Add(TimeSpan.FromDays(1) - TimeSpan.FromTicks(1));
         }
 
         var type = Q("entity_type");

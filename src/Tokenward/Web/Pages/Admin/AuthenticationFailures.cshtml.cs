@@ -83,7 +83,8 @@ public sealed class AuthenticationFailuresModel(TokenwardSettings settings, Toke
         }
 
         var step = Window == "30d" ? TimeSpan.FromDays(1) : TimeSpan.FromHours(1);
-        var first = Window == "30d" ? since.Date.AddDays(1) : new DateTime(since.Year, since.Month, since.Day, since.Hour, 0, 0, DateTimeKind.Utc).AddHours(1);
+        // From the bucket the window starts in: its first, partial bucket is drawn too.
+        var first = Window == "30d" ? since.Date : new DateTime(since.Year, since.Month, since.Day, since.Hour, 0, 0, DateTimeKind.Utc);
         Buckets = [];
         for (var start = first; start <= now; start += step)
         {

@@ -46,8 +46,9 @@ public sealed class CredentialsModel(TokenInventory inventory, TokenRows rows, T
         }
 
         PageNumber = int.TryParse(Request.Query["page"], NumberStyles.None, CultureInfo.InvariantCulture, out var page) && page is >= 1 and <= 100_000 ? page : 1;
+        // Counted without the order: up to the limit, the rows as they come.
         Total = await query.Take(CountLimit + 1).CountAsync(ct);
-        Rows = await query.Skip((PageNumber - 1) * PageSize).Take(PageSize).ToListAsync(ct);
+        Rows = await Ordered(query).Skip((PageNumber - 1) * PageSize).Take(PageSize).ToListAsync(ct);
         return Page();
     }
 
@@ -67,7 +68,7 @@ public sealed class CredentialsModel(TokenInventory inventory, TokenRows rows, T
 
         Response.ContentType = format == ReportFormat.Csv ? "text/csv; charset=utf-8" : "application/json";
         Response.Headers.ContentDisposition = $"attachment; filename=\"tokens-{Today:yyyy-MM-dd}.{format}\"";
-        await ReportWriter.WriteAsync(query.AsAsyncEnumerable(), format, Response.Body, _ => string.Empty, ct);
+        await ReportWriter.WriteAsync(Ordered(query).AsAsyncEnumerable(), format, Response.Body, _ => string.Empty, ct);
         return new EmptyResult();
     }
 
@@ -186,13 +187,12 @@ public sealed class CredentialsModel(TokenInventory inventory, TokenRows rows, T
             }
         }
 
-        var query = rows.Report(filter);
-        if (q["backfilled"] == "1")
-        {
-            query = query.Where(r => r.ExpiryBackfilled);
-        }
+        var query = rows.Select(filter);
+        return q["backfilled"] == "1" ? query.Where(r => r.ExpiryBackfilled) : query;
+    }
 
-        return (Sort, Descending) switch
+    private IQueryable<ReportRow> Ordered(IQueryable<ReportRow> query) =>
+        (Sort, Descending) switch
         {
             ("created_at", false) => query.OrderBy(r => r.CreatedAt).ThenBy(r => r.Id),
             ("created_at", true) => query.OrderByDescending(r => r.CreatedAt).ThenByDescending(r => r.Id),
@@ -205,9 +205,8 @@ public sealed class CredentialsModel(TokenInventory inventory, TokenRows rows, T
             ("id", false) => query.OrderBy(r => r.Id),
             ("id", true) => query.OrderByDescending(r => r.Id),
             (_, true) => query.OrderByDescending(r => r.ExpiresAt).ThenByDescending(r => r.Id).ThenBy(r => r.ResourceType).ThenBy(r => r.ResourceId),
-            _ => query,
+            _ => query.OrderBy(r => r.ExpiresAt).ThenBy(r => r.Id).ThenBy(r => r.ResourceType).ThenBy(r => r.ResourceId),
         };
-    }
 
     private DateOnly? Date(string text, string name)
     {

@@ -140,7 +140,7 @@ public sealed class ExpiryCalendarModel(TokenInventory inventory, TokenRows rows
             var query = rows.Report(filter);
             DayTotal = await query.CountAsync(ct);
             DayRows = await query.Take(DayListLimit).ToListAsync(ct);
-            NewExpiry ??= on.AddDays(90);
+            NewExpiry ??= on.DayNumber < DateOnly.MaxValue.DayNumber - 90 ? on.AddDays(90) : on;
         }
     }
 

@@ -152,6 +152,12 @@ public sealed class AccessTokensModel(Access access, ResourceAccessTokenService 
             return Refused("This session can look, not change: sign in with a password or an api token.", StatusCodes.Status403Forbidden);
         }
 
+        if (!MayRotate(found))
+        {
+            // The API's rule: the new value would hand the caller a role they do not hold.
+            return Refused("Not eligible to rotate token with access level higher than the user.");
+        }
+
         try
         {
             var (token, plaintext) = await tokens.RotateAsync(found.Token.Id, null, ct);
@@ -169,6 +175,10 @@ public sealed class AccessTokensModel(Access access, ResourceAccessTokenService 
         await LoadAsync(path, ct);
         return Page();
     }
+
+    /// <summary>Whether the viewer holds every permission of the token's role (rotating shows its new value).</summary>
+    public bool MayRotate(TokenWithLevel token) =>
+        CurrentRequest.Of(HttpContext).IsAdmin || AccessLevels.Encompasses(Resource.CallerLevel, token.AccessLevel);
 
     private PageResult Refused(string message, int status = StatusCodes.Status422UnprocessableEntity)
     {

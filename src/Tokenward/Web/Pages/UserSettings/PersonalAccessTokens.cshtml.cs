@@ -83,7 +83,7 @@ public sealed class PersonalAccessTokensModel(TokenwardDb db, PersonalAccessToke
             expiresAt = date;
         }
 
-        var offered = ScopeDescriptions.Offered(Viewer.User.Admin).ToHashSet(StringComparer.Ordinal);
+        var offered = Offered.ToHashSet(StringComparer.Ordinal);
         if (Form.Scopes!.FirstOrDefault(s => !offered.Contains(s)) is { } unknown)
         {
             return Invalid($"Scope '{unknown}' cannot be given here.");
@@ -155,6 +155,16 @@ public sealed class PersonalAccessTokensModel(TokenwardDb db, PersonalAccessToke
         await LoadAsync(Tab, ct);
         return Page();
     }
+
+    /// <summary>
+    /// The scopes this session may give a new token. A session opened with a token may give what
+    /// that token could through the API (<c>POST /user/personal_access_tokens</c>: k8s_proxy and
+    /// self_rotate), so a leaked token cannot mint itself a successor that outlives its
+    /// revocation; admin-only scopes only to a session acting as an admin.
+    /// </summary>
+    public IEnumerable<string> Offered => Viewer.Method == WebSession.TokenMethod
+        ? Scopes.SelfServiceAllowed
+        : ScopeDescriptions.Offered(Viewer.IsAdmin);
 
     /// <summary>The expiry the form proposes: GitLab's 30 days, within the maximum lifetime.</summary>
     public string DefaultExpiry() =>

@@ -5,7 +5,7 @@ using Microsoft.AspNetCore.Mvc.RazorPages;
 namespace Tokenward.Web.Pages.Users;
 
 /// <summary>GitLab's <c>/users/sign_in</c>: a password, or for users without one, a personal access token.</summary>
-public sealed class SignInModel(WebSignIn signIn) : PageModel
+public sealed class SignInModel(WebSignIn signIn, TimeProvider clock) : PageModel
 {
     public string? Error { get; private set; }
 
@@ -13,7 +13,7 @@ public sealed class SignInModel(WebSignIn signIn) : PageModel
 
     public string RedirectTo { get; private set; } = "/";
 
-    public void OnGet([FromQuery(Name = "redirect_to")] string? redirectTo) => RedirectTo = SafeRedirect(redirectTo);
+    public void OnGet([FromQuery(Name = "redirect_to")] string? redirectTo) => RedirectTo = SafeRedirect(redirectTo, Url);
 
     public async Task<IActionResult> OnPostPasswordAsync(CancellationToken ct)
     {
@@ -32,7 +32,7 @@ public sealed class SignInModel(WebSignIn signIn) : PageModel
 
     private async Task<IActionResult> FinishAsync(WebSignIn.Outcome outcome, string method, string? redirectTo)
     {
-        RedirectTo = SafeRedirect(redirectTo);
+        RedirectTo = SafeRedirect(redirectTo, Url);
         if (outcome.User is not { } user)
         {
             Error = outcome.Error;
@@ -40,11 +40,11 @@ public sealed class SignInModel(WebSignIn signIn) : PageModel
             return Page();
         }
 
-        await HttpContext.SignInAsync(WebSession.Scheme, WebSession.Principal(user, method, outcome.TokenId));
+        await HttpContext.SignInAsync(WebSession.Scheme, WebSession.Principal(user, method, outcome.TokenId, clock.GetUtcNow()));
         return LocalRedirect(RedirectTo);
     }
 
     /// <summary>Only a path on this site: an open redirect would send a fresh session's user anywhere.</summary>
-    private static string SafeRedirect(string? target) =>
-        target is { Length: > 1 } t && t[0] == '/' && t[1] != '/' && t[1] != '\\' && !t.Contains("://", StringComparison.Ordinal) ? t : "/";
+    private static string SafeRedirect(string? target, IUrlHelper url) =>
+        target is { Length: > 1 } t && url.IsLocalUrl(t) && t.All(c => !char.IsControl(c)) ? t : "/";
 }
