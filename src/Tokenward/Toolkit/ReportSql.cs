@@ -69,6 +69,11 @@ public static class ReportSql
     /// </summary>
     public static SqlStatement ExpiryDates(DatabaseEngine engine, TokenFilter filter, int top)
     {
+        if (filter.UserId is null && filter.GroupIds is null && filter.ProjectIds is null && filter.Kinds.Count == TokenKinds.All.Count)
+        {
+            return EveryOwnersExpiryDates(engine, filter, top);
+        }
+
         var owners = new Conditions(engine);
         owners.AddOwner(filter);
         var tokens = new Conditions(engine, owners.Parameters);
@@ -82,6 +87,38 @@ public static class ReportSql
             GROUP BY p.expires_at ORDER BY c DESC, p.expires_at LIMIT {top.ToString(CultureInfo.InvariantCulture)}
             """,
             tokens.Parameters);
+    }
+
+    /// <summary>
+    /// <see cref="ExpiryDates"/> when the filter names no owner, resource or kind (the calendar's and
+    /// the plain <c>tokens expiry-dates</c>): the tokens counted per date from the expiry index
+    /// alone, then corrected for the few owners that do not count once: a blocked user's tokens
+    /// (0 times), a bot's with two memberships (twice). A join of every token with its owner costs
+    /// over twice as much.
+    /// </summary>
+    private static SqlStatement EveryOwnersExpiryDates(DatabaseEngine engine, TokenFilter filter, int top)
+    {
+        var owners = new Conditions(engine);
+        owners.AddOwner(filter);
+        var all = new Conditions(engine, owners.Parameters);
+        all.AddToken(filter);
+        var corrected = new Conditions(engine, owners.Parameters);
+        corrected.Add("p.user_id = a.user_id");
+        corrected.AddToken(filter);
+        return new(
+            $"""
+            SELECT d.expires_at, CAST(sum(d.c) AS bigint) AS c
+            FROM (
+                SELECT p.expires_at, count(*) AS c FROM personal_access_tokens p WHERE {all} GROUP BY p.expires_at
+                UNION ALL
+                SELECT p.expires_at, sum(a.n) AS c
+                FROM (SELECT u.id AS user_id, count(o.user_id) - 1 AS n FROM users u LEFT JOIN {Owners} ON o.user_id = u.id AND {owners} GROUP BY u.id HAVING count(o.user_id) <> 1) a
+                CROSS JOIN personal_access_tokens p
+                WHERE {corrected}
+                GROUP BY p.expires_at) d
+            GROUP BY d.expires_at HAVING sum(d.c) > 0 ORDER BY c DESC, d.expires_at LIMIT {top.ToString(CultureInfo.InvariantCulture)}
+            """,
+            owners.Parameters);
     }
 
     /// <summary>A WHERE clause and its parameters, built the way <see cref="TokenFilter.Apply"/> filters rows.</summary>

@@ -56,6 +56,23 @@ public sealed class TokenRows(TokenwardDb db, TimeProvider clock)
     public IQueryable<ReportRow> Report(TokenFilter filter) =>
         Select(filter).OrderBy(r => r.ExpiresAt).ThenBy(r => r.Id).ThenBy(r => r.ResourceType).ThenBy(r => r.ResourceId);
 
+    /// <summary>
+    /// The tokens behind <paramref name="selected"/> (rows of <paramref name="filter"/>), as the
+    /// tokens table: ordered by expiry or id, the database walks its index and stops at the page,
+    /// where the rows' join would sort every match first (SQLite plans it from the users). The
+    /// token's own conditions are repeated outside, so that walk starts at the right date.
+    /// </summary>
+    public IQueryable<PersonalAccessToken> TokensOf(TokenFilter filter, IQueryable<ReportRow> selected) =>
+        filter.ApplyToTokens(db.PersonalAccessTokens.AsQueryable(), TokenStates.Today(clock)).Where(t => selected.Any(r => r.Id == t.Id));
+
+    /// <summary>The rows of these tokens (a bot's once per membership), in the ids' order, a token's rows by resource.</summary>
+    public static async Task<List<ReportRow>> InOrderAsync(IQueryable<ReportRow> selected, List<long> ids, CancellationToken ct)
+    {
+        var position = ids.Select((id, i) => (id, i)).ToDictionary(x => x.id, x => x.i);
+        return (await selected.Where(r => ids.Contains(r.Id)).ToListAsync(ct))
+            .OrderBy(r => position[r.Id]).ThenBy(r => r.ResourceType, StringComparer.Ordinal).ThenBy(r => r.ResourceId).ToList();
+    }
+
     /// <summary>The tokens the filter selects, in no order: for a count, or an order of the caller's.</summary>
     public IQueryable<ReportRow> Select(TokenFilter filter)
     {

@@ -111,6 +111,19 @@ public class ReportSqlTests
         }
 
         Assert.True(compared > 100, $"only {compared} rows compared");
+
+        // A dated bot token counted twice (its bot in two resources), for the counts of every owner,
+        // which correct the tokens' own count by owner rather than join each token to its owner.
+        var svcBot = await db.PersonalAccessTokens.Where(t => t.Id == data.SvcToken).Select(t => t.UserId).SingleAsync();
+        db.Members.Add(new Member { SourceType = Member.NamespaceSource, SourceId = data.Team, UserId = svcBot, AccessLevel = 30, CreatedAt = DateTime.UtcNow, UpdatedAt = DateTime.UtcNow });
+        await db.SaveChangesAsync();
+        foreach (var filter in new[] { new TokenFilter(), new TokenFilter { IncludeBlocked = true }, new TokenFilter { Scope = "api" } })
+        {
+            var counts = await inventory.ExpiryDatesAsync(filter, Today, 100, CancellationToken.None);
+            var rows = await tokens.Report(filter with { ExpiresFrom = Today.AddDays(1) }).ToListAsync();
+            Assert.Equal(filter.Scope is null ? 2 : 0, rows.Count(r => r.Id == data.SvcToken));
+            Assert.Equal(rows.GroupBy(r => r.ExpiresAt!.Value).Select(g => new ExpiryDateCount(g.Key, g.Count())).OrderByDescending(c => c.Count).ThenBy(c => c.Date), counts);
+        }
         var both = await inventory.StreamAsync(new TokenFilter { Kinds = [TokenKinds.Group, TokenKinds.Project] }, CancellationToken.None)
             .Where(r => r.Id == data.TeamToken).Select(r => (r.Kind, r.ResourceId)).ToListAsync();
         Assert.Equal([("group", data.Team), ("project", data.Svc)], both.Order());

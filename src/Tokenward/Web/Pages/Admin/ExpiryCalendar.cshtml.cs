@@ -136,10 +136,12 @@ public sealed class ExpiryCalendarModel(TokenInventory inventory, TokenRows rows
         Day = Parse(day);
         if (Day is { } on)
         {
+            // The day's count is the calendar's; its first tokens by id, found through the tokens table.
             var filter = new TokenFilter { ExpiresFrom = on, ExpiresTo = on, Active = true };
-            var query = rows.Report(filter);
-            DayTotal = await query.CountAsync(ct);
-            DayRows = await query.Take(DayListLimit).ToListAsync(ct);
+            var selected = rows.Select(filter);
+            DayTotal = dates.FirstOrDefault(d => d.Date == on)?.Count ?? 0;
+            var ids = await rows.TokensOf(filter, selected).OrderBy(t => t.Id).Take(DayListLimit).Select(t => t.Id).ToListAsync(ct);
+            DayRows = await TokenRows.InOrderAsync(selected, ids, ct);
             NewExpiry ??= on.DayNumber < DateOnly.MaxValue.DayNumber - 90 ? on.AddDays(90) : on;
         }
     }
