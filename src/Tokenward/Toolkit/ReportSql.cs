@@ -91,15 +91,31 @@ public static class ReportSql
 
     /// <summary>
     /// <see cref="ExpiryDates"/> when the filter names no owner, resource or kind (the calendar's and
-    /// the plain <c>tokens expiry-dates</c>): the tokens counted per date from the expiry index
-    /// alone, then corrected for the few owners that do not count once: a blocked user's tokens
-    /// (0 times), a bot's with two memberships (twice). A join of every token with its owner costs
-    /// over twice as much.
+    /// the plain <c>tokens expiry-dates</c>): every token counts once, corrected for the few owners
+    /// that do not: a blocked user's tokens (0 times), a bot's with two memberships (twice).
+    /// SQLite counts the tokens alone and adds the correction from those owners' tokens, found by
+    /// owner (a lookup of each token's owner costs it over twice as much); PostgreSQL does both in
+    /// one parallel scan with the corrections hashed, where the second scan would double its time.
     /// </summary>
     private static SqlStatement EveryOwnersExpiryDates(DatabaseEngine engine, TokenFilter filter, int top)
     {
         var owners = new Conditions(engine);
         owners.AddOwner(filter);
+        var corrections = $"(SELECT u.id AS user_id, count(o.user_id) - 1 AS n FROM users u LEFT JOIN {Owners} ON o.user_id = u.id AND {owners} GROUP BY u.id HAVING count(o.user_id) <> 1) a";
+        if (engine == DatabaseEngine.Postgres)
+        {
+            var scanned = new Conditions(engine, owners.Parameters);
+            scanned.AddToken(filter);
+            return new(
+                $"""
+                SELECT p.expires_at, CAST(sum(1 + coalesce(a.n, 0)) AS bigint) AS c
+                FROM personal_access_tokens p LEFT JOIN {corrections} ON a.user_id = p.user_id
+                WHERE {scanned}
+                GROUP BY p.expires_at HAVING sum(1 + coalesce(a.n, 0)) > 0 ORDER BY c DESC, p.expires_at LIMIT {top.ToString(CultureInfo.InvariantCulture)}
+                """,
+                owners.Parameters);
+        }
+
         var all = new Conditions(engine, owners.Parameters);
         all.AddToken(filter);
         var corrected = new Conditions(engine, owners.Parameters);
@@ -112,7 +128,7 @@ public static class ReportSql
                 SELECT p.expires_at, count(*) AS c FROM personal_access_tokens p WHERE {all} GROUP BY p.expires_at
                 UNION ALL
                 SELECT p.expires_at, sum(a.n) AS c
-                FROM (SELECT u.id AS user_id, count(o.user_id) - 1 AS n FROM users u LEFT JOIN {Owners} ON o.user_id = u.id AND {owners} GROUP BY u.id HAVING count(o.user_id) <> 1) a
+                FROM {corrections}
                 CROSS JOIN personal_access_tokens p
                 WHERE {corrected}
                 GROUP BY p.expires_at) d
