@@ -218,6 +218,16 @@ public sealed class BrowserTests(BrowserFixture browser) : IClassFixture<Browser
         await page.ClickAsync("a[aria-label='Revoke deploy']");
         await page.ClickAsync("section button:text-is('Revoke')");
         Assert.Contains("revoked", await page.Locator("tbody tr", new() { HasText = "deploy" }).InnerTextAsync(), StringComparison.Ordinal);
+
+        // The group's page is its Owners': the project's Maintainer gets GitLab's 404, its Owner (root made it) the page.
+        Assert.Equal(404, (await page.GotoAsync("/groups/acme/-/settings/access_tokens"))!.Status);
+        await Expect.StatusAsync(await server.PostJsonAsync($"/api/v4/groups/{group}/members", new { user_id = await UserIdAsync(server, "maintainer"), access_level = 50 }), 201);
+        await page.GotoAsync("/groups/acme/-/settings/access_tokens");
+        await page.FillAsync("#token_name", "group ci");
+        await page.CheckAsync("input[name='scopes[]'][value='read_api']");
+        await page.ClickAsync("button:text-is('Create group access token')");
+        Assert.StartsWith("glpat-", await page.InputValueAsync("#created-token"), StringComparison.Ordinal);
+        await ShotAsync(page, "group-access-tokens");
     }
 
     [Fact]
@@ -334,6 +344,7 @@ public sealed class BrowserTests(BrowserFixture browser) : IClassFixture<Browser
         await page.GotoAsync("/admin/application_settings");
         await page.FillAsync("#max_lifetime", "90");
         await page.ClickAsync("button:text-is('Save changes')");
+        await ShotAsync(page, "admin-application-settings");
         Assert.Equal(90, (int)(await TestServer.Json(await server.GetAsync("/api/v4/application/settings")))["max_personal_access_token_lifetime"]!);
     }
 }
