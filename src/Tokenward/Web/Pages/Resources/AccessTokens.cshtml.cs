@@ -83,7 +83,7 @@ public sealed class AccessTokensModel(Access access, ResourceAccessTokenService 
 
         if (!Viewer.CanWrite)
         {
-            return Refused("This session can look, not change: sign in with a password or an api token.", StatusCodes.Status403Forbidden);
+            return Refused(LookOnly, StatusCodes.Status403Forbidden);
         }
 
         var form = Request.Form;
@@ -125,14 +125,10 @@ public sealed class AccessTokensModel(Access access, ResourceAccessTokenService 
 
     public async Task<IActionResult> OnPostRevokeAsync(string? path, long id, CancellationToken ct)
     {
-        if (!await LoadAsync(path, ct) || Tokens.FirstOrDefault(t => t.Token.Id == id) is not { } found)
+        var (refusal, found) = await ChangeableAsync(path, id, ct);
+        if (found is null)
         {
-            return NotFound();
-        }
-
-        if (!Viewer.CanWrite)
-        {
-            return Refused("This session can look, not change: sign in with a password or an api token.", StatusCodes.Status403Forbidden);
+            return refusal!;
         }
 
         Message = await tokens.RevokeAsync(found.Token.Id, ct) ? $"Revoked the token '{found.Token.Name}'." : $"The token '{found.Token.Name}' was already revoked.";
@@ -142,14 +138,10 @@ public sealed class AccessTokensModel(Access access, ResourceAccessTokenService 
 
     public async Task<IActionResult> OnPostRotateAsync(string? path, long id, CancellationToken ct)
     {
-        if (!await LoadAsync(path, ct) || Tokens.FirstOrDefault(t => t.Token.Id == id) is not { } found)
+        var (refusal, found) = await ChangeableAsync(path, id, ct);
+        if (found is null)
         {
-            return NotFound();
-        }
-
-        if (!Viewer.CanWrite)
-        {
-            return Refused("This session can look, not change: sign in with a password or an api token.", StatusCodes.Status403Forbidden);
+            return refusal!;
         }
 
         if (!MayRotate(found))
@@ -175,6 +167,14 @@ public sealed class AccessTokensModel(Access access, ResourceAccessTokenService 
         await LoadAsync(path, ct);
         return Page();
     }
+
+    /// <summary>The resource's token to revoke or rotate, or the answer instead: 404 for an unknown one, 403 for a look-only session.</summary>
+    private async Task<(IActionResult? Refusal, TokenWithLevel? Token)> ChangeableAsync(string? path, long id, CancellationToken ct) =>
+        !await LoadAsync(path, ct) || Tokens.FirstOrDefault(t => t.Token.Id == id) is not { } found ? (NotFound(), null)
+        : !Viewer.CanWrite ? (Refused(LookOnly, StatusCodes.Status403Forbidden), null)
+        : (null, found);
+
+    private const string LookOnly = "This session can look, not change: sign in with a password or an api token.";
 
     /// <summary>Whether the viewer holds every permission of the token's role (rotating shows its new value).</summary>
     public bool MayRotate(TokenWithLevel token) =>

@@ -106,15 +106,10 @@ public sealed class PersonalAccessTokensModel(TokenwardDb db, PersonalAccessToke
 
     public async Task<IActionResult> OnPostRevokeAsync(long id, CancellationToken ct)
     {
-        await LoadAsync(Request.Query["tab"], ct);
-        if (All.FirstOrDefault(t => t.Id == id) is not { } token)
+        var (refusal, token) = await ChangeableAsync(id, ct);
+        if (token is null)
         {
-            return NotFound();
-        }
-
-        if (!Viewer.CanWrite)
-        {
-            return ReadOnly();
+            return refusal!;
         }
 
         Message = await tokens.RevokeAsync(token.Id, ct) ? $"Revoked the token '{token.Name}'." : $"The token '{token.Name}' was already revoked.";
@@ -125,15 +120,10 @@ public sealed class PersonalAccessTokensModel(TokenwardDb db, PersonalAccessToke
 
     public async Task<IActionResult> OnPostRotateAsync(long id, CancellationToken ct)
     {
-        await LoadAsync(Request.Query["tab"], ct);
-        if (All.FirstOrDefault(t => t.Id == id) is not { } token)
+        var (refusal, token) = await ChangeableAsync(id, ct);
+        if (token is null)
         {
-            return NotFound();
-        }
-
-        if (!Viewer.CanWrite)
-        {
-            return ReadOnly();
+            return refusal!;
         }
 
         Form = Form with { ExpiresAt = DefaultExpiry() };
@@ -186,6 +176,15 @@ public sealed class PersonalAccessTokensModel(TokenwardDb db, PersonalAccessToke
 
     internal static string Sentence(TokenValidationException e) =>
         $"{char.ToUpperInvariant(e.Field[0])}{e.Field[1..].Replace('_', ' ')} {e.Problem}.";
+
+    /// <summary>The viewer's own token to revoke or rotate, or the answer instead: 404 for anyone else's, 403 for a look-only session.</summary>
+    private async Task<(IActionResult? Refusal, PersonalAccessToken? Token)> ChangeableAsync(long id, CancellationToken ct)
+    {
+        await LoadAsync(Request.Query["tab"], ct);
+        return All.FirstOrDefault(t => t.Id == id) is not { } token ? (NotFound(), null)
+            : !Viewer.CanWrite ? (ReadOnly(), null)
+            : (null, token);
+    }
 
     private PageResult Invalid(string message)
     {
