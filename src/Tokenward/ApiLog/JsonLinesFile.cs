@@ -40,6 +40,9 @@ public partial class JsonLinesFile : IHostedService, IAsyncDisposable
     /// <summary>Lines that could not be written since the start (a full disk, an unwritable folder).</summary>
     public long LostLines => Interlocked.Read(ref _lost);
 
+    /// <summary>Whether the last write failed (lines are being lost now); false again once one succeeds.</summary>
+    public bool Failing => Interlocked.Read(ref _lostSinceReport) > 0;
+
     /// <summary>Queues one line, with its newline. Never blocks.</summary>
     public void Write(byte[] line) => _lines.Writer.TryWrite(line);
 
@@ -109,7 +112,7 @@ public partial class JsonLinesFile : IHostedService, IAsyncDisposable
                 if (_lostSinceReport > 0)
                 {
                     _logger.LogLinesResumed(Path, _lostSinceReport);
-                    _lostSinceReport = 0;
+                    Interlocked.Exchange(ref _lostSinceReport, 0);
                     _lastReport = null;
                 }
             }
@@ -117,7 +120,7 @@ public partial class JsonLinesFile : IHostedService, IAsyncDisposable
             {
                 // The API keeps serving; these lines are gone, and said so.
                 Interlocked.Add(ref _lost, count);
-                _lostSinceReport += count;
+                Interlocked.Add(ref _lostSinceReport, count);
                 _reopen = true;
                 var now = _clock.GetTimestamp();
                 if (_lastReport is not { } last || _clock.GetElapsedTime(last, now) >= ReportEvery)

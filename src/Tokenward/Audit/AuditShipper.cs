@@ -31,6 +31,11 @@ public sealed class AuditShipper(Hosting.TokenwardSettings settings, IServiceSco
 
     public string Path => System.IO.Path.Combine(settings.LogDir, FileName);
 
+    /// <summary>Whether the last shipping run failed (set by <see cref="AuditShippingService"/>); the readiness probe reports it.</summary>
+    public bool Failing { get => Volatile.Read(ref _failing); set => Volatile.Write(ref _failing, value); }
+
+    private bool _failing;
+
     /// <summary>Where how far the file has got is recorded; its presence marks an audit log folder in use.</summary>
     public string CheckpointPath => Path + ".shipped";
 

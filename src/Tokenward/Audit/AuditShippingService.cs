@@ -21,6 +21,7 @@ public sealed class AuditShippingService(AuditShipper shipper, TimeProvider cloc
             try
             {
                 await shipper.ShipAsync(stoppingToken);
+                shipper.Failing = false;
                 if (failingSince is not null)
                 {
                     logger.AuditShippingResumed(shipper.Path);
@@ -35,6 +36,7 @@ public sealed class AuditShippingService(AuditShipper shipper, TimeProvider cloc
             {
                 // A state, not a storm: said when it starts and once a minute while it lasts. Also
                 // for anything unexpected: the API must keep serving, and the events wait.
+                shipper.Failing = true;
                 var now = clock.GetTimestamp();
                 if (failingSince is null || clock.GetElapsedTime(lastReport, now) >= ReportEvery)
                 {

@@ -163,6 +163,7 @@ public static class TokenwardApp
         app.UseAuthorization();
 
         app.MapGet("/-/health", () => TypedResults.Text("Tokenward OK")).ExcludeFromDescription();
+        Health.HealthEndpoints.Map(app);
         // Every endpoint under /api has its access policy: its own, or GitLab's default for its method.
         var api = app.MapGroup("/api").WithDefaultAccess();
         api.MapOpenApi("/{documentName}/openapi.json").WithAccess(new ApiAccess(ApiAccess.Read, Anonymous: true));

@@ -36,6 +36,9 @@ public sealed record TokenwardSettings
     /// <summary>The failed-authentication ban (<c>TOKENWARD_AUTH_BAN_*</c>).</summary>
     public AuthBans.BanPolicy BanPolicy { get; init; } = new();
 
+    /// <summary>Who may read the health probes (<c>TOKENWARD_MONITORING_ALLOWLIST</c>), GitLab's monitoring allowlist.</summary>
+    public IReadOnlyList<System.Net.IPNetwork> MonitoringAllowlist { get; init; } = SettingsCatalog.MonitoringAllowlist.Default;
+
     /// <summary>Proxies whose <c>X-Forwarded-For</c> is believed (<c>TOKENWARD_TRUSTED_PROXIES</c>); nobody else's is.</summary>
     public IReadOnlyList<System.Net.IPNetwork> TrustedProxies { get; init; } = [];
 
@@ -122,6 +125,7 @@ public sealed record TokenwardSettings
                 Interval = config.Get(SettingsCatalog.NotifyInterval),
             },
             TrustedProxies = config.Get(SettingsCatalog.TrustedProxies),
+            MonitoringAllowlist = config.Get(SettingsCatalog.MonitoringAllowlist),
             AdminMode = config.Get(SettingsCatalog.AdminMode),
             SessionIdle = config.Get(SettingsCatalog.SessionIdle),
             AuthCacheSeconds = config.Get(SettingsCatalog.AuthCacheSeconds),

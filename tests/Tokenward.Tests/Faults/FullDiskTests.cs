@@ -43,6 +43,13 @@ public sealed class FullDiskTests : TempDir
                 Assert.Single(server.ServerLog.Entries, e => e.Contains("could not be written to", StringComparison.Ordinal));
                 Assert.Single(server.ServerLog.Entries, e => e.Contains("Cannot write audit events", StringComparison.Ordinal));
                 Assert.DoesNotContain(server.ServerLog.Entries, e => e.Contains("   at ", StringComparison.Ordinal));
+                // The readiness probe says so while it lasts. (The audit shipper may get its few lines into
+                // what a truncated partial line freed, so only the request log's check is certain here.)
+                var probe = await server.GetAsync("/-/readiness?all=1", token: null);
+                Assert.Equal(System.Net.HttpStatusCode.ServiceUnavailable, probe.StatusCode);
+                var checks = JsonNode.Parse(await probe.Content.ReadAsStringAsync())!;
+                Assert.Equal("failed", (string?)checks["api_log_check"]![0]!["status"]);
+                Assert.Equal("ok", (string?)checks["db_check"]![0]!["status"]);
 
                 File.Delete(Path.Combine(logDir, "filler"));
                 await Expect.StatusAsync(await server.GetAsync("/api/v4/users/1"), 200);
@@ -50,6 +57,7 @@ public sealed class FullDiskTests : TempDir
                 await WaitForAsync(() => whileFull.All(id => AuditLines(logDir).Any(l => (long?)l["target_id"] == id && (string?)l["event_name"] == "personal_access_token_created")));
                 await WaitForAsync(() => server.ServerLog.Entries.Any(e => e.Contains("line(s) were lost meanwhile", StringComparison.Ordinal)));
                 await AuditTrail.AssertEveryEventShippedOnceAsync(server.Settings.Database, logDir);
+                await WaitForAsync(async () => (await server.GetAsync("/-/readiness?all=1", token: null)).IsSuccessStatusCode);
             }
 
             // Every line of both logs is whole.
@@ -98,10 +106,12 @@ public sealed class FullDiskTests : TempDir
         }
     }
 
-    private static async Task WaitForAsync(Func<bool> condition)
+    private static Task WaitForAsync(Func<bool> condition) => WaitForAsync(() => Task.FromResult(condition()));
+
+    private static async Task WaitForAsync(Func<Task<bool>> condition)
     {
         var deadline = DateTime.UtcNow.AddSeconds(15);
-        while (!condition())
+        while (!await condition())
         {
             Assert.True(DateTime.UtcNow < deadline, "timed out");
             await Task.Delay(50);

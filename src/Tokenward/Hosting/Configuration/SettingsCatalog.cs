@@ -78,6 +78,10 @@ public static class SettingsCatalog
     public static readonly Setting<IReadOnlyList<IPNetwork>> AuthBanAllowlist = new(
         "AUTH_BAN_ALLOWLIST", [IPNetwork.Parse("127.0.0.1/32"), IPNetwork.Parse("::1/128")], "`127.0.0.1,::1`", "addresses and CIDR networks never banned", ParseNetworks);
 
+    public static readonly Setting<IReadOnlyList<IPNetwork>> MonitoringAllowlist = new(
+        "MONITORING_ALLOWLIST", [IPNetwork.Parse("127.0.0.0/8"), IPNetwork.Parse("::1/128")], "`127.0.0.0/8,::1/128`",
+        "addresses and CIDR networks that may read `/-/readiness` and `/-/liveness` (GitLab's monitoring allowlist); others get 404", ParseNetworks);
+
     public static readonly Setting<IReadOnlyList<IPNetwork>> TrustedProxies = new(
         "TRUSTED_PROXIES", [], "none", "proxies (addresses or CIDRs) whose `X-Forwarded-For` is believed; nobody else's is", ParseNetworks);
 
@@ -142,7 +146,7 @@ public static class SettingsCatalog
     [
         DataDir, Database, LogDir, ExternalUrl, InitialRootToken, Secret, TokenPrefix, RequireTokenExpiry, MaxTokenLifetimeDays,
         ImpersonationEnabled, AuthCacheSeconds, RotationGraceSeconds, AdminMode, SessionIdle, AuthBanEnabled, AuthBanMaxFailures, AuthBanFindTime,
-        AuthBanBanTime, AuthBanAllowlist, TrustedProxies, SmtpHost, SmtpPort, SmtpSecurity, SmtpUsername, SmtpPassword, SmtpFrom,
+        AuthBanBanTime, AuthBanAllowlist, MonitoringAllowlist, TrustedProxies, SmtpHost, SmtpPort, SmtpSecurity, SmtpUsername, SmtpPassword, SmtpFrom,
         WebhookUrls, WebhookSecret, NotifyInterval, NotifyResourceExpired, WebhookNotices, Url, Token,
     ];
 
