@@ -21,6 +21,8 @@ var root = new RootCommand("Tokenward: GitLab-compatible access tokens, and the 
     AuditCommand.Create(),
     LogsCommand.Create(),
     ConfigCommand.Create(),
+    BackupCommand.Backup(),
+    BackupCommand.Restore(),
 };
 
 try
