@@ -33,6 +33,7 @@ public sealed class CliServices : IAsyncDisposable
             .AddLogging(l => l.AddSimpleConsole().SetMinimumLevel(LogLevel.Warning))
             .AddTokenwardCore(settings, TimeProvider.System, createSecret: false)
             .BuildServiceProvider(new ServiceProviderOptions { ValidateScopes = true });
+        await SecretCheck.VerifyAsync(root, ct);
         // Events an earlier process committed but did not ship (it was killed) go out first.
         if (shipAudit)
         {

@@ -23,6 +23,7 @@ public static class InitCommand
                 .AddTokenwardCore(settings, TimeProvider.System)
                 .BuildServiceProvider();
             var applied = await Storage.Migrations.Migrator.MigrateAsync(settings.Database, ct);
+            await SecretCheck.VerifyAsync(services, ct);
             var rootToken = await TokenwardApp.BootstrapAsync(services, ct);
             await Console.Error.WriteLineAsync($"Database {settings.Database.Describe()}: {(applied > 0 ? $"{applied} schema step(s) applied" : "schema up to date")}.");
             if (rootToken is not null)

@@ -25,6 +25,7 @@ public static class ServeCommand
             await using var app = TokenwardApp.Build(settings, TimeProvider.System, listen, logging => logging.AddFilter(
                 (category, level) => level >= LogLevel.Information && !failed && !(starting && level >= LogLevel.Error && category == "Microsoft.Extensions.Hosting.Internal.Host")));
             await Storage.Migrations.Migrator.MigrateAsync(settings.Database, ct);
+            await SecretCheck.VerifyAsync(app.Services, ct);
 
             // Listen before creating root: a busy port must fail before a fresh database's only
             // root token is printed to a console nobody reads, and leaves the database untouched.

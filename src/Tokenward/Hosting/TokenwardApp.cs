@@ -190,6 +190,7 @@ public static class TokenwardApp
     public static async Task<string?> PrepareAsync(IServiceProvider services, CancellationToken ct)
     {
         await Migrator.MigrateAsync(services.GetRequiredService<TokenwardSettings>().Database, ct);
+        await SecretCheck.VerifyAsync(services, ct);
         return await BootstrapAsync(services, ct);
     }
 

@@ -61,9 +61,11 @@ public class ExpiryNotificationTests
     {
         await using var smtp = new SmtpSink();
         DatabaseTarget database;
+        string secret;
         await using (var first = await TestServer.StartAsync(DatabaseEngine.Postgres, Channels(smtp)))
         {
             database = first.Settings.Database;
+            secret = first.SecretValue;
             var alice = await first.CreateUserAsync("alice");
             await first.CreateTokenAsync(alice, ["api"], "2026-06-05");
             await first.CreateTokenAsync(alice, ["api"], "2026-06-06");
@@ -72,7 +74,8 @@ public class ExpiryNotificationTests
             Assert.Equal(1, sent["7d"]);
         }
 
-        await using var second = await TestServer.StartAsync(DatabaseEngine.Postgres, s => Channels(smtp)(s) with { Database = database });
+        // The same database and secret: a restart.
+        await using var second = await TestServer.StartAsync(DatabaseEngine.Postgres, s => Channels(smtp)(s) with { Database = database, Secret = secret });
         Assert.Equal(0, (await RunAsync(second)).Values.Sum()); // its next attempt is not due yet
         second.Clock.Advance(TimeSpan.FromMinutes(5));
         var again = await RunAsync(second);

@@ -127,9 +127,11 @@ public class NoticeDeliveryTests
         await using var smtp = new SmtpSink();
         await using var hooks = await WebhookReceiver.StartAsync();
         DatabaseTarget database;
+        string secret;
         await using (var hooksOnly = await TestServer.StartAsync(DatabaseEngine.Postgres, Channels(null, hooks)))
         {
             database = hooksOnly.Settings.Database;
+            secret = hooksOnly.SecretValue;
             await ProjectTokenAsync(hooksOnly);
             var alice = await hooksOnly.CreateUserAsync("alice");
             await hooksOnly.CreateTokenAsync(alice, ["api"], "2026-06-05");
@@ -139,7 +141,7 @@ public class NoticeDeliveryTests
         }
 
         // Configured the next day: the e-mails still due go out; the webhook is not sent again.
-        await using var both = await TestServer.StartAsync(DatabaseEngine.Postgres, s => Channels(smtp, hooks)(s) with { Database = database });
+        await using var both = await TestServer.StartAsync(DatabaseEngine.Postgres, s => Channels(smtp, hooks)(s) with { Database = database, Secret = secret });
         both.Clock.Advance(TimeSpan.FromDays(1));
         Assert.Equal(2, (await RunAsync(both))["7d"]);
         Assert.Equal(["admin@example.com", "alice@example.com"], smtp.Messages.SelectMany(m => m.To).Order().ToArray());

@@ -55,6 +55,9 @@ public sealed class TestServer : IAsyncDisposable
 
     public string LogPath => Path.Combine(Settings.LogDir, ApiLog.ApiJsonLog.FileName);
 
+    /// <summary>The instance secret as <c>TOKENWARD_SECRET</c> takes it: what another server on the same database needs (see <see cref="SecretCheck"/>).</summary>
+    public string SecretValue => Settings.Secret ?? Convert.ToBase64String(InstanceSecret.Load(Settings, create: false));
+
     public static async Task<TestServer> StartAsync(DatabaseEngine engine = DatabaseEngine.Sqlite, Func<TokenwardSettings, TokenwardSettings>? configure = null)
     {
         var dir = Path.Combine(Path.GetTempPath(), "tokenward-test-" + Guid.NewGuid().ToString("N")[..12]);

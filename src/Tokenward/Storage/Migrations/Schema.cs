@@ -303,5 +303,10 @@ public static class Schema
             "passwords for the web UI's sign-in, as salted hashes (GitLab's column)",
             Sqlite: "ALTER TABLE users ADD COLUMN encrypted_password TEXT NULL;",
             Postgres: "ALTER TABLE users ADD COLUMN encrypted_password text NULL;"),
+        new(
+            "20261201000003",
+            "a check value of the instance secret, so a node with another secret refuses to start",
+            Sqlite: "CREATE TABLE instance_secret_checks (id INTEGER PRIMARY KEY, digest TEXT NOT NULL);",
+            Postgres: "CREATE TABLE instance_secret_checks (id integer PRIMARY KEY, digest text NOT NULL);"),
     ];
 }
