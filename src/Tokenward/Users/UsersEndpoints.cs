@@ -97,34 +97,18 @@ public static class UsersEndpoints
             throw ApiException.Invalid("username", UsernameRules.Problem);
         }
 
-        var email = p.RequiredString("email").Trim();
-        if (TextRules.Email(email) is { } emailProblem)
-        {
-            throw ApiException.Invalid("email", emailProblem);
-        }
-
-        // GitLab turns markup in a name into dashes rather than refusing it.
-        var name = TextRules.SanitizeName(p.RequiredString("name").Trim());
-        if (TextRules.Line(name) is { } nameProblem)
-        {
-            throw ApiException.Invalid("name", nameProblem);
-        }
-
-        var password = p.String("password");
-        if (password is not null && Passwords.Problem(password) is { } passwordProblem)
-        {
-            throw ApiException.Invalid("password", passwordProblem);
-        }
+        var email = CheckedEmail(p.RequiredString("email"));
+        var name = CheckedName(p.RequiredString("name"));
+        var password = p.String("password") is { } given ? CheckedPassword(given) : null;
 
         var lowerName = username.ToLowerInvariant();
-        var lowerEmail = email.ToLowerInvariant();
         var ct = context.RequestAborted;
         if (await db.Users.AnyAsync(u => u.Username.ToLower() == lowerName, ct))
         {
             throw ApiException.Conflict("Username has already been taken");
         }
 
-        if (await db.Users.AnyAsync(u => u.Email.ToLower() == lowerEmail, ct))
+        if (await EmailTakenAsync(db, email, null, ct))
         {
             throw ApiException.Conflict("Email has already been taken");
         }
@@ -172,14 +156,8 @@ public static class UsersEndpoints
         var changed = new List<string>();
         if (p.String("email") is { } emailValue)
         {
-            var email = emailValue.Trim();
-            if (TextRules.Email(email) is { } emailProblem)
-            {
-                throw ApiException.Invalid("email", emailProblem);
-            }
-
-            var lowerEmail = email.ToLowerInvariant();
-            if (await db.Users.AnyAsync(u => u.Id != user.Id && u.Email.ToLower() == lowerEmail, ct))
+            var email = CheckedEmail(emailValue);
+            if (await EmailTakenAsync(db, email, user.Id, ct))
             {
                 throw ApiException.Conflict("Email has already been taken");
             }
@@ -190,13 +168,7 @@ public static class UsersEndpoints
 
         if (p.String("name") is { } nameValue)
         {
-            var name = TextRules.SanitizeName(nameValue.Trim());
-            if (TextRules.Line(name) is { } nameProblem)
-            {
-                throw ApiException.Invalid("name", nameProblem);
-            }
-
-            user.Name = name;
+            user.Name = CheckedName(nameValue);
             changed.Add("name");
         }
 
@@ -208,12 +180,7 @@ public static class UsersEndpoints
 
         if (p.String("password") is { } password)
         {
-            if (Passwords.Problem(password) is { } passwordProblem)
-            {
-                throw ApiException.Invalid("password", passwordProblem);
-            }
-
-            user.EncryptedPassword = Passwords.Hash(user, password);
+            user.EncryptedPassword = Passwords.Hash(user, CheckedPassword(password));
             changed.Add("password");
         }
 
@@ -267,6 +234,28 @@ public static class UsersEndpoints
 
             audit.AfterCommit(() => services.GetRequiredService<AuthCache>().ForgetUser(user.Id));
         }, ct);
+    }
+
+    private static string CheckedEmail(string value)
+    {
+        var email = value.Trim();
+        return TextRules.Email(email) is { } problem ? throw ApiException.Invalid("email", problem) : email;
+    }
+
+    /// <summary>GitLab turns markup in a name into dashes rather than refusing it.</summary>
+    private static string CheckedName(string value)
+    {
+        var name = TextRules.SanitizeName(value.Trim());
+        return TextRules.Line(name) is { } problem ? throw ApiException.Invalid("name", problem) : name;
+    }
+
+    private static string CheckedPassword(string password) =>
+        Passwords.Problem(password) is { } problem ? throw ApiException.Invalid("password", problem) : password;
+
+    private static Task<bool> EmailTakenAsync(TokenwardDb db, string email, long? exceptUserId, CancellationToken ct)
+    {
+        var lower = email.ToLowerInvariant();
+        return db.Users.AnyAsync(u => u.Id != exceptUserId && u.Email.ToLower() == lower, ct);
     }
 
     private static async Task<User> FindAsync(TokenwardDb db, string id, CancellationToken ct)

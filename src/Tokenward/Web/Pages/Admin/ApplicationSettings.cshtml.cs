@@ -34,7 +34,7 @@ public sealed class ApplicationSettingsModel(ApplicationSettings settings) : Pag
             }
             catch (TokenValidationException e)
             {
-                Error = UserSettings.PersonalAccessTokensModel.Sentence(e);
+                Error = WebQuery.Sentence(e);
             }
         }
 

@@ -22,7 +22,6 @@ public sealed class AuditLogsModel(TokenwardDb db) : PageModel
 
     public async Task<IActionResult> OnGetAsync(CancellationToken ct)
     {
-        var q = Request.Query;
         DateTime? after = null, before = null;
         if (Q("created_after") is { } a)
         {
@@ -67,25 +66,20 @@ public sealed class AuditLogsModel(TokenwardDb db) : PageModel
             events = events.Where(e => e.AuthorName.ToLower() == lower);
         }
 
-        PageNumber = int.TryParse(q["page"], NumberStyles.None, CultureInfo.InvariantCulture, out var page) && page is >= 1 and <= 100_000 ? page : 1;
+        PageNumber = WebQuery.PageNumber(Request);
         var rows = await events.Skip((PageNumber - 1) * PageSize).Take(PageSize + 1).ToListAsync(ct);
         HasNext = rows.Count > PageSize;
         Events = rows.Take(PageSize).ToList();
         return Page();
     }
 
-    public string? Q(string key) => Request.Query[key].ToString() is { Length: > 0 } v ? v.Trim() : null;
+    public string? Q(string key) => WebQuery.Text(Request, key);
 
-    public string PageUrl(int page)
-    {
-        var q = Request.Query.Where(p => p.Key != "page").SelectMany(p => p.Value.Select(v => new KeyValuePair<string, string?>(p.Key, v))).ToList();
-        q.Add(new("page", page.ToString(CultureInfo.InvariantCulture)));
-        return Request.Path + QueryString.Create(q);
-    }
+    public string PageUrl(int page) => WebQuery.Link(Request, ("page", page.ToString(CultureInfo.InvariantCulture)));
 
     private DateTime? Day(string text, string name)
     {
-        if (DateOnly.TryParseExact(text, "yyyy-MM-dd", CultureInfo.InvariantCulture, DateTimeStyles.None, out var d))
+        if (WebQuery.Date(text) is { } d)
         {
             return d.ToDateTime(TimeOnly.MinValue, DateTimeKind.Utc);
         }

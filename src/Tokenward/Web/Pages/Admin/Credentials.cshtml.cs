@@ -1,4 +1,3 @@
-using System.Globalization;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.AspNetCore.Mvc.RazorPages;
 using Microsoft.EntityFrameworkCore;
@@ -45,7 +44,7 @@ public sealed class CredentialsModel(TokenInventory inventory, TokenRows rows, T
             return Page();
         }
 
-        PageNumber = int.TryParse(Request.Query["page"], NumberStyles.None, CultureInfo.InvariantCulture, out var page) && page is >= 1 and <= 100_000 ? page : 1;
+        PageNumber = WebQuery.PageNumber(Request);
         // A page of tokens, then their rows (see TokenRows.TokensOf). Sorts without an index (name,
         // owner, times) sort every match either way: the rows' join does that fastest.
         var tokens = rows.TokensOf(filter, query);
@@ -80,43 +79,15 @@ public sealed class CredentialsModel(TokenInventory inventory, TokenRows rows, T
         return new EmptyResult();
     }
 
-    /// <summary>This page's link with one parameter changed (and back to the first page unless it is the page).</summary>
-    public string With(string key, string? value)
-    {
-        var q = Request.Query.ToDictionary(p => p.Key, p => p.Value, StringComparer.Ordinal);
-        q.Remove("handler");
-        if (key != "page")
-        {
-            q.Remove("page");
-        }
-
-        if (value is null)
-        {
-            q.Remove(key);
-        }
-        else
-        {
-            q[key] = value;
-        }
-
-        return Request.Path + QueryString.Create(q.SelectMany(p => p.Value.Select(v => new KeyValuePair<string, string?>(p.Key, v))));
-    }
+    /// <summary>This page's link with one parameter changed, back on the first page unless it is the page.</summary>
+    public string With(string key, string? value) =>
+        key == "page" ? WebQuery.Link(Request, (key, value)) : WebQuery.Link(Request, (key, value), ("page", null));
 
     /// <summary>A column header's link: sorts by it, and a second click reverses.</summary>
-    public string SortUrl(string column)
-    {
-        var q = Request.Query.Where(p => p.Key is not ("handler" or "page" or "sort" or "dir"))
-            .SelectMany(p => p.Value.Select(v => new KeyValuePair<string, string?>(p.Key, v))).ToList();
-        q.Add(new("sort", column));
-        if (Sort == column && !Descending)
-        {
-            q.Add(new("dir", "desc"));
-        }
+    public string SortUrl(string column) =>
+        WebQuery.Link(Request, ("sort", column), ("dir", Sort == column && !Descending ? "desc" : null), ("page", null));
 
-        return Request.Path + QueryString.Create(q);
-    }
-
-    public string Q(string key) => Request.Query[key].ToString();
+    public string? Q(string key) => WebQuery.Text(Request, key);
 
     /// <returns>The rows the filters select, in no order, and the filter; nulls when a filter is bad (<see cref="Error"/> says which).</returns>
     private async Task<(IQueryable<ReportRow>? Rows, TokenFilter? Filter)> QueryAsync(CancellationToken ct)
@@ -129,7 +100,7 @@ public sealed class CredentialsModel(TokenInventory inventory, TokenRows rows, T
         try
         {
             var kinds = q["kind"].Where(k => !string.IsNullOrEmpty(k)).Select(k => k!).ToList();
-            filter = await inventory.ResolveAsync(new FilterInput(kinds, Blank(q["user"]), Blank(q["group"]), Blank(q["project"]), Blank(q["scope"]), q["include_blocked"] == "1"), ct);
+            filter = await inventory.ResolveAsync(new FilterInput(kinds, Q("user"), Q("group"), Q("project"), Q("scope"), q["include_blocked"] == "1"), ct);
         }
         catch (ToolkitException e)
         {
@@ -137,14 +108,14 @@ public sealed class CredentialsModel(TokenInventory inventory, TokenRows rows, T
             return default;
         }
 
-        filter = (Blank(q["state"]) ?? "active") switch
+        filter = (Q("state") ?? "active") switch
         {
             "active" => filter with { Active = true },
             "expired" => filter with { Active = false, Revoked = false },
             "revoked" => filter with { Revoked = true },
             _ => filter,
         };
-        if (Blank(q["search"]) is { } search)
+        if (Q("search") is { } search)
         {
             filter = filter with { Search = search };
         }
@@ -154,7 +125,7 @@ public sealed class CredentialsModel(TokenInventory inventory, TokenRows rows, T
             filter = filter with { NoExpiry = true };
         }
 
-        if (Blank(q["expires_on"]) is { } on)
+        if (Q("expires_on") is { } on)
         {
             if (Date(on, "expires_on") is not { } day)
             {
@@ -163,7 +134,7 @@ public sealed class CredentialsModel(TokenInventory inventory, TokenRows rows, T
 
             filter = filter with { ExpiresFrom = day, ExpiresTo = day };
         }
-        else if (Blank(q["within"]) is { } within)
+        else if (Q("within") is { } within)
         {
             if (!Period.TryParse(within, out var period) || period.TryAfter(Today) is not { } end)
             {
@@ -175,7 +146,7 @@ public sealed class CredentialsModel(TokenInventory inventory, TokenRows rows, T
         }
         else
         {
-            if (Blank(q["expires_from"]) is { } from)
+            if (Q("expires_from") is { } from)
             {
                 if (Date(from, "expires_from") is not { } day)
                 {
@@ -185,7 +156,7 @@ public sealed class CredentialsModel(TokenInventory inventory, TokenRows rows, T
                 filter = filter with { ExpiresFrom = day };
             }
 
-            if (Blank(q["expires_to"]) is { } to)
+            if (Q("expires_to") is { } to)
             {
                 if (Date(to, "expires_to") is not { } day)
                 {
@@ -227,16 +198,12 @@ public sealed class CredentialsModel(TokenInventory inventory, TokenRows rows, T
             _ => query.OrderBy(r => r.ExpiresAt).ThenBy(r => r.Id).ThenBy(r => r.ResourceType).ThenBy(r => r.ResourceId),
         };
 
-    private DateOnly? Date(string text, string name)
+    private DateOnly? Date(string text, string name) =>
+        WebQuery.Date(text) ?? Fail<DateOnly?>($"{name} must be a date (YYYY-MM-DD), not '{text}'.");
+
+    private T? Fail<T>(string error)
     {
-        if (DateOnly.TryParseExact(text, "yyyy-MM-dd", CultureInfo.InvariantCulture, DateTimeStyles.None, out var day))
-        {
-            return day;
-        }
-
-        Error = $"{name} must be a date (YYYY-MM-DD), not '{text}'.";
-        return null;
+        Error = error;
+        return default;
     }
-
-    private static string? Blank(Microsoft.Extensions.Primitives.StringValues value) => value.ToString() is { Length: > 0 } s ? s.Trim() : null;
 }

@@ -1,4 +1,3 @@
-using System.Globalization;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.AspNetCore.Mvc.RazorPages;
 using Microsoft.EntityFrameworkCore;
@@ -68,15 +67,14 @@ public sealed class ExpiryCalendarModel(TokenInventory inventory, TokenRows rows
             return NotFound();
         }
 
-        var text = Request.Form["new_expires_at"].ToString();
-        if (!DateOnly.TryParseExact(text, "yyyy-MM-dd", CultureInfo.InvariantCulture, DateTimeStyles.None, out var newExpiry))
+        if (WebQuery.Date(Request.Form["new_expires_at"]) is not { } newExpiry)
         {
             await LoadAsync(day, ct);
             return Refused("The new expiration date must be a date (YYYY-MM-DD).");
         }
 
         NewExpiry = newExpiry;
-        if (Parse(day) is not { } on)
+        if (WebQuery.Date(day) is not { } on)
         {
             await LoadAsync(null, ct);
             return Refused("Choose a day first.");
@@ -133,7 +131,7 @@ public sealed class ExpiryCalendarModel(TokenInventory inventory, TokenRows rows
             .ToList();
         Cliffs = dates.Where(d => IsCliff(d.Count)).OrderBy(d => d.Date).ToList();
         Busiest = dates.Take(10).ToList();
-        Day = Parse(day);
+        Day = WebQuery.Date(day);
         if (Day is { } on)
         {
             // The day's count is the calendar's; its first tokens by id, found through the tokens table.
@@ -148,6 +146,4 @@ public sealed class ExpiryCalendarModel(TokenInventory inventory, TokenRows rows
 
     public static DateOnly WeekStart(DateOnly d) => d.AddDays(-(((int)d.DayOfWeek + 6) % 7));
 
-    private static DateOnly? Parse(string? day) =>
-        DateOnly.TryParseExact(day, "yyyy-MM-dd", CultureInfo.InvariantCulture, DateTimeStyles.None, out var d) ? d : null;
 }

@@ -56,14 +56,9 @@ public sealed class UsersModel(TokenwardDb db, TimeProvider clock) : PageModel
         return Page();
     }
 
-    public string? Q(string key) => Request.Query[key].ToString() is { Length: > 0 } v ? v.Trim() : null;
+    public string? Q(string key) => WebQuery.Text(Request, key);
 
-    public string PageUrl(int page)
-    {
-        var q = Request.Query.Where(p => p.Key is not ("page" or "handler")).SelectMany(p => p.Value.Select(v => new KeyValuePair<string, string?>(p.Key, v))).ToList();
-        q.Add(new("page", page.ToString(CultureInfo.InvariantCulture)));
-        return "/admin/users" + QueryString.Create(q);
-    }
+    public string PageUrl(int page) => WebQuery.Link(Request, ("page", page.ToString(CultureInfo.InvariantCulture)));
 
     private async Task LoadAsync(CancellationToken ct)
     {
@@ -80,7 +75,7 @@ public sealed class UsersModel(TokenwardDb db, TimeProvider clock) : PageModel
             users = users.Where(u => u.State == state);
         }
 
-        PageNumber = int.TryParse(Request.Query["page"], NumberStyles.None, CultureInfo.InvariantCulture, out var page) && page is >= 1 and <= 100_000 ? page : 1;
+        PageNumber = WebQuery.PageNumber(Request);
         var rows = await users.OrderBy(u => u.Id).Skip((PageNumber - 1) * PageSize).Take(PageSize + 1)
             .Select(u => new Row(u, db.PersonalAccessTokens.Count(t => t.UserId == u.Id && !t.Revoked && (t.ExpiresAt == null || t.ExpiresAt > today))))
             .ToListAsync(ct);

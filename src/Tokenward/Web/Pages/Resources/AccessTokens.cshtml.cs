@@ -101,7 +101,7 @@ public sealed class AccessTokensModel(Access access, ResourceAccessTokenService 
         DateOnly? expiresAt = null;
         if (form["expires_at"].ToString() is { Length: > 0 } text)
         {
-            if (!DateOnly.TryParseExact(text, "yyyy-MM-dd", CultureInfo.InvariantCulture, DateTimeStyles.None, out var date))
+            if (WebQuery.Date(text) is not { } date)
             {
                 return Refused("Expiration date must be a date (YYYY-MM-DD).");
             }
@@ -116,7 +116,7 @@ public sealed class AccessTokensModel(Access access, ResourceAccessTokenService 
         }
         catch (TokenValidationException e)
         {
-            return Refused(UserSettings.PersonalAccessTokensModel.Sentence(e));
+            return Refused(WebQuery.Sentence(e));
         }
 
         await LoadAsync(path, ct);
@@ -161,7 +161,7 @@ public sealed class AccessTokensModel(Access access, ResourceAccessTokenService 
         }
         catch (TokenValidationException e)
         {
-            return Refused(UserSettings.PersonalAccessTokensModel.Sentence(e));
+            return Refused(WebQuery.Sentence(e));
         }
 
         await LoadAsync(path, ct);
@@ -187,6 +187,19 @@ public sealed class AccessTokensModel(Access access, ResourceAccessTokenService 
         return Page();
     }
 
+    /// <returns>The resource the viewer can see, or null (none there, or not theirs to see).</returns>
+    private async Task<ResourceRef?> ResolveAsync(string kind, string path, CurrentRequest current, CancellationToken ct)
+    {
+        try
+        {
+            return await ResourceRef.ResolveAsync(kind, path, current, access, ct);
+        }
+        catch (ApiException)
+        {
+            return null;
+        }
+    }
+
     /// <returns>false when the resource does not exist or the viewer may not manage its tokens (both a 404).</returns>
     private async Task<bool> LoadAsync(string? path, CancellationToken ct)
     {
@@ -200,17 +213,15 @@ public sealed class AccessTokensModel(Access access, ResourceAccessTokenService 
         var current = CurrentRequest.Of(HttpContext);
         var isGroupPath = path.StartsWith("groups/", StringComparison.Ordinal);
         var resourcePath = isGroupPath ? path["groups/".Length..] : path;
-        try
-        {
-            // A path names a project or a group, never both (GitLab keeps them apart).
-            Resource = !isGroupPath && await access.FindProjectAsync(resourcePath, ct) is not null
-                ? await ResourceRef.ResolveAsync("projects", resourcePath, current, access, ct)
-                : await ResourceRef.ResolveAsync("groups", resourcePath, current, access, ct);
-        }
-        catch (ApiException)
+        // A path names a project or a group, never both (GitLab keeps them apart): a project's, else a group's.
+        var resource = (isGroupPath ? null : await ResolveAsync("projects", resourcePath, current, ct))
+            ?? await ResolveAsync("groups", resourcePath, current, ct);
+        if (resource is null)
         {
             return false;
         }
+
+        Resource = resource;
 
         if (!current.IsAdmin && Resource.CallerLevel < Resource.ManageLevel)
         {

@@ -75,7 +75,7 @@ public sealed class PersonalAccessTokensModel(TokenwardDb db, PersonalAccessToke
         DateOnly? expiresAt = null;
         if (Form.ExpiresAt.Length > 0)
         {
-            if (!DateOnly.TryParseExact(Form.ExpiresAt, "yyyy-MM-dd", CultureInfo.InvariantCulture, DateTimeStyles.None, out var date))
+            if (WebQuery.Date(Form.ExpiresAt) is not { } date)
             {
                 return Invalid("Expiration date must be a date (YYYY-MM-DD).");
             }
@@ -97,7 +97,7 @@ public sealed class PersonalAccessTokensModel(TokenwardDb db, PersonalAccessToke
         }
         catch (TokenValidationException e)
         {
-            return Invalid(Sentence(e));
+            return Invalid(WebQuery.Sentence(e));
         }
 
         await LoadAsync(Tab, ct);
@@ -139,7 +139,7 @@ public sealed class PersonalAccessTokensModel(TokenwardDb db, PersonalAccessToke
         }
         catch (TokenValidationException e)
         {
-            return Invalid(Sentence(e));
+            return Invalid(WebQuery.Sentence(e));
         }
 
         await LoadAsync(Tab, ct);
@@ -173,9 +173,6 @@ public sealed class PersonalAccessTokensModel(TokenwardDb db, PersonalAccessToke
             _ => state == TokenState.Revoked,
         };
     }
-
-    internal static string Sentence(TokenValidationException e) =>
-        $"{char.ToUpperInvariant(e.Field[0])}{e.Field[1..].Replace('_', ' ')} {e.Problem}.";
 
     /// <summary>The viewer's own token to revoke or rotate, or the answer instead: 404 for anyone else's, 403 for a look-only session.</summary>
     private async Task<(IActionResult? Refusal, PersonalAccessToken? Token)> ChangeableAsync(long id, CancellationToken ct)
