@@ -4,7 +4,7 @@ namespace Tokenward;
 /// Every event the service logs, in one place (Npgsql's way): stable ids by area, so an admin can
 /// alert on them, and source-generated methods that cost nothing when their level is off.
 /// 1000s: the API; 2000s: the log files (2100s: the audit trail); 3000s: the failed-authentication
-/// ban; 4000s: expiry notices; 5000s: token rotation; 6000s: the web UI.
+/// ban; 4000s: expiry notices; 5000s: token rotation; 6000s: the web UI; 7000s: several nodes (Redis, the node bus).
 /// </summary>
 public static partial class LogMessages
 {
@@ -70,4 +70,22 @@ public static partial class LogMessages
 
     [LoggerMessage(EventId = 6002, Level = LogLevel.Error, Message = "Unhandled error on the web UI's {Method} {Path}")]
     public static partial void WebUnhandledError(this ILogger logger, Exception e, string method, string path);
+
+    [LoggerMessage(EventId = 7000, Level = LogLevel.Warning, Message = "Redis {Redis} is away ({Reason}); bans are counted by each node and token changes reach other nodes through their cache's expiry until it is back")]
+    public static partial void RedisLost(this ILogger logger, string redis, string reason);
+
+    [LoggerMessage(EventId = 7001, Level = LogLevel.Information, Message = "Redis {Redis} is back; bans are shared again")]
+    public static partial void RedisRestored(this ILogger logger, string redis);
+
+    [LoggerMessage(EventId = 7002, Level = LogLevel.Warning, Message = "Could not tell the other nodes ({Transport}) about {Message}: {Reason}")]
+    public static partial void NodeMessageNotSent(this ILogger logger, string transport, string message, string reason);
+
+    [LoggerMessage(EventId = 7003, Level = LogLevel.Warning, Message = "Lost the PostgreSQL notification channel ({Reason}); the token cache forgets everything when it is back")]
+    public static partial void NodeListenLost(this ILogger logger, string reason);
+
+    [LoggerMessage(EventId = 7004, Level = LogLevel.Information, Message = "Listening for other nodes' token changes through {Transport}")]
+    public static partial void NodeListening(this ILogger logger, string transport);
+
+    [LoggerMessage(EventId = 7005, Level = LogLevel.Warning, Message = "Redis failed counting a failed authentication from {Address}; counted by this node instead: {Reason}")]
+    public static partial void RedisBanFallback(this ILogger logger, string address, string reason);
 }

@@ -4,7 +4,7 @@ using Tokenward.Api;
 
 namespace Tokenward.AuthBans;
 
-/// <summary>Admin view of the failed-authentication bans of this server: list them, lift one.</summary>
+/// <summary>Admin view of the failed-authentication bans (every node's, with Redis): list them, lift one.</summary>
 public static class AuthBansEndpoints
 {
     public static void Map(RouteGroupBuilder api)
@@ -14,8 +14,8 @@ public static class AuthBansEndpoints
         bans.MapDelete("/{ip}", Lift).AdminOnly(ApiAccess.Write).WithSummary("Lift the ban on an address (admin)");
     }
 
-    private static Ok<IEnumerable<BanJson>> List(FailedAuthBans bans) =>
-        TypedResults.Ok(bans.ActiveBans().Select(b => new BanJson(b.Address.ToString(), b.BannedAt.UtcDateTime, b.Until.UtcDateTime, b.Failures)));
+    private static async Task<Ok<IEnumerable<BanJson>>> List(FailedAuthBans bans) =>
+        TypedResults.Ok((await bans.ActiveBansAsync()).Select(b => new BanJson(b.Address.ToString(), b.BannedAt.UtcDateTime, b.Until.UtcDateTime, b.Failures)));
 
     private static async Task<NoContent> Lift(string ip, FailedAuthBans bans, Audit.AuditLog audit, Audit.ActorContext actor, HttpContext context)
     {
@@ -31,16 +31,16 @@ public static class AuthBansEndpoints
     /// <returns>false when the address is not banned.</returns>
     public static async Task<bool> LiftAsync(FailedAuthBans bans, Audit.AuditLog audit, Audit.Actor actor, IPAddress address, CancellationToken ct)
     {
-        if (bans.ActiveBans().FirstOrDefault(b => b.Address.Equals(address)) is not { } ban)
+        if ((await bans.ActiveBansAsync()).FirstOrDefault(b => b.Address.Equals(address)) is not { } ban)
         {
             return false;
         }
 
-        // The ban lives in this process; its event is the only record of who lifted it, so it is
-        // written first: if it cannot be, the ban stays.
+        // The event is the only record of who lifted the ban, so it is written first: if it
+        // cannot be, the ban stays.
         await audit.RecordAsync(actor, "Instance", 0, "auth_ban_lifted", null, null,
             new { ip = address.ToString(), banned_at = ban.BannedAt.UtcDateTime, until = ban.Until.UtcDateTime, ban.Failures }, ct);
-        bans.Lift(address);
+        await bans.LiftAsync(address);
         return true;
     }
 

@@ -1,4 +1,5 @@
 using System.Collections.Concurrent;
+using Tokenward.Cluster;
 using Tokenward.Hosting;
 using Tokenward.Storage;
 
@@ -7,17 +8,35 @@ namespace Tokenward.Authentication;
 /// <summary>
 /// Remembers found tokens (with their owners) for a few seconds, so a client's steady stream of
 /// requests costs one lookup per interval instead of one per request. Every change this process
-/// makes to a token or its owner forgets the entry at once; a change made elsewhere (another
-/// server on the same PostgreSQL, the CLI) shows after at most <see cref="TokenwardSettings.AuthCacheSeconds"/>.
-/// Expiry is still judged on every request against the current date. Unknown values are never cached.
+/// makes to a token or its owner forgets the entry at once, and is told to the other nodes
+/// (<see cref="NodeBus"/>: Redis or PostgreSQL), which forget it as soon as the message arrives.
+/// Without either (SQLite, one node) a change made by a CLI process shows after at most
+/// <see cref="TokenwardSettings.AuthCacheSeconds"/>; so does one missed while a node's channel
+/// was down, and the node forgets everything when it is back. Expiry is still judged on every
+/// request against the current date. Unknown values are never cached.
 /// </summary>
-public sealed class AuthCache(TimeProvider clock, TokenwardSettings settings)
+public sealed class AuthCache
 {
+    private readonly TimeProvider _clock;
+    private readonly NodeBus _bus;
+
+    public AuthCache(TimeProvider clock, TokenwardSettings settings, NodeBus bus)
+    {
+        _clock = clock;
+        _bus = bus;
+        _ttlTicks = (long)(settings.AuthCacheSeconds * clock.TimestampFrequency);
+        bus.On("forget-token", id => ForgetWhere(t => t.Id == Id(id)));
+        bus.On("forget-user", id => ForgetWhere(t => t.UserId == Id(id)));
+        bus.On("forget-all", _ => ClearHere());
+        // A node that lost its channel may have missed a revocation: it starts over.
+        bus.Reconnected += ClearHere;
+    }
+
     /// <summary>Beyond this many entries the cache starts over rather than grow without bound.</summary>
     public const int MaxEntries = 100_000;
 
     private readonly ConcurrentDictionary<string, Entry> _byDigest = new(StringComparer.Ordinal);
-    private readonly long _ttlTicks = (long)(settings.AuthCacheSeconds * clock.TimestampFrequency);
+    private readonly long _ttlTicks;
 
     // Bumped by every forget. A lookup that read the database before a revocation committed must
     // not put its stale copy back after the revocation has forgotten the token.
@@ -32,7 +51,7 @@ public sealed class AuthCache(TimeProvider clock, TokenwardSettings settings)
             return null;
         }
 
-        if (clock.GetTimestamp() < entry.Until)
+        if (_clock.GetTimestamp() < entry.Until)
         {
             return entry.Token;
         }
@@ -57,7 +76,7 @@ public sealed class AuthCache(TimeProvider clock, TokenwardSettings settings)
             _byDigest.Clear();
         }
 
-        var entry = new Entry(token, clock.GetTimestamp() + _ttlTicks);
+        var entry = new Entry(token, _clock.GetTimestamp() + _ttlTicks);
         _byDigest[digest] = entry;
         if (generation != Generation)
         {
@@ -66,16 +85,35 @@ public sealed class AuthCache(TimeProvider clock, TokenwardSettings settings)
         }
     }
 
-    /// <summary>Forgets everything, after a bulk change.</summary>
+    /// <summary>Forgets everything, here and on every node, after a bulk change.</summary>
     public void Clear()
+    {
+        ClearHere();
+        _bus.Publish("forget-all", "0");
+    }
+
+    /// <summary>Forgets a token, here and on every node.</summary>
+    public void ForgetToken(long tokenId)
+    {
+        ForgetWhere(t => t.Id == tokenId);
+        _bus.Publish("forget-token", tokenId.ToString(System.Globalization.CultureInfo.InvariantCulture));
+    }
+
+    /// <summary>Forgets a user's tokens, here and on every node.</summary>
+    public void ForgetUser(long userId)
+    {
+        ForgetWhere(t => t.UserId == userId);
+        _bus.Publish("forget-user", userId.ToString(System.Globalization.CultureInfo.InvariantCulture));
+    }
+
+    private static long Id(string text) =>
+        long.TryParse(text, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var id) ? id : -1;
+
+    private void ClearHere()
     {
         Interlocked.Increment(ref _generation);
         _byDigest.Clear();
     }
-
-    public void ForgetToken(long tokenId) => ForgetWhere(t => t.Id == tokenId);
-
-    public void ForgetUser(long userId) => ForgetWhere(t => t.UserId == userId);
 
     private void ForgetWhere(Func<PersonalAccessToken, bool> match)
     {

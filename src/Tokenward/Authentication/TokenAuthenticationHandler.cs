@@ -68,7 +68,7 @@ public sealed class TokenAuthenticationHandler(
         {
             log.AuthFailTokenType = "unknown";
             log.AuthFailHeaderType = presented.HeaderType;
-            return current.Refuse(Refusal(ApiException.Unauthorized(), ip, log));
+            return current.Refuse(await RefusalAsync(ApiException.Unauthorized(), ip, log));
         }
 
         var scopes = token.ScopeList();
@@ -84,7 +84,7 @@ public sealed class TokenAuthenticationHandler(
                 if (await service.ReusedForRotationAsync(token, ct) == RotationReuse.Retry)
                 {
                     // Still a revoked token presented: it counts towards the address's ban like any other.
-                    return current.Refuse(Refusal(ApiException.BadRequest(TokenAlreadyRevokedException.Text), ip, log));
+                    return current.Refuse(await RefusalAsync(ApiException.BadRequest(TokenAlreadyRevokedException.Text), ip, log));
                 }
             }
 
@@ -97,7 +97,7 @@ public sealed class TokenAuthenticationHandler(
                 AuthFailReason.UserDeactivated => ApiException.Forbidden(DeactivatedMessage),
                 _ => ApiException.Forbidden(BlockedMessage),
             };
-            return current.Refuse(refusal.Status == StatusCodes.Status401Unauthorized ? Refusal(refusal, ip, log) : refusal);
+            return current.Refuse(refusal.Status == StatusCodes.Status401Unauthorized ? await RefusalAsync(refusal, ip, log) : refusal);
         }
 
         if (ip is not null)
@@ -177,9 +177,9 @@ public sealed class TokenAuthenticationHandler(
     /// A failed authentication counts towards the address's ban; once the address is banned
     /// the answer is the ban's, even for a request that was already under way.
     /// </summary>
-    private ApiException Refusal(ApiException refusal, System.Net.IPAddress? ip, ApiLogFacts log)
+    private async ValueTask<ApiException> RefusalAsync(ApiException refusal, System.Net.IPAddress? ip, ApiLogFacts log)
     {
-        if (ip is null || bans.RecordFailure(ip) != FailureOutcome.AlreadyBanned)
+        if (ip is null || await bans.RecordFailureAsync(ip) != FailureOutcome.AlreadyBanned)
         {
             return refusal;
         }

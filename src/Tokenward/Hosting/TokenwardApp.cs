@@ -25,6 +25,8 @@ public static class TokenwardApp
         services.AddSingleton(new TokenFormat(settings.TokenPrefix));
         services.AddSingleton(new TokenDigester(InstanceSecret.Load(settings, createSecret)));
         services.AddDbContextPool<TokenwardDb>(o => TokenwardDb.Configure(o, settings.Database));
+        services.AddSingleton<Cluster.RedisLink>();
+        services.AddSingleton<Cluster.NodeBus>();
         services.AddSingleton<AuthCache>();
         services.AddSingleton<StartupGate>();
         services.AddSingleton(sp => new ExternalUrl(settings, sp.GetService<Microsoft.AspNetCore.Hosting.Server.IServer>()));
@@ -120,6 +122,7 @@ public static class TokenwardApp
         builder.Services.AddSingleton(sp => new ApiJsonLog(settings.LogDir, clock, sp.GetRequiredService<ILogger<ApiJsonLog>>()));
         builder.Services.AddHostedService(sp => sp.GetRequiredService<ApiJsonLog>());
         builder.Services.AddHostedService<Audit.AuditShippingService>();
+        builder.Services.AddHostedService<Cluster.NodeBusListener>();
         if (settings.Notifications.AnyChannel && settings.Notifications.Interval > TimeSpan.Zero)
         {
             builder.Services.AddHostedService<Notifications.ExpiryNotificationService>();

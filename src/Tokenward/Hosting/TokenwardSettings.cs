@@ -42,6 +42,12 @@ public sealed record TokenwardSettings
     /// <summary>Proxies whose <c>X-Forwarded-For</c> is believed (<c>TOKENWARD_TRUSTED_PROXIES</c>); nobody else's is.</summary>
     public IReadOnlyList<System.Net.IPNetwork> TrustedProxies { get; init; } = [];
 
+    /// <summary>The Redis that several nodes share bans and cache invalidations through (<c>TOKENWARD_REDIS_URL</c>), or null.</summary>
+    public Cluster.RedisTarget? Redis { get; init; }
+
+    /// <summary>How often the token gauges of <c>/-/metrics</c> are counted again.</summary>
+    public TimeSpan MetricsRefresh { get; init; } = SettingsCatalog.MetricsRefresh.Default;
+
     /// <summary>Expiry notices: SMTP and webhooks (<c>TOKENWARD_SMTP_*</c>, <c>TOKENWARD_WEBHOOK_*</c>).</summary>
     public Notifications.NotificationSettings Notifications { get; init; } = new();
 
@@ -125,6 +131,8 @@ public sealed record TokenwardSettings
                 Interval = config.Get(SettingsCatalog.NotifyInterval),
             },
             TrustedProxies = config.Get(SettingsCatalog.TrustedProxies),
+            Redis = config.Get(SettingsCatalog.RedisUrl),
+            MetricsRefresh = config.Get(SettingsCatalog.MetricsRefresh),
             MonitoringAllowlist = config.Get(SettingsCatalog.MonitoringAllowlist),
             AdminMode = config.Get(SettingsCatalog.AdminMode),
             SessionIdle = config.Get(SettingsCatalog.SessionIdle),

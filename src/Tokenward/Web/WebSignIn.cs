@@ -48,7 +48,7 @@ public sealed class WebSignIn(TokenwardDb db, TokenAuthenticator authenticator, 
         var user = lower.Length == 0 ? null : await db.Users.FirstOrDefaultAsync(u => u.Username.ToLower() == lower || u.Email.ToLower() == lower, ct);
         if (user is not null && lockout.IsLocked(user.Id))
         {
-            return Failure(ip, login, WebSession.PasswordMethod, "account_locked", SignInLockout.LockedMessage);
+            return await FailureAsync(ip, login, WebSession.PasswordMethod, "account_locked", SignInLockout.LockedMessage);
         }
 
         var passwordOk = Passwords.Verify(user is { EncryptedPassword: not null } ? user : Nobody.Value, password) && user is not null;
@@ -56,7 +56,7 @@ public sealed class WebSignIn(TokenwardDb db, TokenAuthenticator authenticator, 
         {
             var reason = user is null ? "unknown_user" : user.EncryptedPassword is null ? "no_password" : "invalid_password";
             var locked = user is not null && lockout.Failed(user.Id);
-            return Failure(ip, login, WebSession.PasswordMethod, locked ? "invalid_password, account locked" : reason, locked ? SignInLockout.LockedMessage : InvalidLogin);
+            return await FailureAsync(ip, login, WebSession.PasswordMethod, locked ? "invalid_password, account locked" : reason, locked ? SignInLockout.LockedMessage : InvalidLogin);
         }
 
         lockout.Succeeded(user!.Id);
@@ -73,14 +73,14 @@ public sealed class WebSignIn(TokenwardDb db, TokenAuthenticator authenticator, 
         var token = await authenticator.FindAsync(db, value.Trim(), ct);
         if (token is null)
         {
-            return Failure(ip, "(unknown token)", WebSession.TokenMethod, "token_unknown", "Invalid token.");
+            return await FailureAsync(ip, "(unknown token)", WebSession.TokenMethod, "token_unknown", "Invalid token.");
         }
 
         var login = token.User!.Username;
         if (token.Impersonation || token.User.IsBot)
         {
             // Impersonation tokens and resource tokens are for the API; the UI is a person's.
-            return Failure(ip, login, WebSession.TokenMethod, token.Impersonation ? "impersonation_token" : "bot_token", "Invalid token.");
+            return await FailureAsync(ip, login, WebSession.TokenMethod, token.Impersonation ? "impersonation_token" : "bot_token", "Invalid token.");
         }
 
         if (authenticator.Check(token, token.ScopeList(), SignInScopes) is { } reason)
@@ -92,7 +92,7 @@ public sealed class WebSignIn(TokenwardDb db, TokenAuthenticator authenticator, 
                 AuthFailReason.InsufficientScope => "This token needs the read_user or api scope to sign in.",
                 _ => Blocked,
             };
-            return Failure(ip, login, WebSession.TokenMethod, reason.LogName(), message);
+            return await FailureAsync(ip, login, WebSession.TokenMethod, reason.LogName(), message);
         }
 
         return await SucceededAsync(token.User, token.Id, WebSession.TokenMethod, login, ip, ct);
@@ -102,7 +102,7 @@ public sealed class WebSignIn(TokenwardDb db, TokenAuthenticator authenticator, 
     {
         if (user.State != UserStates.Active || user.IsBot)
         {
-            return Failure(ip, login, method, user.IsBot ? "bot_user" : $"user_{user.State}", Blocked);
+            return await FailureAsync(ip, login, method, user.IsBot ? "bot_user" : $"user_{user.State}", Blocked);
         }
 
         if (ip is not null)
@@ -117,11 +117,11 @@ public sealed class WebSignIn(TokenwardDb db, TokenAuthenticator authenticator, 
         return new(user, tokenId, null, false);
     }
 
-    private Outcome Failure(IPAddress? ip, string login, string method, string reason, string message)
+    private async Task<Outcome> FailureAsync(IPAddress? ip, string login, string method, string reason, string message)
     {
         var address = ip?.ToString();
         logger.SignInFailed(address, login, method, reason);
-        var banned = ip is not null && bans.RecordFailure(ip) == FailureOutcome.AlreadyBanned;
+        var banned = ip is not null && await bans.RecordFailureAsync(ip) == FailureOutcome.AlreadyBanned;
         return new(null, null, banned ? BannedMessage : message, banned);
     }
 }

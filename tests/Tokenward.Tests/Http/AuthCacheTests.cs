@@ -1,3 +1,4 @@
+using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
 using Tokenward.Storage;
@@ -62,7 +63,8 @@ public class AuthCacheTests
     {
         var clock = new Microsoft.Extensions.Time.Testing.FakeTimeProvider(TestServer.Start);
         var settings = new Tokenward.Hosting.TokenwardSettings { DataDir = "/tmp", Database = DatabaseTarget.SqliteIn("/tmp"), LogDir = "/tmp" };
-        var cache = new Tokenward.Authentication.AuthCache(clock, settings);
+        var bus = new Tokenward.Cluster.NodeBus(settings, new Tokenward.Cluster.RedisLink(settings, NullLogger<Tokenward.Cluster.RedisLink>.Instance), NullLogger<Tokenward.Cluster.NodeBus>.Instance);
+        var cache = new Tokenward.Authentication.AuthCache(clock, settings, bus);
         var token = new PersonalAccessToken { Id = 7, UserId = 3, Name = "t", TokenDigest = "d", Scopes = "[]" };
 
         // The lookup takes the generation, reads the row; the revocation commits and forgets; then the lookup adds.

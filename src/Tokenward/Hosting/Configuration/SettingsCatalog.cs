@@ -80,10 +80,19 @@ public static class SettingsCatalog
 
     public static readonly Setting<IReadOnlyList<IPNetwork>> MonitoringAllowlist = new(
         "MONITORING_ALLOWLIST", [IPNetwork.Parse("127.0.0.0/8"), IPNetwork.Parse("::1/128")], "`127.0.0.0/8,::1/128`",
-        "addresses and CIDR networks that may read `/-/readiness` and `/-/liveness` (GitLab's monitoring allowlist); others get 404", ParseNetworks);
+        "addresses and CIDR networks that may read `/-/readiness`, `/-/liveness` and `/-/metrics` (GitLab's monitoring allowlist); others get 404", ParseNetworks);
 
     public static readonly Setting<IReadOnlyList<IPNetwork>> TrustedProxies = new(
         "TRUSTED_PROXIES", [], "none", "proxies (addresses or CIDRs) whose `X-Forwarded-For` is believed; nobody else's is", ParseNetworks);
+
+    public static readonly Setting<Cluster.RedisTarget?> RedisUrl = new(
+        "REDIS_URL", null, "none (bans and the token cache stay in each process)",
+        "`redis://[:password@]host:port[/db]` (`rediss://` for TLS): failure counts and bans shared by every node, and changes to tokens and users sent to every node's token cache at once; see Several nodes",
+        Cluster.RedisTarget.Parse, show: v => Cluster.RedisTarget.Parse(v).Describe());
+
+    public static readonly Setting<TimeSpan> MetricsRefresh = new(
+        "METRICS_REFRESH_SECONDS", TimeSpan.FromSeconds(60), "`60`",
+        "how often the token gauges of `/-/metrics` are counted again (one aggregate query; never per scrape)", v => TimeSpan.FromSeconds(Whole(v, 86_400)));
 
     public static readonly Setting<string?> SmtpHost = new(
         "SMTP_HOST", null, "none", "SMTP server for expiry notices by email", v => v);
@@ -146,7 +155,7 @@ public static class SettingsCatalog
     [
         DataDir, Database, LogDir, ExternalUrl, InitialRootToken, Secret, TokenPrefix, RequireTokenExpiry, MaxTokenLifetimeDays,
         ImpersonationEnabled, AuthCacheSeconds, RotationGraceSeconds, AdminMode, SessionIdle, AuthBanEnabled, AuthBanMaxFailures, AuthBanFindTime,
-        AuthBanBanTime, AuthBanAllowlist, MonitoringAllowlist, TrustedProxies, SmtpHost, SmtpPort, SmtpSecurity, SmtpUsername, SmtpPassword, SmtpFrom,
+        AuthBanBanTime, AuthBanAllowlist, MonitoringAllowlist, TrustedProxies, RedisUrl, MetricsRefresh, SmtpHost, SmtpPort, SmtpSecurity, SmtpUsername, SmtpPassword, SmtpFrom,
         WebhookUrls, WebhookSecret, NotifyInterval, NotifyResourceExpired, WebhookNotices, Url, Token,
     ];
 

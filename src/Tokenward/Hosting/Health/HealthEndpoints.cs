@@ -6,8 +6,8 @@ namespace Tokenward.Hosting.Health;
 
 /// <summary>
 /// GitLab's probes, with GitLab's JSON: <c>/-/liveness</c> (the process answers) and
-/// <c>/-/readiness</c> (started; with <c>?all=1</c> also the database and the log writers, each
-/// listed), 503 when not ready. Like GitLab's, they answer only the monitoring allowlist (loopback
+/// <c>/-/readiness</c> (started; with <c>?all=1</c> also the database, the log writers and Redis,
+/// each listed), 503 when not ready (a Redis away is listed as failed but is no reason). Like GitLab's, they answer only the monitoring allowlist (loopback
 /// by default); anyone else gets a 404. <c>/-/health</c> stays the plain "Tokenward OK".
 /// </summary>
 public static class HealthEndpoints
@@ -15,13 +15,15 @@ public static class HealthEndpoints
     /// <summary>A probe that waits longer than this for the database says it failed.</summary>
     public static readonly TimeSpan DatabaseTimeout = TimeSpan.FromSeconds(3);
 
+    private const string RedisCheck = "redis_check";
+
     public static void Map(WebApplication app)
     {
         app.MapGet("/-/liveness", (HttpContext c) => Allowed(c) ? Results.Json(Ok()) : Results.NotFound()).ExcludeFromDescription();
         app.MapGet("/-/readiness", ReadinessAsync).ExcludeFromDescription();
     }
 
-    private static async Task<IResult> ReadinessAsync(HttpContext context, TokenwardSettings settings, ApiJsonLog apiLog, AuditShipper audit)
+    private static async Task<IResult> ReadinessAsync(HttpContext context, TokenwardSettings settings, ApiJsonLog apiLog, AuditShipper audit, Cluster.RedisLink redis)
     {
         if (!Allowed(context))
         {
@@ -36,9 +38,16 @@ public static class HealthEndpoints
             checks.Add(("db_check", await DatabaseAsync(settings, context.RequestAborted)));
             checks.Add(("api_log_check", apiLog.Failing ? $"cannot write {apiLog.Path}" : null));
             checks.Add(("audit_log_check", audit.Failing ? "cannot write the audit log; events wait in the database" : null));
+            if (redis.Configured)
+            {
+                checks.Add((RedisCheck, redis.Connected ? null
+                    : $"cannot reach {settings.Redis!.Describe()}: bans are counted by each node and token changes reach the others through their cache's expiry"));
+            }
         }
 
-        var ready = checks.All(c => c.Failure is null);
+        // Without Redis a node still serves (degraded), so its check is reported but does not
+        // take the node out: Redis going away would otherwise take every node out at once.
+        var ready = checks.All(c => c.Failure is null || c.Name == RedisCheck);
         var body = new JsonObject { ["status"] = ready ? "ok" : "failed" };
         foreach (var (name, failure) in checks)
         {

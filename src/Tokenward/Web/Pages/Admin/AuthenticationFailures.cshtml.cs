@@ -73,7 +73,7 @@ public sealed class AuthenticationFailuresModel(TokenwardSettings settings, Toke
         var stats = inputs.Count == 0 ? new AuthFailureStats() : await Task.Run(() => new LogScan(filter, Environment.ProcessorCount).Run(inputs, ct), ct);
         var rows = await inventory.FindAsync(TokenInfo.Ids(stats.ByToken.Keys), ct);
         Report = AuthFailureReport.From(inputs.Select(i => i.Name).ToList(), stats, null, TokenInfo.Of(rows, TokenStates.Today(clock)));
-        Bans = bans.ActiveBans();
+        Bans = await bans.ActiveBansAsync();
 
         var ranked = stats.ReasonTimeline.GroupBy(k => k.Key.Reason).OrderByDescending(g => g.Sum(x => x.Value)).Select(g => g.Key).ToList();
         Reasons = ranked.Take(ChartReasons).ToList();
