@@ -4,7 +4,7 @@ namespace Tokenward;
 /// Every event the service logs, in one place (Npgsql's way): stable ids by area, so an admin can
 /// alert on them, and source-generated methods that cost nothing when their level is off.
 /// 1000s: the API; 2000s: the log files (2100s: the audit trail); 3000s: the failed-authentication
-/// ban; 4000s: expiry notices; 5000s: token rotation; 6000s: the web UI; 7000s: several nodes (Redis, the node bus).
+/// ban; 4000s: expiry notices; 5000s: token rotation; 6000s: the web UI; 7000s: several nodes (Redis, the node bus) and metrics.
 /// </summary>
 public static partial class LogMessages
 {
@@ -88,4 +88,7 @@ public static partial class LogMessages
 
     [LoggerMessage(EventId = 7005, Level = LogLevel.Warning, Message = "Redis failed counting a failed authentication from {Address}; counted by this node instead: {Reason}")]
     public static partial void RedisBanFallback(this ILogger logger, string address, string reason);
+
+    [LoggerMessage(EventId = 7010, Level = LogLevel.Warning, Message = "Could not count the tokens for /-/metrics; the last counts stay: {Reason}")]
+    public static partial void TokenGaugesFailed(this ILogger logger, string reason);
 }

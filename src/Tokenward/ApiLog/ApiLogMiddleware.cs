@@ -17,6 +17,9 @@ public sealed class ApiLogMiddleware(RequestDelegate next, ApiJsonLog log, TimeP
 
     private static readonly string[] SecretWords = ["token", "password", "secret", "key"];
 
+    /// <summary>The metrics' reason for a token that matches none (GitLab logs no reason for it).</summary>
+    public const string UnknownTokenReason = "token_unknown";
+
     public async Task InvokeAsync(HttpContext context)
     {
         var started = clock.GetTimestamp();
@@ -31,6 +34,15 @@ public sealed class ApiLogMiddleware(RequestDelegate next, ApiJsonLog log, TimeP
         finally
         {
             var duration = clock.GetElapsedTime(started);
+            if ((facts.AuthFailReason ?? (facts.AuthFailTokenType == "unknown" ? UnknownTokenReason : null)) is { } reason)
+            {
+                Hosting.Metrics.TokenwardMetrics.Refused(reason);
+            }
+            else if (facts.UserId is not null)
+            {
+                Hosting.Metrics.TokenwardMetrics.Authenticated();
+            }
+
             log.Write(Line(context, facts, correlationId, duration, TimeSpan.FromTicks(Interlocked.Read(ref db.Value))));
         }
     }

@@ -25,6 +25,7 @@ public partial class JsonLinesFile : IHostedService, IAsyncDisposable
     private volatile bool _reopen;
     private FileStream? _file;
     private long _lost;
+    private long _written;
     private long _lostSinceReport;
     private long? _lastReport;
 
@@ -39,6 +40,12 @@ public partial class JsonLinesFile : IHostedService, IAsyncDisposable
 
     /// <summary>Lines that could not be written since the start (a full disk, an unwritable folder).</summary>
     public long LostLines => Interlocked.Read(ref _lost);
+
+    /// <summary>Lines written since the start.</summary>
+    public long WrittenLines => Interlocked.Read(ref _written);
+
+    /// <summary>Lines waiting for the writer now.</summary>
+    public int QueuedLines => _lines.Reader.Count;
 
     /// <summary>Whether the last write failed (lines are being lost now); false again once one succeeds.</summary>
     public bool Failing => Interlocked.Read(ref _lostSinceReport) > 0;
@@ -109,6 +116,7 @@ public partial class JsonLinesFile : IHostedService, IAsyncDisposable
             try
             {
                 WriteWhole(batch.WrittenMemory);
+                Interlocked.Add(ref _written, count);
                 if (_lostSinceReport > 0)
                 {
                     _logger.LogLinesResumed(Path, _lostSinceReport);

@@ -133,6 +133,7 @@ public sealed class AuditShipper(Hosting.TokenwardSettings settings, IServiceSco
             last = events[^1].Id;
             WriteCheckpoint(last);
             shipped += events.Count;
+            Hosting.Metrics.TokenwardMetrics.AuditLinesWritten(events.Count);
         }
     }
 

@@ -92,6 +92,16 @@ public sealed class FailedAuthBans
 
     public bool Enabled => _policy.Enabled;
 
+    /// <summary>Bans in force that this node knows of (every node's, with Redis).</summary>
+    public int ActiveBanCount
+    {
+        get
+        {
+            var now = _clock.GetUtcNow();
+            return _bans.Values.Count(b => now < b.Until);
+        }
+    }
+
     /// <summary>Whether failures are counted in Redis, shared by every node, right now.</summary>
     public bool Shared => _redis.Connected;
 

@@ -8,14 +8,22 @@ namespace Tokenward.Hosting;
 /// </summary>
 public sealed class StartupGate
 {
+    private readonly TaskCompletionSource _opened = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private volatile bool _ready = true;
 
     public bool Ready => _ready;
 
+    /// <summary>Completes once the gate is open (at once when it never closed).</summary>
+    public Task Opened => _ready ? Task.CompletedTask : _opened.Task;
+
     /// <summary>Closes the gate until <see cref="Open"/>.</summary>
     public void Starting() => _ready = false;
 
-    public void Open() => _ready = true;
+    public void Open()
+    {
+        _ready = true;
+        _opened.TrySetResult();
+    }
 
     /// <summary>The middleware: 503 while starting, for every path.</summary>
     public async Task InvokeAsync(HttpContext context, RequestDelegate next)

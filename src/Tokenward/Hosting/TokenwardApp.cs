@@ -2,6 +2,8 @@ using Microsoft.AspNetCore.Authentication;
 using Microsoft.AspNetCore.Authorization;
 using Microsoft.AspNetCore.HttpOverrides;
 using Microsoft.Extensions.Http.Resilience;
+using OpenTelemetry.Metrics;
+using OpenTelemetry.Resources;
 using Polly;
 using Tokenward.Api;
 using Tokenward.ApiLog;
@@ -123,6 +125,12 @@ public static class TokenwardApp
         builder.Services.AddHostedService(sp => sp.GetRequiredService<ApiJsonLog>());
         builder.Services.AddHostedService<Audit.AuditShippingService>();
         builder.Services.AddHostedService<Cluster.NodeBusListener>();
+        builder.Services.AddSingleton<Metrics.TokenGauges>();
+        builder.Services.AddHostedService(sp => sp.GetRequiredService<Metrics.TokenGauges>());
+        builder.Services.AddOpenTelemetry().ConfigureResource(r => r.AddService("tokenward")).WithMetrics(metrics => metrics
+            // Ours, ASP.NET Core's request durations (by route and status), and Npgsql's connection pool.
+            .AddMeter(Metrics.TokenwardMetrics.MeterName, "Microsoft.AspNetCore.Hosting", "Npgsql")
+            .AddPrometheusExporter());
         if (settings.Notifications.AnyChannel && settings.Notifications.Interval > TimeSpan.Zero)
         {
             builder.Services.AddHostedService<Notifications.ExpiryNotificationService>();
@@ -167,6 +175,8 @@ public static class TokenwardApp
 
         app.MapGet("/-/health", () => TypedResults.Text("Tokenward OK")).ExcludeFromDescription();
         Health.HealthEndpoints.Map(app);
+        app.MapPrometheusScrapingEndpoint("/-/metrics").AddEndpointFilter(async (context, next) =>
+            Health.HealthEndpoints.Allowed(context.HttpContext) ? await next(context) : Results.NotFound()).ExcludeFromDescription();
         // Every endpoint under /api has its access policy: its own, or GitLab's default for its method.
         var api = app.MapGroup("/api").WithDefaultAccess();
         api.MapOpenApi("/{documentName}/openapi.json").WithAccess(new ApiAccess(ApiAccess.Read, Anonymous: true));

@@ -73,6 +73,7 @@ public sealed class DeliveryLedger(TokenwardDb db, Members.Access access, TimePr
     /// <summary>Marked with <see cref="CancellationToken.None"/>: once the server has the message, the record must say so even during a stop.</summary>
     public Task MarkSentAsync(NotificationDelivery d)
     {
+        Hosting.Metrics.TokenwardMetrics.Notice(d.Channel, sent: true);
         var now = Now();
         return db.NotificationDeliveries.Where(x => x.Id == d.Id)
             .ExecuteUpdateAsync(s => s.SetProperty(x => x.State, NotificationDelivery.Sent).SetProperty(x => x.SentAt, now)
@@ -81,6 +82,7 @@ public sealed class DeliveryLedger(TokenwardDb db, Members.Access access, TimePr
 
     public Task MarkFailedAsync(NotificationDelivery d, string error)
     {
+        Hosting.Metrics.TokenwardMetrics.Notice(d.Channel, sent: false);
         var next = settings.Notifications.NextAttempt(Now(), d.Attempts + 1);
         var message = error.Length > 1000 ? error[..1000] : error;
         return db.NotificationDeliveries.Where(x => x.Id == d.Id)

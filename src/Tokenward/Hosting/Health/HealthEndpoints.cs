@@ -65,7 +65,8 @@ public static class HealthEndpoints
 
     private static JsonObject Ok() => new() { ["status"] = "ok" };
 
-    private static bool Allowed(HttpContext context)
+    /// <summary>Whether the client may read the probes and metrics (the monitoring allowlist).</summary>
+    public static bool Allowed(HttpContext context)
     {
         var address = Api.ClientAddress.Of(context);
         return address is not null && context.RequestServices.GetRequiredService<TokenwardSettings>().MonitoringAllowlist.Any(n => n.Contains(address));
