@@ -18,6 +18,9 @@ public sealed class ServeProcess : IAsyncDisposable
 
     public Uri Url { get; }
 
+    /// <summary>The exit code once the process has ended.</summary>
+    public int? ExitCode => _process.HasExited ? _process.ExitCode : null;
+
     public static async Task<ServeProcess> StartAsync(IReadOnlyDictionary<string, string> env, string[] args, Uri url)
     {
         var process = Process.Start(TokenwardProcess.StartInfo(env, args))!;

@@ -1,0 +1,157 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Net;
+using System.Net.Sockets;
+
+namespace Tokenward.Tests.Infrastructure;
+
+/// <summary>
+/// Debian's nginx as a round-robin load balancer on a free loopback port in front of the given
+/// upstreams, configured as docs/operations.md advises (forwarded address, retry on a node that
+/// refuses). Its access log names the upstream that answered each request. Stopped on dispose.
+/// </summary>
+public sealed class NginxServer : IAsyncDisposable
+{
+    private readonly Process _process;
+    private readonly string _dir;
+
+    private NginxServer(Process process, string dir, int port)
+    {
+        _process = process;
+        _dir = dir;
+        Url = new Uri($"http://127.0.0.1:{port.ToString(CultureInfo.InvariantCulture)}");
+    }
+
+    public Uri Url { get; }
+
+    /// <summary>One line per request: <c>UPSTREAM(S) STATUS METHOD URI</c>, as nginx wrote them.</summary>
+    public string AccessLogPath => Path.Combine(_dir, "access.log");
+
+    public static async Task<NginxServer> StartAsync(IEnumerable<Uri> upstreams)
+    {
+        const string binary = "/usr/sbin/nginx";
+        if (!File.Exists(binary))
+        {
+            throw new InvalidOperationException("nginx not found; install Debian's nginx (scripts/test does).");
+        }
+
+        var dir = Path.Combine(Path.GetTempPath(), "tokenward-nginx-" + Guid.NewGuid().ToString("N")[..8]);
+        Directory.CreateDirectory(dir);
+        var port = FreePort();
+        var servers = string.Concat(upstreams.Select(u => $"    server {u.Host}:{u.Port.ToString(CultureInfo.InvariantCulture)} max_fails=0;\n"));
+        var config = $$"""
+            daemon off;
+            master_process on;
+            worker_processes 1;
+            user root;
+            pid {{dir}}/nginx.pid;
+            error_log {{dir}}/error.log warn;
+            events { worker_connections 1024; }
+            http {
+              client_body_temp_path {{dir}}/body;
+              proxy_temp_path {{dir}}/proxy;
+              fastcgi_temp_path {{dir}}/fastcgi;
+              uwsgi_temp_path {{dir}}/uwsgi;
+              scgi_temp_path {{dir}}/scgi;
+              log_format nodes '$upstream_addr $status $request_method $request_uri';
+              access_log {{dir}}/access.log nodes;
+              upstream tokenward {
+            {{servers}}    keepalive 16;
+              }
+              server {
+                listen 127.0.0.1:{{port}};
+                location / {
+                  proxy_pass http://tokenward;
+                  proxy_http_version 1.1;
+                  proxy_set_header Connection "";
+                  proxy_set_header Host $host;
+                  proxy_set_header X-Forwarded-For $proxy_add_x_forwarded_for;
+                  proxy_set_header X-Forwarded-Proto $scheme;
+                  proxy_next_upstream error timeout http_502 http_503;
+                  proxy_connect_timeout 2s;
+                }
+              }
+            }
+            """;
+        var configPath = Path.Combine(dir, "nginx.conf");
+        await File.WriteAllTextAsync(configPath, config);
+        var start = new ProcessStartInfo(binary) { UseShellExecute = false, RedirectStandardError = true, RedirectStandardOutput = true };
+        foreach (var a in new[] { "-c", configPath, "-p", dir, "-e", Path.Combine(dir, "error.log") })
+        {
+            start.ArgumentList.Add(a);
+        }
+
+        var process = Process.Start(start)!;
+        process.OutputDataReceived += (_, _) => { };
+        process.ErrorDataReceived += (_, _) => { };
+        process.BeginOutputReadLine();
+        process.BeginErrorReadLine();
+        AppDomain.CurrentDomain.ProcessExit += (_, _) => Kill(process);
+        var server = new NginxServer(process, dir, port);
+        var deadline = DateTime.UtcNow.AddSeconds(20);
+        while (true)
+        {
+            try
+            {
+                using var client = new TcpClient();
+                await client.ConnectAsync(IPAddress.Loopback, port);
+                return server;
+            }
+            catch (SocketException)
+            {
+                if (process.HasExited || DateTime.UtcNow > deadline)
+                {
+                    var errors = File.Exists(Path.Combine(dir, "error.log")) ? await File.ReadAllTextAsync(Path.Combine(dir, "error.log")) : string.Empty;
+                    await server.DisposeAsync();
+                    throw new InvalidOperationException("nginx did not start: " + errors);
+                }
+
+                await Task.Delay(50);
+            }
+        }
+    }
+
+    /// <summary>The access log's lines, after nginx has written them (it writes each at the response's end).</summary>
+    public async Task<string[]> AccessLogAsync() => File.Exists(AccessLogPath) ? await File.ReadAllLinesAsync(AccessLogPath) : [];
+
+    public async ValueTask DisposeAsync()
+    {
+        Kill(_process);
+        await _process.WaitForExitAsync();
+        _process.Dispose();
+        try
+        {
+            Directory.Delete(_dir, recursive: true);
+        }
+        catch (IOException)
+        {
+        }
+    }
+
+    private static void Kill(Process process)
+    {
+        try
+        {
+            if (!process.HasExited)
+            {
+                // The master takes its workers with it on SIGTERM; SIGKILL would leave them.
+                using var kill = Process.Start("kill", ["-TERM", process.Id.ToString(CultureInfo.InvariantCulture)]);
+                kill.WaitForExit();
+                if (!process.WaitForExit(5000))
+                {
+                    process.Kill(entireProcessTree: true);
+                }
+            }
+        }
+        catch (InvalidOperationException)
+        {
+        }
+    }
+
+    private static int FreePort()
+    {
+        using var listener = new TcpListener(IPAddress.Loopback, 0);
+        listener.Start();
+        return ((IPEndPoint)listener.LocalEndpoint).Port;
+    }
+}
