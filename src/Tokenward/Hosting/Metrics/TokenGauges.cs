@@ -38,6 +38,8 @@ public sealed class TokenGauges : BackgroundService
             description: "Active tokens expiring on the largest expiry cliff ahead (0 when there is none), labelled with its date");
         meter.CreateObservableGauge("tokenward.tokens.counted_at", () => _snapshot is { } s ? [new Measurement<double>(s.At.ToUnixTimeMilliseconds() / 1000.0)] : Array.Empty<Measurement<double>>(),
             unit: "s", description: "When the token gauges were last counted (Unix time)");
+        meter.CreateObservableGauge("tokenward.tokens.count_duration", () => _snapshot is { } s ? [new Measurement<double>(s.Took.TotalSeconds)] : Array.Empty<Measurement<double>>(),
+            unit: "s", description: "How long the last count of the token gauges took");
         meter.CreateObservableGauge("tokenward.auth_bans.active", () => bans.ActiveBanCount, description: "Addresses banned for failed authentications now");
         meter.CreateObservableGauge("tokenward.redis.connected", () => redis.Configured ? [new Measurement<int>(redis.Connected ? 1 : 0)] : Array.Empty<Measurement<int>>(),
             description: "1 while the shared Redis is reachable (absent without Redis)");
@@ -85,6 +87,7 @@ public sealed class TokenGauges : BackgroundService
     /// <summary>Counts again now (also for tests).</summary>
     public async Task RefreshAsync(CancellationToken ct)
     {
+        var started = _clock.GetTimestamp();
         await using var scope = _scopes.CreateAsyncScope();
         var db = scope.ServiceProvider.GetRequiredService<TokenwardDb>();
         var rows = await (
@@ -111,6 +114,7 @@ public sealed class TokenGauges : BackgroundService
         var cliff = activeByDay.Where(d => ExpiryCliffs.IsCliff(d.Value, activeWithDate)).OrderByDescending(d => d.Value).ThenBy(d => d.Key).FirstOrDefault();
         _snapshot = new Snapshot(
             _clock.GetUtcNow(),
+            _clock.GetElapsedTime(started),
             [.. byKindAndState.Select(x => new Measurement<long>(x.Value, new("kind", x.Key.Kind), new("state", x.Key.State)))],
             [.. Windows.Select(w => new Measurement<long>(
                 activeByDay.Where(d => d.Key.DayNumber - today.DayNumber <= w).Sum(d => d.Value),
@@ -120,5 +124,5 @@ public sealed class TokenGauges : BackgroundService
                 : new Measurement<long>(0)]);
     }
 
-    private sealed record Snapshot(DateTimeOffset At, Measurement<long>[] ByKindAndState, Measurement<long>[] Expiring, Measurement<long>[] LargestCliff);
+    private sealed record Snapshot(DateTimeOffset At, TimeSpan Took, Measurement<long>[] ByKindAndState, Measurement<long>[] Expiring, Measurement<long>[] LargestCliff);
 }
