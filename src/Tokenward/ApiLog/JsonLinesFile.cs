@@ -26,6 +26,7 @@ public partial class JsonLinesFile : IHostedService, IAsyncDisposable
     private FileStream? _file;
     private long _lost;
     private long _written;
+    private long _queued;
     private long _lostSinceReport;
     private long? _lastReport;
 
@@ -45,13 +46,20 @@ public partial class JsonLinesFile : IHostedService, IAsyncDisposable
     public long WrittenLines => Interlocked.Read(ref _written);
 
     /// <summary>Lines waiting for the writer now.</summary>
-    public int QueuedLines => _lines.Reader.Count;
+    public long QueuedLines => Interlocked.Read(ref _queued);
 
     /// <summary>Whether the last write failed (lines are being lost now); false again once one succeeds.</summary>
     public bool Failing => Interlocked.Read(ref _lostSinceReport) > 0;
 
     /// <summary>Queues one line, with its newline. Never blocks.</summary>
-    public void Write(byte[] line) => _lines.Writer.TryWrite(line);
+    public void Write(byte[] line)
+    {
+        // Counted here: a single reader's unbounded channel cannot count its items.
+        if (_lines.Writer.TryWrite(line))
+        {
+            Interlocked.Increment(ref _queued);
+        }
+    }
 
     /// <summary>Asks the writer to reopen the file before its next write.</summary>
     public void Reopen() => _reopen = true;
@@ -112,6 +120,8 @@ public partial class JsonLinesFile : IHostedService, IAsyncDisposable
                 batch.Write(line);
                 count++;
             }
+
+            Interlocked.Add(ref _queued, -count);
 
             try
             {

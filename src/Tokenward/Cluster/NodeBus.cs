@@ -18,6 +18,10 @@ public sealed class NodeBus(TokenwardSettings settings, RedisLink redis, ILogger
 {
     public const string Channel = "tokenward_nodes";
 
+    // Pub/sub ignores Redis's database number: two instances on one Redis (production and staging
+    // on /0 and /1) must not hear each other's bans.
+    private string RedisChannelName => $"{Channel}:{settings.Redis?.Database ?? 0}";
+
     private readonly string _node = Guid.NewGuid().ToString("N")[..12];
     private readonly ConcurrentDictionary<string, Action<string>> _handlers = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<Task, bool> _sending = new();
@@ -56,7 +60,7 @@ public sealed class NodeBus(TokenwardSettings settings, RedisLink redis, ILogger
         try
         {
             var multiplexer = await redis.ConnectAsync();
-            await multiplexer.GetSubscriber().PublishAsync(RedisChannel.Literal(Channel), message);
+            await multiplexer.GetSubscriber().PublishAsync(RedisChannel.Literal(RedisChannelName), message);
         }
         catch (Exception e) when (e is RedisException or TimeoutException)
         {
@@ -88,7 +92,26 @@ public sealed class NodeBus(TokenwardSettings settings, RedisLink redis, ILogger
         {
             var multiplexer = await redis.ConnectAsync();
             redis.Restored += () => Reconnected?.Invoke();
-            var queue = await multiplexer.GetSubscriber().SubscribeAsync(RedisChannel.Literal(Channel));
+            ChannelMessageQueue queue;
+            while (true)
+            {
+                try
+                {
+                    // StackExchange.Redis subscribes again by itself after a reconnection, but the
+                    // first subscription needs Redis: a node started while it is away waits for it.
+                    queue = await multiplexer.GetSubscriber().SubscribeAsync(RedisChannel.Literal(RedisChannelName));
+                    break;
+                }
+                catch (Exception e) when (e is RedisException or TimeoutException)
+                {
+                    await Task.Delay(TimeSpan.FromSeconds(1), ct).ContinueWith(_ => { }, TaskScheduler.Default);
+                    if (ct.IsCancellationRequested)
+                    {
+                        return;
+                    }
+                }
+            }
+
             queue.OnMessage(m => Deliver(m.Message.ToString()));
             Listening = true;
             logger.NodeListening("Redis pub/sub");

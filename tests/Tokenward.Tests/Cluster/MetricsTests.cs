@@ -28,7 +28,8 @@ public sealed partial class MetricsTests : TempDir
             ["serve", "--urls", url.ToString(), "--data-dir", Dir, "--database", database], url);
         using var client = new HttpClient { BaseAddress = url };
         client.DefaultRequestHeaders.Add("PRIVATE-TOKEN", TestServer.RootToken);
-        var before = await ScrapeAsync(client);
+        // The first count runs once the server has started.
+        var before = await WaitForAsync(client, t => Value(t, "tokenward_tokens", "kind=\"personal\",state=\"active\"") >= 1);
         var rootTokens = Value(before, "tokenward_tokens", "kind=\"personal\",state=\"active\"");
 
         var today = DateOnly.FromDateTime(DateTime.UtcNow);
@@ -70,6 +71,13 @@ public sealed partial class MetricsTests : TempDir
         Assert.Matches(DurationOfUser401(), text);
         // Npgsql's connection pool.
         Assert.Contains("db_client_connection", text, StringComparison.Ordinal);
+
+        // Every metric README lists is there (a notice and Redis are another test's).
+        var readme = await File.ReadAllTextAsync(Path.Combine(Repo.Root, "README.md"));
+        foreach (var name in ReadmeMetric().Matches(readme).Select(m => m.Groups[1].Value).Distinct().Where(n => n is not ("tokenward_notices_total" or "tokenward_redis_connected")))
+        {
+            Assert.Contains("\n" + name + "{", text, StringComparison.Ordinal);
+        }
 
         // A ban shows as a gauge.
         Assert.Equal(0, Value(text, "tokenward_auth_bans_active", string.Empty));
@@ -137,6 +145,9 @@ public sealed partial class MetricsTests : TempDir
 
     [GeneratedRegex("""http_server_request_duration_seconds_count\{[^}]*http_response_status_code="401",http_route="/api/v4/user"[^}]*\} [1-9]""")]
     private static partial Regex DurationOfUser401();
+
+    [GeneratedRegex(@"`(tokenward_[a-z_]+)`")]
+    private static partial Regex ReadmeMetric();
 
     private static int FreePort()
     {

@@ -189,6 +189,21 @@ public sealed class SeveralNodesTests
     }
 
     [Fact]
+    public async Task A_node_started_while_Redis_is_away_serves_and_joins_when_it_comes()
+    {
+        await using var redis = await RedisServer.StartAsync();
+        await redis.StopAsync();
+        var database = new DatabaseTarget(DatabaseEngine.Postgres, PostgresServer.Instance.CreateDatabase());
+        await using var node = await TestServer.StartAsync(DatabaseEngine.Postgres, s => Node(database, Convert.ToBase64String(new byte[32]), redis, maxFailures: 3)(s));
+        await Expect.StatusAsync(await node.GetAsync("/api/v4/user"), 200);
+        Assert.Equal("failed", (string?)(await TestServer.Json(await node.GetAsync("/-/readiness?all=1", token: null)))["redis_check"]![0]!["status"]);
+
+        await redis.StartAgainAsync();
+        await WaitUntilAsync(() => Task.FromResult(node.Services.GetRequiredService<FailedAuthBans>().Shared && Listening(node)), "the node joins Redis", seconds: 20);
+        Assert.Equal("ok", (string?)(await TestServer.Json(await node.GetAsync("/-/readiness?all=1", token: null)))["redis_check"]![0]!["status"]);
+    }
+
+    [Fact]
     public async Task Two_nodes_sending_expiry_notices_at_the_same_time_send_each_one_once()
     {
         await using var smtp = new SmtpSink();
