@@ -189,6 +189,34 @@ public sealed class SeveralNodesTests
     }
 
     [Fact]
+    public async Task A_success_forgives_the_failures_counted_on_every_node()
+    {
+        await using var redis = await RedisServer.StartAsync();
+        var (a, b) = await TwoNodesAsync(redis, maxFailures: 5);
+        await using var _a = a;
+        await using var _b = b;
+        async Task<int> SendAsync(TestServer node, string token)
+        {
+            using var response = await node.Client.SendAsync(From(Attacker, "/api/v4/user", token));
+            return (int)response.StatusCode;
+        }
+
+        // Four failures over both nodes, a success on one: the next four failures ban no one.
+        foreach (var node in new[] { a, b, a, b })
+        {
+            Assert.Equal(401, await SendAsync(node, BadToken));
+        }
+
+        Assert.Equal(200, await SendAsync(b, TestServer.RootToken));
+        foreach (var node in new[] { a, b, a, b })
+        {
+            Assert.Equal(401, await SendAsync(node, BadToken));
+        }
+
+        Assert.Equal(200, await SendAsync(a, TestServer.RootToken));
+    }
+
+    [Fact]
     public async Task A_node_started_while_Redis_is_away_serves_and_joins_when_it_comes()
     {
         await using var redis = await RedisServer.StartAsync();
