@@ -321,12 +321,32 @@ def render_timeseries(panel, series, w, h, start, end):
             out.append(f'<polyline points="{line}" fill="none" stroke="{s["color"]}" stroke-width="{custom.get("lineWidth", 1)}"/>')
     out.append("</svg>")
 
+    # The legend in the dashboard's order (options.legend.sortBy: Max, Mean, Last *), by name otherwise.
+    opts = panel.get("options", {}).get("legend", {})
+    key = {"Max": lambda s: max((v for _, v in s["points"] if v is not None), default=-math.inf),
+           "Mean": lambda s: sum(v for _, v in s["points"] if v is not None) / max(1, sum(1 for _, v in s["points"] if v is not None)),
+           "Last *": lambda s: next((v for _, v in reversed(s["points"]) if v is not None), -math.inf)}.get(opts.get("sortBy"))
+    ordered = sorted(series, key=key, reverse=bool(opts.get("sortDesc"))) if key else series
     items = []
-    for s in series:
+    for s in ordered:
         last = next((v for _, v in reversed(s["points"]) if v is not None), None)
         items.append(f'<span class="li"><i style="background:{s["color"]}"></i>{html.escape(s["name"] or "value")}'
                      f' <b>{html.escape(fmt_value(last, unit, decimals))}</b></span>')
     return "".join(out), "".join(items)
+
+
+def fit_legend(items_html, lines, width):
+    """Keeps the legend items that fit `lines` lines of `width` px (about 6.2 px a character), then "+N more"."""
+    items = re.findall(r'<span class="li">.*?</span>', items_html)
+    budget, used, kept = lines * max(width - 16, 1), 0.0, []
+    for i, item in enumerate(items):
+        text = re.sub(r"<[^>]+>", "", item)
+        cost = (len(html.unescape(text)) + 4) * 6.2
+        if used + cost > budget - (70 if i < len(items) - 1 else 0):
+            return "".join(kept) + f'<span class="li more">+{len(items) - i} more</span>'
+        used += cost
+        kept.append(item)
+    return "".join(kept)
 
 
 # ---------------------------------------------------------------- page
@@ -345,7 +365,7 @@ header .var{background:#181b1f;border:1px solid #2c3235;border-radius:2px;paddin
 .body{flex:1;position:relative;min-height:0}
 .legend{padding:0 8px 3px;max-height:40px;overflow:hidden;font-size:10.5px;line-height:14px;color:#ccccdc}
 .li{display:inline-block;margin-right:10px;white-space:nowrap}.li i{display:inline-block;width:12px;height:3px;margin:0 4px 2px 0;vertical-align:middle}
-.li b{font-weight:400;color:#8e8e9e}
+.li b{font-weight:400;color:#8e8e9e}.more{color:#8e8e9e}
 .grid{stroke:#2c3235;stroke-width:1}
 .ax{fill:#8e8e9e;font-size:10px}
 .nodata{fill:#8e8e9e;font-size:13px}
@@ -411,6 +431,7 @@ def main():
                 chars = sum(len(s["name"]) + 12 for s in series)
                 lines = min(3, math.ceil(chars * 6.2 / max(bw - 16, 1)))
             svg, legend_html = render_timeseries(panel, series, bw, bh - lines * 14 - (3 if lines else 0), start, end)
+            legend_html = fit_legend(legend_html, lines, bw)
             body = svg
         else:
             body = f'<div class="err">panel type {html.escape(panel.get("type", "?"))} is not rendered</div>'
