@@ -140,7 +140,7 @@ public sealed class CliAnswerTests : TempDir
     [Fact]
     public async Task An_initial_root_token_set_on_a_database_with_users_is_ignored_with_a_warning()
     {
-        var port = FreePort();
+        var port = Ports.Free();
         var env = new Dictionary<string, string> { ["TOKENWARD_INITIAL_ROOT_TOKEN"] = TestServer.RootToken };
         string[] args = ["serve", "--urls", $"http://127.0.0.1:{port}", "--data-dir", Dir];
         await using (var first = await ServeProcess.StartAsync(env, args, new Uri($"http://127.0.0.1:{port}")))
@@ -259,12 +259,5 @@ public sealed class CliAnswerTests : TempDir
         var csv = await TokenwardProcess.RunAsync(null, ["audit", "list", "--format", "csv", "--data-dir", server.Dir]);
         Assert.StartsWith("TIME (UTC),EVENT,ENTITY,TARGET,AUTHOR\n", csv.Stdout, StringComparison.Ordinal);
         Assert.Equal(lines.Length, csv.Stdout.TrimEnd('\n').Split('\n').Length);
-    }
-
-    private static int FreePort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
     }
 }

@@ -1,5 +1,4 @@
 using System.Net;
-using System.Net.Sockets;
 using System.Text.Json.Nodes;
 using Tokenward.Storage;
 using Tokenward.Tests.Infrastructure;
@@ -165,7 +164,7 @@ public sealed class CliTests : TempDir
 
     private async Task<ServeProcess> StartOnAsync(DatabaseEngine engine, string[] database, string? initialRootToken = TestServer.RootToken)
     {
-        var port = FreePort();
+        var port = Ports.Free();
         var env = new Dictionary<string, string>();
         if (initialRootToken is not null)
         {
@@ -173,12 +172,5 @@ public sealed class CliTests : TempDir
         }
 
         return await ServeProcess.StartAsync(env, ["serve", "--urls", $"http://127.0.0.1:{port}", "--data-dir", Dir, .. database], new Uri($"http://127.0.0.1:{port}"));
-    }
-
-    private static int FreePort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
     }
 }

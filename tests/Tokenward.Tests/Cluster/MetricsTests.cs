@@ -1,7 +1,6 @@
 using System.Globalization;
 using System.Net;
 using System.Net.Http.Json;
-using System.Net.Sockets;
 using System.Text.RegularExpressions;
 using Tokenward.Tests.Cli;
 using Tokenward.Tests.Infrastructure;
@@ -15,7 +14,7 @@ public sealed partial class MetricsTests : TempDir
     public async Task Metrics_count_authentications_tokens_expiry_cliffs_bans_requests_and_the_pool()
     {
         var database = PostgresServer.Instance.CreateDatabase();
-        var port = FreePort();
+        var port = Ports.Free();
         var url = new Uri($"http://127.0.0.1:{port}");
         await using var serve = await ServeProcess.StartAsync(
             new Dictionary<string, string>
@@ -28,6 +27,7 @@ public sealed partial class MetricsTests : TempDir
             ["serve", "--urls", url.ToString(), "--data-dir", Dir, "--database", database], url);
         using var client = new HttpClient { BaseAddress = url };
         client.DefaultRequestHeaders.Add("PRIVATE-TOKEN", TestServer.RootToken);
+        using var anonymous = new HttpClient { BaseAddress = url };
         // The first count runs once the server has started.
         var before = await WaitForAsync(client, t => Value(t, "tokenward_tokens", "kind=\"personal\",state=\"active\"") >= 1);
         var rootTokens = Value(before, "tokenward_tokens", "kind=\"personal\",state=\"active\"");
@@ -51,8 +51,8 @@ public sealed partial class MetricsTests : TempDir
         var (revokedId, revoked) = await CreateAsync(90);
         await Expect.StatusAsync(await client.DeleteAsync(new Uri($"/api/v4/personal_access_tokens/{revokedId}", UriKind.Relative)), 204);
 
-        await Expect.StatusAsync(await Anonymous(url).SendAsync(WithToken("/api/v4/user", revoked)), 401);
-        await Expect.StatusAsync(await Anonymous(url).SendAsync(WithToken("/api/v4/user", "no-such-token-000000000000")), 401);
+        await Expect.StatusAsync(await anonymous.SendAsync(WithToken("/api/v4/user", revoked)), 401);
+        await Expect.StatusAsync(await anonymous.SendAsync(WithToken("/api/v4/user", "no-such-token-000000000000")), 401);
 
         // The token gauges are counted again every second, never per scrape: wait for the new count.
         var text = await WaitForAsync(client, t => Value(t, "tokenward_tokens", "kind=\"personal\",state=\"active\"") == rootTokens + 13);
@@ -83,7 +83,7 @@ public sealed partial class MetricsTests : TempDir
         Assert.Equal(0, Value(text, "tokenward_auth_bans_active", string.Empty));
         for (var i = 0; i < 3; i++)
         {
-            await Anonymous(url).SendAsync(WithToken("/api/v4/user", "no-such-token-000000000000"));
+            await anonymous.SendAsync(WithToken("/api/v4/user", "no-such-token-000000000000"));
         }
 
         // (The exporter keeps a scrape's answer for a moment, so wait for a fresh one.)
@@ -100,8 +100,6 @@ public sealed partial class MetricsTests : TempDir
         await Expect.StatusAsync(response, 200);
         Assert.Contains("tokenward_tokens{", await response.Content.ReadAsStringAsync(), StringComparison.Ordinal);
     }
-
-    private static HttpClient Anonymous(Uri url) => new() { BaseAddress = url };
 
     private static HttpRequestMessage WithToken(string path, string token) =>
         new(HttpMethod.Get, new Uri(path, UriKind.Relative)) { Headers = { { "PRIVATE-TOKEN", token } } };
@@ -148,11 +146,4 @@ public sealed partial class MetricsTests : TempDir
 
     [GeneratedRegex(@"`(tokenward_[a-z_]+)`")]
     private static partial Regex ReadmeMetric();
-
-    private static int FreePort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
-    }
 }

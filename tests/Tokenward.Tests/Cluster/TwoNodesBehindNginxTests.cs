@@ -103,7 +103,7 @@ public sealed class TwoNodesBehindNginxTests : TempDir
 
     private async Task<ServeProcess> StartNodeAsync(Dictionary<string, string> env, string name)
     {
-        var port = FreePort();
+        var port = Ports.Free();
         var url = new Uri($"http://127.0.0.1:{port.ToString(CultureInfo.InvariantCulture)}");
         return await ServeProcess.StartAsync(env, ["serve", "--urls", url.ToString(), "--data-dir", Path.Combine(Dir, name)], url);
     }
@@ -132,11 +132,4 @@ public sealed class TwoNodesBehindNginxTests : TempDir
         },
     })
     { BaseAddress = baseAddress };
-
-    private static int FreePort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
-    }
 }

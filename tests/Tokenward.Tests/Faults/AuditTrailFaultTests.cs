@@ -2,7 +2,6 @@ using System.Diagnostics;
 using System.Globalization;
 using System.Net;
 using System.Net.Http.Json;
-using System.Net.Sockets;
 using Microsoft.EntityFrameworkCore;
 using Tokenward.Storage;
 using Tokenward.Tests.Cli;
@@ -103,7 +102,7 @@ public sealed class AuditTrailFaultTests : TempDir
     public async Task A_server_killed_during_a_burst_of_creations_loses_no_event_and_writes_each_line_once(DatabaseEngine engine)
     {
         var database = Engines.Fresh(engine, Dir);
-        var port = FreePort();
+        var port = Ports.Free();
         var url = new Uri($"http://127.0.0.1:{port}");
         var env = new Dictionary<string, string> { ["TOKENWARD_INITIAL_ROOT_TOKEN"] = TestServer.RootToken };
         string[] serve = ["serve", "--urls", url.ToString(), .. DatabaseArgs(database)];
@@ -205,10 +204,10 @@ public sealed class AuditTrailFaultTests : TempDir
     [Fact]
     public async Task A_second_server_on_one_sqlite_data_folder_refuses_to_start()
     {
-        var port = FreePort();
+        var port = Ports.Free();
         var url = new Uri($"http://127.0.0.1:{port}");
         await using var first = await ServeProcess.StartAsync(new Dictionary<string, string>(), ["serve", "--urls", url.ToString(), "--data-dir", Dir], url);
-        var second = await TokenwardProcess.RunAsync(null, ["serve", "--urls", $"http://127.0.0.1:{FreePort()}", "--data-dir", Dir]);
+        var second = await TokenwardProcess.RunAsync(null, ["serve", "--urls", $"http://127.0.0.1:{Ports.Free()}", "--data-dir", Dir]);
         Assert.Equal(1, second.ExitCode);
         Assert.Contains("another tokenward serve", second.Stderr, StringComparison.Ordinal);
         Assert.Contains(Path.Combine(Dir, "tokenward.lock"), second.Stderr, StringComparison.Ordinal);
@@ -219,12 +218,5 @@ public sealed class AuditTrailFaultTests : TempDir
         first.Signal("KILL");
         await first.StopAsync();
         await using var third = await ServeProcess.StartAsync(new Dictionary<string, string>(), ["serve", "--urls", url.ToString(), "--data-dir", Dir], url);
-    }
-
-    private static int FreePort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
     }
 }

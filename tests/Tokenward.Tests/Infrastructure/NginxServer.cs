@@ -37,7 +37,7 @@ public sealed class NginxServer : IAsyncDisposable
 
         var dir = Path.Combine(Path.GetTempPath(), "tokenward-nginx-" + Guid.NewGuid().ToString("N")[..8]);
         Directory.CreateDirectory(dir);
-        var port = FreePort();
+        var port = Ports.Free();
         var servers = string.Concat(upstreams.Select(u => $"    server {u.Host}:{u.Port.ToString(CultureInfo.InvariantCulture)} max_fails=0;\n"));
         var config = $$"""
             daemon off;
@@ -146,12 +146,5 @@ public sealed class NginxServer : IAsyncDisposable
         catch (InvalidOperationException)
         {
         }
-    }
-
-    private static int FreePort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
     }
 }

@@ -1,6 +1,4 @@
 using System.Diagnostics;
-using System.Net;
-using System.Net.Sockets;
 using Npgsql;
 
 namespace Tokenward.Tests.Infrastructure;
@@ -55,7 +53,7 @@ public sealed class PostgresServer
             Run("chown", ["postgres:postgres", dataDir], asPostgresUser: false);
         }
 
-        var port = FreePort();
+        var port = Ports.Free();
         var server = new PostgresServer(binDir, dataDir, port, asPostgres);
         server.Pg("initdb", ["-D", dataDir, "-A", "trust", "-U", "tokenward", "--no-sync", "-E", "UTF8"]);
         server.Pg("pg_ctl", [
@@ -126,11 +124,4 @@ public sealed class PostgresServer
                 .OrderByDescending(d => int.TryParse(Path.GetFileName(Path.GetDirectoryName(d)), out var v) ? v : 0)
                 .FirstOrDefault()
             : null;
-
-    private static int FreePort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
-    }
 }

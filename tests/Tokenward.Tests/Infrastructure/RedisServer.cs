@@ -28,17 +28,19 @@ public sealed class RedisServer : IAsyncDisposable
 
     public static async Task<RedisServer> StartAsync()
     {
-        var binary = new[] { "/usr/bin/redis-server", "/usr/local/bin/redis-server" }.FirstOrDefault(File.Exists)
-            ?? throw new InvalidOperationException("redis-server not found; install Debian's redis-server (scripts/test does).");
+        var binary = Binary();
         var dir = Path.Combine(Path.GetTempPath(), "tokenward-redis-" + Guid.NewGuid().ToString("N")[..8]);
         Directory.CreateDirectory(dir);
-        var server = new RedisServer(FreePort(), dir);
+        var server = new RedisServer(Ports.Free(), dir);
         await server.StartAgainAsync(binary);
         return server;
     }
 
     /// <summary>Starts it (again) on its port; returns when it answers.</summary>
-    public Task StartAgainAsync() => StartAgainAsync(new[] { "/usr/bin/redis-server", "/usr/local/bin/redis-server" }.First(File.Exists));
+    public Task StartAgainAsync() => StartAgainAsync(Binary());
+
+    private static string Binary() => new[] { "/usr/bin/redis-server", "/usr/local/bin/redis-server" }.FirstOrDefault(File.Exists)
+        ?? throw new InvalidOperationException("redis-server not found; install Debian's redis-server (scripts/test does).");
 
     private async Task StartAgainAsync(string binary)
     {
@@ -126,12 +128,5 @@ public sealed class RedisServer : IAsyncDisposable
         catch (InvalidOperationException)
         {
         }
-    }
-
-    private static int FreePort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
     }
 }

@@ -109,7 +109,7 @@ public class ExpiryBackfillTests
             Assert.Equal(1, created.ExitCode); // no root yet: the database is empty
 
             // A first serve bootstraps root (with a token that has no expiry, as the policy allows here).
-            var port = FreePort();
+            var port = Ports.Free();
             await using (await ServeProcess.StartAsync(
                 new Dictionary<string, string>(env) { ["TOKENWARD_INITIAL_ROOT_TOKEN"] = TestServer.RootToken },
                 ["serve", "--urls", $"http://127.0.0.1:{port}", "--data-dir", dir],
@@ -147,12 +147,5 @@ public class ExpiryBackfillTests
         {
             Directory.Delete(dir, recursive: true);
         }
-    }
-
-    private static int FreePort()
-    {
-        using var listener = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 0);
-        listener.Start();
-        return ((System.Net.IPEndPoint)listener.LocalEndpoint).Port;
     }
 }
