@@ -38,6 +38,12 @@ public static partial class LogMessages
     [LoggerMessage(EventId = 2103, Level = LogLevel.Information, Message = "Writing audit events to {Path} again")]
     public static partial void AuditShippingResumed(this ILogger logger, string path);
 
+    [LoggerMessage(EventId = 2104, Level = LogLevel.Information, Message = "This node ({Node}) writes the audit log now; {Previous} did before")]
+    public static partial void AuditShippingTakenOver(this ILogger logger, string node, string previous);
+
+    [LoggerMessage(EventId = 2105, Level = LogLevel.Warning, Message = "Audit events {From} to {Through} may be in {Writer}'s audit_json.log already (it stopped between writing them and recording it); written here too, so none is lost: remove duplicates by id")]
+    public static partial void AuditBatchMayRepeat(this ILogger logger, long from, long through, string writer);
+
     [LoggerMessage(EventId = 3000, Level = LogLevel.Warning, Message = "Banned {Address} until {Until:o}: {Failures} failed authentications within {Seconds} s")]
     public static partial void AddressBanned(this ILogger logger, System.Net.IPAddress address, int failures, int seconds, DateTimeOffset until);
 

@@ -9,19 +9,28 @@ namespace Tokenward.Audit;
 
 /// <summary>
 /// Ships committed audit events from <c>audit_events</c> to <c>audit_json.log</c> in id order,
-/// each exactly once: lines are appended whole and synced, then how far it got is recorded
-/// (<c>audit_json.log.shipped</c>). After a crash between the two, the file's last line says how
-/// far it really got; a partly written last line is cut off. One process ships at a time
-/// (<c>audit_json.log.lock</c>); the others leave it to that one. Events commit in id order
-/// (<see cref="AuditLog.InTransactionAsync{T}"/>), so everything visible past the checkpoint is
+/// each once across every node: one node at a time ships (the engine's lock, and a lease in
+/// <c>audit_shipping</c> that keeps the stream in one node's file while that node lives), and the
+/// database records how far the stream has got. Lines are appended whole and synced between two
+/// records: the batch about to be written, then the batch written. After a crash between the two,
+/// the same node's file says how far it really got (a partly written last line is cut off); a
+/// node taking over from a crashed one cannot read that file, so it writes the batch again and
+/// says so (an audit log loses nothing; the lines carry their ids). Events commit in id order
+/// (<see cref="AuditLog.InTransactionAsync{T}"/>), so everything visible past the record is
 /// complete, and a hole in the ids is a rolled-back insert. Moving the file away to rotate it
-/// loses nothing: the record of how far it got stays, and the next line starts a new file.
+/// loses nothing: the record stays, and the next line starts a new file.
 /// </summary>
-public sealed class AuditShipper(Hosting.TokenwardSettings settings, IServiceScopeFactory scopes, ILogger<AuditShipper> logger) : IDisposable
+public sealed class AuditShipper(Hosting.TokenwardSettings settings, IServiceScopeFactory scopes, TimeProvider clock, ILogger<AuditShipper> logger) : IDisposable
 {
     public const string FileName = "audit_json.log";
 
+    /// <summary>How long a shipper keeps the stream without renewing: several shipping intervals, so a busy or slow run does not hand it over.</summary>
+    public static readonly TimeSpan Lease = AuditShippingService.Interval * 5;
+
     private const int Batch = 1000;
+
+    /// <summary>The engine lock's key, in its own range beside the migrator's, the audit order's and the senders'.</summary>
+    private const long ShipLock = 0x546f6b6e6f7400L + 3;
 
     /// <summary>EWOULDBLOCK: the lock file is held by another process.</summary>
     private const int Held = 11;
@@ -31,12 +40,15 @@ public sealed class AuditShipper(Hosting.TokenwardSettings settings, IServiceSco
 
     public string Path => System.IO.Path.Combine(settings.LogDir, FileName);
 
+    /// <summary>This node, as <c>audit_shipping</c> names it: the host and the log folder, so a CLI run in a server's folder is that server.</summary>
+    public string Node { get; } = $"{Environment.MachineName}:{System.IO.Path.GetFullPath(settings.LogDir)}";
+
     /// <summary>Whether the last shipping run failed (set by <see cref="AuditShippingService"/>); the readiness probe reports it.</summary>
     public bool Failing { get => Volatile.Read(ref _failing); set => Volatile.Write(ref _failing, value); }
 
     private bool _failing;
 
-    /// <summary>Where how far the file has got is recorded; its presence marks an audit log folder in use.</summary>
+    /// <summary>The last event id this folder's file got; its presence marks an audit log folder in use, which CLI processes ship to as well.</summary>
     public string CheckpointPath => Path + ".shipped";
 
     private string LockPath => Path + ".lock";
@@ -66,21 +78,28 @@ public sealed class AuditShipper(Hosting.TokenwardSettings settings, IServiceSco
     /// <summary>Waits for a nudge or the interval, whichever comes first.</summary>
     public Task WaitAsync(TimeSpan interval, CancellationToken ct) => _nudged.WaitAsync(interval, ct);
 
-    /// <summary>Writes the lines of every committed event not yet in the file.</summary>
-    /// <returns>How many lines were written, or null when another process is shipping.</returns>
+    /// <summary>Writes the lines of every committed event not yet in any node's file.</summary>
+    /// <returns>How many lines were written, or null when another process or node is shipping.</returns>
     public Task<int?> ShipAsync(CancellationToken ct) => ShipAsync(null, ct);
 
     /// <summary>
-    /// Writes the lines of every committed event not yet in the file; with <paramref name="fromId"/>,
-    /// also those from that id on again (an operator's re-ship).
+    /// Writes the lines of every committed event not yet in any node's file; with
+    /// <paramref name="fromId"/>, also those from that id on again into this folder's file (an
+    /// operator's re-ship), even while another node holds the lease.
     /// </summary>
-    /// <returns>How many lines were written, or null when another process is shipping.</returns>
+    /// <returns>How many lines were written, or null when another process or node is shipping.</returns>
     /// <exception cref="IOException">when the file cannot be written (a full disk): nothing is recorded as shipped, the next run retries.</exception>
     public async Task<int?> ShipAsync(long? fromId, CancellationToken ct)
     {
         await _oneAtATime.WaitAsync(ct);
         try
         {
+            // A node that is not the shipper leaves after one read, without taking a lock.
+            if (fromId is null && await CurrentAsync(ct) is { } state && LeasedElsewhere(state))
+            {
+                return null;
+            }
+
             Directory.CreateDirectory(settings.LogDir);
             FileStream lockFile;
             try
@@ -94,7 +113,8 @@ public sealed class AuditShipper(Hosting.TokenwardSettings settings, IServiceSco
 
             await using (lockFile)
             {
-                return await ShipLockedAsync(fromId, ct);
+                await using var shipping = await settings.Database.Storage.TryLockAsync(settings.Database, settings.DataDir, "audit-ship", ShipLock, ct);
+                return shipping is null ? null : await ShipLockedAsync(fromId, ct);
             }
         }
         finally
@@ -103,14 +123,65 @@ public sealed class AuditShipper(Hosting.TokenwardSettings settings, IServiceSco
         }
     }
 
-    private async Task<int> ShipLockedAsync(long? fromId, CancellationToken ct)
+    /// <summary>The shared record, or null before any node has shipped.</summary>
+    public async Task<AuditShipping?> CurrentAsync(CancellationToken ct)
+    {
+        await using var scope = scopes.CreateAsyncScope();
+        return await scope.ServiceProvider.GetRequiredService<TokenwardDb>().AuditShipping.SingleOrDefaultAsync(s => s.Id == 1, ct);
+    }
+
+    private bool LeasedElsewhere(AuditShipping state) => state.Shipper != Node && state.LeaseUntil > clock.GetUtcNow().UtcDateTime;
+
+    private async Task<int?> ShipLockedAsync(long? fromId, CancellationToken ct)
     {
         await using var scope = scopes.CreateAsyncScope();
         var db = scope.ServiceProvider.GetRequiredService<TokenwardDb>();
-        var last = Math.Max(ReadCheckpoint(), RepairTail());
+        var tail = RepairTail();
+        var state = await db.AuditShipping.SingleOrDefaultAsync(s => s.Id == 1, ct);
+        long last;
+        if (state is null)
+        {
+            // The first run, or the first since the record lived in the folder only.
+            last = Math.Max(ReadCheckpoint(), tail);
+            state = new AuditShipping { Id = 1, ShippedThrough = last, Writer = Node, Shipper = Node, LeaseUntil = LeaseEnd() };
+            db.AuditShipping.Add(state);
+            await db.SaveChangesAsync(ct);
+        }
+        else
+        {
+            if (fromId is null && LeasedElsewhere(state))
+            {
+                return null;
+            }
+
+            last = state.ShippedThrough;
+            if (state.WritingThrough is { } writing && writing > last)
+            {
+                if (state.Writer == Node)
+                {
+                    // Our own file says how far the batch cut short really got.
+                    last = Math.Max(last, Math.Min(tail, writing));
+                    state.ShippedThrough = last;
+                    await RecordAsync(db, writingThrough: null, last, leading: state.Shipper == Node, ct);
+                }
+                else
+                {
+                    logger.AuditBatchMayRepeat(last + 1, writing, state.Writer);
+                }
+            }
+        }
+
+        // An operator's re-ship does not take the stream from a live shipper.
+        var leading = fromId is null || !LeasedElsewhere(state);
+        if (leading && state.Shipper != Node)
+        {
+            logger.AuditShippingTakenOver(Node, state.Shipper);
+        }
+
+        var shippedThrough = state.ShippedThrough;
         if (fromId is { } from)
         {
-            // Again from there; what was never written (past the checkpoint) is written in any case.
+            // Again from there; what was never written (past the record) is written in any case.
             last = Math.Min(last, from - 1);
         }
 
@@ -120,6 +191,12 @@ public sealed class AuditShipper(Hosting.TokenwardSettings settings, IServiceSco
             var events = await db.AuditEvents.AsNoTracking().Where(e => e.Id > last).OrderBy(e => e.Id).Take(Batch).ToListAsync(ct);
             if (events.Count == 0)
             {
+                if (leading)
+                {
+                    var until = LeaseEnd();
+                    await db.AuditShipping.Where(s => s.Id == 1).ExecuteUpdateAsync(u => u.SetProperty(s => s.Shipper, Node).SetProperty(s => s.LeaseUntil, until), ct);
+                }
+
                 if (!File.Exists(CheckpointPath))
                 {
                     // The folder is now an audit log in use, which CLI processes ship to as well.
@@ -129,13 +206,44 @@ public sealed class AuditShipper(Hosting.TokenwardSettings settings, IServiceSco
                 return shipped;
             }
 
+            var through = events[^1].Id;
+            var advances = through > shippedThrough;
+            if (advances)
+            {
+                await RecordAsync(db, writingThrough: through, shippedThrough, leading, ct);
+            }
+
             Append(events);
-            last = events[^1].Id;
+            if (advances)
+            {
+                shippedThrough = through;
+                await RecordAsync(db, writingThrough: null, shippedThrough, leading, ct);
+            }
+
+            last = through;
             WriteCheckpoint(last);
             shipped += events.Count;
             Hosting.Metrics.TokenwardMetrics.AuditLinesWritten(events.Count);
         }
     }
+
+    private async Task RecordAsync(TokenwardDb db, long? writingThrough, long shippedThrough, bool leading, CancellationToken ct)
+    {
+        var until = LeaseEnd();
+        var node = Node;
+        await db.AuditShipping.Where(s => s.Id == 1).ExecuteUpdateAsync(
+            u =>
+            {
+                u.SetProperty(s => s.ShippedThrough, shippedThrough).SetProperty(s => s.WritingThrough, writingThrough).SetProperty(s => s.Writer, node);
+                if (leading)
+                {
+                    u.SetProperty(s => s.Shipper, node).SetProperty(s => s.LeaseUntil, until);
+                }
+            },
+            ct);
+    }
+
+    private DateTime LeaseEnd() => clock.GetUtcNow().UtcDateTime + Lease;
 
     /// <summary>Appends the lines in one write and syncs them; a write cut short by a full disk is taken back.</summary>
     private void Append(List<AuditEvent> events)

@@ -68,7 +68,7 @@ public static class AuditCommand
             await using var services = await CliServices.StartAsync(GlobalOptions.Settings(result), shipAudit: false, ct);
             var shipper = services.Get<AuditShipper>();
             var written = await shipper.ShipAsync(result.GetValue(fromId), ct)
-                ?? throw new CliException($"another tokenward process is writing {shipper.Path} now (it holds {shipper.Path}.lock); it writes these events too");
+                ?? throw new CliException($"another tokenward process ({(await shipper.CurrentAsync(ct))?.Shipper ?? "holding " + shipper.Path + ".lock"}) is writing the audit log now; it writes these events too");
             await Console.Out.WriteLineAsync(string.Create(CultureInfo.InvariantCulture, $"Wrote {written} audit event line(s) to {shipper.Path}."));
             return 0;
         });

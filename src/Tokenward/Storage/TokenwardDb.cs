@@ -30,6 +30,8 @@ public sealed class TokenwardDb(DbContextOptions<TokenwardDb> options) : DbConte
 
     public DbSet<NotificationDelivery> NotificationDeliveries => Set<NotificationDelivery>();
 
+    public DbSet<AuditShipping> AuditShipping => Set<AuditShipping>();
+
     public static void Configure(DbContextOptionsBuilder options, DatabaseTarget target)
     {
         target.Storage.UseWith(options, target.ConnectionString);
@@ -58,6 +60,11 @@ public sealed class TokenwardDb(DbContextOptions<TokenwardDb> options) : DbConte
         modelBuilder.Entity<Project>(e => e.ToTable("projects"));
         modelBuilder.Entity<Member>(e => e.ToTable("members"));
         modelBuilder.Entity<AuditEvent>(e => e.ToTable("audit_events"));
+        modelBuilder.Entity<AuditShipping>(e =>
+        {
+            e.ToTable("audit_shipping");
+            e.Property(s => s.Id).ValueGeneratedNever();
+        });
         modelBuilder.Entity<NotificationDelivery>(e =>
         {
             e.ToTable("notification_deliveries");

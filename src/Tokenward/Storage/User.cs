@@ -24,6 +24,12 @@ public sealed class User
     /// <summary>A salted, slow hash of the web UI's password (<see cref="Users.Passwords"/>); null when the user has none.</summary>
     public string? EncryptedPassword { get; set; }
 
+    /// <summary>Wrong web UI passwords since the last sign-in or lock (Devise's lockable, as GitLab's column).</summary>
+    public int FailedAttempts { get; set; }
+
+    /// <summary>When too many wrong passwords locked the account; it opens again after <see cref="Web.SignInLockout.LockTime"/>.</summary>
+    public DateTime? LockedAt { get; set; }
+
     public DateTime CreatedAt { get; set; }
 
     public DateTime UpdatedAt { get; set; }

@@ -30,7 +30,9 @@ public sealed record UserJson(
 
     public static UserJson From(User u, HttpRequest request, Authentication.CurrentRequest viewing)
     {
-        var basic = new UserJson(u.Id, u.Username, u.Name, u.State, false, null, $"{Hosting.ExternalUrl.Of(request)}/{Uri.EscapeDataString(u.Username)}");
+        // GitLab's access_locked?: the web UI's account lock after too many wrong passwords.
+        var locked = Web.SignInLockout.IsLocked(u, request.HttpContext.RequestServices.GetRequiredService<TimeProvider>().GetUtcNow());
+        var basic = new UserJson(u.Id, u.Username, u.Name, u.State, locked, null, $"{Hosting.ExternalUrl.Of(request)}/{Uri.EscapeDataString(u.Username)}");
         if (viewing.User is not { } viewer)
         {
             return basic;

@@ -1,4 +1,5 @@
-using System.Collections.Concurrent;
+using Microsoft.EntityFrameworkCore;
+using Tokenward.Storage;
 
 namespace Tokenward.Web;
 
@@ -6,9 +7,10 @@ namespace Tokenward.Web;
 /// GitLab's account lock (Devise's lockable, GitLab's defaults): 10 wrong passwords for one account
 /// lock it for 10 minutes, whatever addresses they came from. The address ban alone would let a
 /// guesser spread over many addresses, or reset their count with a successful request of their own.
-/// Kept in this process, as the ban is.
+/// Counted in the database (<c>users.failed_attempts</c>, <c>users.locked_at</c>, as GitLab), so
+/// every node counts the same guesses and a restart forgets none.
 /// </summary>
-public sealed class SignInLockout(TimeProvider clock)
+public sealed class SignInLockout(TokenwardDb db, TimeProvider clock)
 {
     public const int MaxAttempts = 10;
 
@@ -16,25 +18,29 @@ public sealed class SignInLockout(TimeProvider clock)
 
     public const string LockedMessage = "Your account is locked.";
 
-    private readonly ConcurrentDictionary<long, Attempts> _users = new();
+    public bool IsLocked(User user) => IsLocked(user, clock.GetUtcNow());
 
-    public bool IsLocked(long userId) =>
-        _users.TryGetValue(userId, out var a) && a.LockedUntil is { } until && clock.GetUtcNow() < until;
+    public static bool IsLocked(User user, DateTimeOffset now) => user.LockedAt is { } at && now.UtcDateTime < at + LockTime;
 
     /// <returns>Whether this failure locked the account.</returns>
-    public bool Failed(long userId)
+    public async Task<bool> FailedAsync(long userId, CancellationToken ct)
     {
-        var now = clock.GetUtcNow();
-        var after = _users.AddOrUpdate(
-            userId,
-            _ => new Attempts(1, null),
-            (_, a) => a.LockedUntil is { } until && now >= until ? new Attempts(1, null)
-                : a.Failures + 1 >= MaxAttempts ? new Attempts(0, now + LockTime)
-                : a with { Failures = a.Failures + 1 });
-        return after.LockedUntil is not null && after.Failures == 0;
+        var now = clock.GetUtcNow().UtcDateTime;
+        var lapsed = now - LockTime;
+        // Each step one statement, so failures counted at once on several nodes all count.
+        await db.Users.Where(u => u.Id == userId && u.LockedAt != null && u.LockedAt <= lapsed)
+            .ExecuteUpdateAsync(u => u.SetProperty(x => x.LockedAt, (DateTime?)null).SetProperty(x => x.FailedAttempts, 0), ct);
+        await db.Users.Where(u => u.Id == userId).ExecuteUpdateAsync(u => u.SetProperty(x => x.FailedAttempts, x => x.FailedAttempts + 1), ct);
+        // Only the failure that reaches the limit locks; the count starts again from there.
+        return await db.Users.Where(u => u.Id == userId && u.LockedAt == null && u.FailedAttempts >= MaxAttempts)
+            .ExecuteUpdateAsync(u => u.SetProperty(x => x.LockedAt, now).SetProperty(x => x.FailedAttempts, 0), ct) == 1;
     }
 
-    public void Succeeded(long userId) => _users.TryRemove(userId, out _);
-
-    private sealed record Attempts(int Failures, DateTimeOffset? LockedUntil);
+    public async Task SucceededAsync(User user, CancellationToken ct)
+    {
+        if (user.FailedAttempts > 0 || user.LockedAt is not null)
+        {
+            await db.Users.Where(u => u.Id == user.Id).ExecuteUpdateAsync(u => u.SetProperty(x => x.FailedAttempts, 0).SetProperty(x => x.LockedAt, (DateTime?)null), ct);
+        }
+    }
 }

@@ -46,7 +46,7 @@ public sealed class WebSignIn(TokenwardDb db, TokenAuthenticator authenticator, 
 
         var lower = login.Trim().ToLowerInvariant();
         var user = lower.Length == 0 ? null : await db.Users.FirstOrDefaultAsync(u => u.Username.ToLower() == lower || u.Email.ToLower() == lower, ct);
-        if (user is not null && lockout.IsLocked(user.Id))
+        if (user is not null && lockout.IsLocked(user))
         {
             return await FailureAsync(ip, login, WebSession.PasswordMethod, "account_locked", SignInLockout.LockedMessage);
         }
@@ -55,12 +55,12 @@ public sealed class WebSignIn(TokenwardDb db, TokenAuthenticator authenticator, 
         if (!passwordOk)
         {
             var reason = user is null ? "unknown_user" : user.EncryptedPassword is null ? "no_password" : "invalid_password";
-            var locked = user is not null && lockout.Failed(user.Id);
+            var locked = user is not null && await lockout.FailedAsync(user.Id, ct);
             return await FailureAsync(ip, login, WebSession.PasswordMethod, locked ? "invalid_password, account locked" : reason, locked ? SignInLockout.LockedMessage : InvalidLogin);
         }
 
-        lockout.Succeeded(user!.Id);
-        return await SucceededAsync(user, null, WebSession.PasswordMethod, login, ip, ct);
+        await lockout.SucceededAsync(user!, ct);
+        return await SucceededAsync(user!, null, WebSession.PasswordMethod, login, ip, ct);
     }
 
     public async Task<Outcome> WithTokenAsync(string value, IPAddress? ip, CancellationToken ct)

@@ -44,7 +44,7 @@ public static class WebUi
         services.AddAuthentication().AddCookie(WebSession.Scheme, o => WebSession.Configure(o, settings));
         services.AddAuthorization(WebSession.AddPolicies);
         services.AddScoped<WebSignIn>();
-        services.AddSingleton<SignInLockout>();
+        services.AddScoped<SignInLockout>();
     }
 
     /// <summary>Before routing: GitLab's resource paths (<c>/group/sub/project/-/settings/access_tokens</c>) have the resource's full path first, which no route template can match.</summary>

@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
 using Tokenward.AuthBans;
 using Tokenward.Hosting;
@@ -271,5 +272,72 @@ public sealed class SeveralNodesTests
         Assert.Equal(30, sent);
         Assert.Equal(30, smtp.Messages.Count);
         Assert.Equal(30, smtp.Messages.Select(m => m.To.Single()).Distinct().Count());
+    }
+
+    [Fact]
+    public async Task Two_nodes_write_each_audit_event_once_and_the_survivor_takes_the_audit_log_over()
+    {
+        var (a, b) = await TwoNodesAsync(redis: null);
+        await using var _b = b;
+        List<long> inA;
+        await using (a)
+        {
+            var alice = await a.CreateUserAsync("alice");
+            for (var i = 0; i < 6; i++)
+            {
+                await (i % 2 == 0 ? a : b).CreateTokenAsync(alice, ["api"], name: $"t{i}");
+            }
+
+            await WaitUntilAsync(() => EverythingShippedAsync(a), "every event shipped");
+
+            // The first node to start carries the stream, including what the other node committed.
+            inA = Faults.AuditTrail.ShippedIds(a.Settings.LogDir);
+            Assert.Empty(Faults.AuditTrail.ShippedIds(b.Settings.LogDir));
+        }
+
+        // A stopped: once its lease has run out, B writes what comes next.
+        b.Clock.Advance(Tokenward.Audit.AuditShipper.Lease + TimeSpan.FromSeconds(1));
+        var bob = await b.CreateUserAsync("bob");
+        await b.CreateTokenAsync(bob, ["api"]);
+        await WaitUntilAsync(() => EverythingShippedAsync(b), "B ships the events after A stopped");
+        await using var db = await Faults.AuditTrail.OpenAsync(b.Settings.Database);
+        var ids = await db.AuditEvents.Select(e => e.Id).OrderBy(id => id).ToListAsync();
+        var inB = Faults.AuditTrail.ShippedIds(b.Settings.LogDir);
+        Assert.NotEmpty(inB);
+        Assert.Equal(ids, inA.Concat(inB).Order());
+    }
+
+    private static async Task<bool> EverythingShippedAsync(TestServer node)
+    {
+        await using var db = await Faults.AuditTrail.OpenAsync(node.Settings.Database);
+        var last = db.AuditEvents.Max(e => e.Id);
+        return (await node.Services.GetRequiredService<Tokenward.Audit.AuditShipper>().CurrentAsync(CancellationToken.None))?.ShippedThrough == last;
+    }
+
+    [Fact]
+    public async Task Wrong_passwords_spread_over_two_nodes_lock_the_account_on_both_at_ten()
+    {
+        var (a, b) = await TwoNodesAsync(redis: null);
+        await using var _a = a;
+        await using var _b = b;
+        const string password = "correct horse battery";
+        await Expect.StatusAsync(await a.PostJsonAsync("/api/v4/users", new { username = "alice", email = "alice@example.com", name = "alice", password }), 201);
+        using var onA = new WebSession(a);
+        using var onB = new WebSession(b);
+        for (var i = 0; i < 9; i++)
+        {
+            Assert.Contains("Invalid login or password.", (await (i % 2 == 0 ? onA : onB).SignInAsync("alice", "wrong " + i)).Html, StringComparison.Ordinal);
+        }
+
+        Assert.Contains("Your account is locked.", (await onB.SignInAsync("alice", "wrong 9")).Html, StringComparison.Ordinal);
+        Assert.Contains("Your account is locked.", (await onA.SignInAsync("alice", password)).Html, StringComparison.Ordinal);
+        Assert.True((bool)(await TestServer.Json(await b.GetAsync("/api/v4/users?username=alice")))[0]!["locked"]!);
+
+        // Ten minutes later (on the node's clock), the right password opens it, and the count starts again.
+        a.Clock.Advance(Tokenward.Web.SignInLockout.LockTime + TimeSpan.FromMinutes(1));
+        Assert.Equal(System.Net.HttpStatusCode.Redirect, (await onA.SignInAsync("alice", password)).Status);
+        await using var db = await Faults.AuditTrail.OpenAsync(a.Settings.Database);
+        var alice = await db.Users.SingleAsync(u => u.Username == "alice");
+        Assert.Equal((0, (DateTime?)null), (alice.FailedAttempts, alice.LockedAt));
     }
 }

@@ -187,6 +187,14 @@ public sealed class TestServer : IAsyncDisposable
         Client.Dispose();
         await _app.StopAsync();
         await _app.DisposeAsync();
+        if (Settings.Database.Engine == DatabaseEngine.Postgres)
+        {
+            // The pool's idle connections would stay for minutes after the server; a whole run of
+            // servers, each on its own database, would fill PostgreSQL's connection slots.
+            using var connection = new Npgsql.NpgsqlConnection(Settings.Database.ConnectionString);
+            Npgsql.NpgsqlConnection.ClearPool(connection);
+        }
+
         try
         {
             Directory.Delete(Dir, recursive: true);

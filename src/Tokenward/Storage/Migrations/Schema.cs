@@ -308,5 +308,33 @@ public static class Schema
             "a check value of the instance secret, so a node with another secret refuses to start",
             Sqlite: "CREATE TABLE instance_secret_checks (id INTEGER PRIMARY KEY, digest TEXT NOT NULL);",
             Postgres: "CREATE TABLE instance_secret_checks (id integer PRIMARY KEY, digest text NOT NULL);"),
+        new(
+            "20261202000001",
+            "how far audit_json.log has got across nodes, and which node writes it",
+            Sqlite: """
+                CREATE TABLE audit_shipping (
+                    id INTEGER PRIMARY KEY,
+                    shipped_through INTEGER NOT NULL,
+                    writing_through INTEGER NULL,
+                    writer TEXT NOT NULL,
+                    shipper TEXT NOT NULL,
+                    lease_until TEXT NOT NULL
+                );
+                """,
+            Postgres: """
+                CREATE TABLE audit_shipping (
+                    id integer PRIMARY KEY,
+                    shipped_through bigint NOT NULL,
+                    writing_through bigint NULL,
+                    writer text NOT NULL,
+                    shipper text NOT NULL,
+                    lease_until timestamptz NOT NULL
+                );
+                """),
+        new(
+            "20261202000002",
+            "the web UI's account lock in the database, so every node counts the same wrong passwords (GitLab's columns)",
+            Sqlite: "ALTER TABLE users ADD COLUMN failed_attempts INTEGER NOT NULL DEFAULT 0; ALTER TABLE users ADD COLUMN locked_at TEXT NULL;",
+            Postgres: "ALTER TABLE users ADD COLUMN failed_attempts integer NOT NULL DEFAULT 0; ALTER TABLE users ADD COLUMN locked_at timestamptz NULL;"),
     ];
 }
