@@ -112,8 +112,9 @@ public static class TokenwardApp
         builder.Services.AddSingleton<IAuthorizationMiddlewareResultHandler, ApiAuthorizationResultHandler>();
         builder.Services.Configure<ForwardedHeadersOptions>(o =>
         {
-            // Only the configured proxies may say who the client is; by default nobody may.
-            o.ForwardedHeaders = ForwardedHeaders.XForwardedFor;
+            // Only the configured proxies may say who the client is, and that it came over HTTPS
+            // (which marks the UI's cookies Secure behind a TLS proxy); by default nobody may.
+            o.ForwardedHeaders = ForwardedHeaders.XForwardedFor | ForwardedHeaders.XForwardedProto;
             o.KnownProxies.Clear();
             o.KnownIPNetworks.Clear();
             foreach (var network in settings.TrustedProxies)

@@ -99,14 +99,16 @@ public sealed class DeliveryLedger(TokenwardDb db, Members.Access access, TimePr
     /// unattempted, until <paramref name="until"/>.
     /// </summary>
     /// <returns>How many wait.</returns>
-    public Task<int> PostponeAsync(string channel, string? recipient, DateTime until, string reason)
+    public async Task<int> PostponeAsync(string channel, string? recipient, DateTime until, string reason)
     {
         var now = Now();
         var message = reason.Length > 1000 ? reason[..1000] : reason;
-        return db.NotificationDeliveries
+        var waiting = await db.NotificationDeliveries
             .Where(d => d.Channel == channel && (recipient == null || d.Recipient == recipient)
                 && (d.State == NotificationDelivery.Due || d.State == NotificationDelivery.Failed) && d.NextAttemptAt <= now)
             .ExecuteUpdateAsync(s => s.SetProperty(x => x.NextAttemptAt, until).SetProperty(x => x.LastError, message), CancellationToken.None);
+        Hosting.Metrics.TokenwardMetrics.NoticesPostponed(channel, waiting);
+        return waiting;
     }
 
     public DateTime RetryAt(int attempts) => settings.Notifications.NextAttempt(Now(), attempts);

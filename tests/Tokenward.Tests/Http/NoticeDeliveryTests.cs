@@ -111,6 +111,12 @@ public class NoticeDeliveryTests
         Assert.All(mails, d => Assert.StartsWith("SMTP server unreachable", d.LastError, StringComparison.Ordinal));
         Assert.Single(server.ServerLog.Entries, e => e.Contains("cannot be reached", StringComparison.Ordinal) && e.Contains("21 e-mail notice(s) wait", StringComparison.Ordinal));
 
+        // /-/metrics shows them waiting: none failed, none sent. (The counters are the process's, so at least these 21.)
+        var scrape = await (await server.GetAsync("/-/metrics", token: null)).Content.ReadAsStringAsync();
+        var postponed = scrape.Split('\n').Single(l => l.StartsWith("tokenward_notices_total{", StringComparison.Ordinal)
+            && l.Contains("channel=\"email\"", StringComparison.Ordinal) && l.Contains("outcome=\"postponed\"", StringComparison.Ordinal));
+        Assert.True(double.Parse(postponed[(postponed.LastIndexOf('}') + 2)..].Split(' ')[0], System.Globalization.CultureInfo.InvariantCulture) >= 21, postponed);
+
         // Back up: the next run after the wait sends every one, once, over one connection.
         smtp.Down = false;
         Assert.Equal(0, (await RunAsync(server)).Values.Sum()); // not yet: they wait

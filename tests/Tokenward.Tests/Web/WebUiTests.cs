@@ -80,6 +80,32 @@ public sealed class WebUiTests
         Assert.StartsWith("/users/sign_in", page.Headers.Location!.PathAndQuery, StringComparison.Ordinal);
     }
 
+    [Theory]
+    [InlineData(true)]
+    [InlineData(false)]
+    public async Task Behind_a_TLS_proxy_the_session_and_antiforgery_cookies_are_secure_when_a_trusted_proxy_says_https(bool trusted)
+    {
+        // The proxy speaks plain HTTP to Tokenward and says, in X-Forwarded-Proto, that the browser spoke HTTPS.
+        await using var server = await TestServer.StartAsync(configure: s => s with { TrustedProxies = BanPolicy.ParseNetworks(trusted ? "127.0.0.1" : "") });
+        await UserWithPasswordAsync(server, "alice");
+        using var client = new HttpClient(new HttpClientHandler { UseCookies = false, AllowAutoRedirect = false }) { BaseAddress = server.BaseAddress };
+        using var pageRequest = new HttpRequestMessage(HttpMethod.Get, "/users/sign_in").WithHeader("X-Forwarded-Proto", "https");
+        using var page = await client.SendAsync(pageRequest);
+        var antiforgery = page.Headers.GetValues("Set-Cookie").Single(c => c.StartsWith("_tokenward_csrf=", StringComparison.Ordinal));
+        Assert.Equal(trusted, antiforgery.Contains("; secure", StringComparison.OrdinalIgnoreCase));
+
+        using var signIn = new HttpRequestMessage(HttpMethod.Post, "/users/sign_in?handler=Password")
+        {
+            Content = new FormUrlEncodedContent([new("user[login]", "alice"), new("user[password]", Password), new("authenticity_token", WebSession.AntiforgeryToken(await page.Content.ReadAsStringAsync()))]),
+        };
+        signIn.Headers.Add("Cookie", antiforgery.Split(';')[0]);
+        signIn.Headers.Add("X-Forwarded-Proto", "https");
+        using var signedIn = await client.SendAsync(signIn);
+        Assert.Equal(HttpStatusCode.Redirect, signedIn.StatusCode);
+        var session = signedIn.Headers.GetValues("Set-Cookie").Single(c => c.StartsWith(Tokenward.Web.WebSession.CookieName + "=", StringComparison.Ordinal));
+        Assert.Equal(trusted, session.Contains("; secure", StringComparison.OrdinalIgnoreCase));
+    }
+
     [Fact]
     public async Task Pages_are_never_cached_framed_or_given_foreign_scripts()
     {

@@ -83,7 +83,7 @@ public static class SettingsCatalog
         "addresses and CIDR networks that may read `/-/readiness`, `/-/liveness` and `/-/metrics` (GitLab's monitoring allowlist); others get 404", ParseNetworks);
 
     public static readonly Setting<IReadOnlyList<IPNetwork>> TrustedProxies = new(
-        "TRUSTED_PROXIES", [], "none", "proxies (addresses or CIDRs) whose `X-Forwarded-For` is believed; nobody else's is", ParseNetworks);
+        "TRUSTED_PROXIES", [], "none", "proxies (addresses or CIDRs) whose `X-Forwarded-For` (and `X-Forwarded-Proto`) is believed; nobody else's is", ParseNetworks);
 
     public static readonly Setting<Cluster.RedisTarget?> RedisUrl = new(
         "REDIS_URL", null, "none (bans and the token cache stay in each process)",

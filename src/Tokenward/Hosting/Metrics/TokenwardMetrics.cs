@@ -18,7 +18,7 @@ public static class TokenwardMetrics
         "tokenward.authentications", description: "API requests that presented a token, by outcome and GitLab's auth_fail_reason");
 
     private static readonly Counter<long> Notices = Meter.CreateCounter<long>(
-        "tokenward.notices", description: "Expiry notice deliveries attempted, by channel and outcome");
+        "tokenward.notices", description: "Expiry notice deliveries by channel and outcome: sent, failed, or postponed unattempted while the server is unreachable");
 
     private static readonly Counter<long> AuditLines = Meter.CreateCounter<long>(
         "tokenward.audit_log.lines", description: "Audit events written to audit_json.log");
@@ -28,8 +28,19 @@ public static class TokenwardMetrics
     public static void Refused(string reason) => Authentications.Add(1,
         new KeyValuePair<string, object?>("outcome", "failure"), new KeyValuePair<string, object?>("auth_fail_reason", reason));
 
-    public static void Notice(string channel, bool sent) => Notices.Add(1,
-        new KeyValuePair<string, object?>("channel", channel), new KeyValuePair<string, object?>("outcome", sent ? "sent" : "failed"));
+    public static void Notice(string channel, bool sent) => Notice(channel, sent ? "sent" : "failed", 1);
+
+    /// <summary>Deliveries put off without an attempt: an unreachable mail server fails none of them, yet none goes out.</summary>
+    public static void NoticesPostponed(string channel, int count)
+    {
+        if (count > 0)
+        {
+            Notice(channel, "postponed", count);
+        }
+    }
+
+    private static void Notice(string channel, string outcome, int count) => Notices.Add(count,
+        new KeyValuePair<string, object?>("channel", channel), new KeyValuePair<string, object?>("outcome", outcome));
 
     public static void AuditLinesWritten(int count) => AuditLines.Add(count);
 }
