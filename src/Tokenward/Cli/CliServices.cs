@@ -20,15 +20,15 @@ public sealed class CliServices : IAsyncDisposable
     public T Get<T>()
         where T : notnull => Scope.ServiceProvider.GetRequiredService<T>();
 
-    /// <summary>Migrates the database, which must exist (only serve creates one), and ships audit events left behind.</summary>
+    /// <summary>Opens the database, which must exist (only serve and init create one) at this build's schema, and ships audit events left behind.</summary>
     public static Task<CliServices> StartAsync(TokenwardSettings settings, CancellationToken ct) => StartAsync(settings, shipAudit: true, ct);
 
-    /// <summary>Migrates the database, which must exist (only serve creates one).</summary>
+    /// <summary>Opens the database, which must exist (only serve and init create one) at this build's schema.</summary>
     /// <param name="shipAudit">Whether to ship left-behind events now (<c>audit ship</c> does it itself, to count them).</param>
     public static async Task<CliServices> StartAsync(TokenwardSettings settings, bool shipAudit, CancellationToken ct)
     {
         // First: the services make the data folder's secret, which must not appear in a mistyped folder.
-        await Storage.Migrations.Migrator.MigrateExistingAsync(settings.Database, ct);
+        await Storage.Migrations.Migrator.RequireCurrentAsync(settings.Database, ct);
         var root = new ServiceCollection()
             .AddLogging(l => l.AddSimpleConsole().SetMinimumLevel(LogLevel.Warning))
             .AddTokenwardCore(settings, TimeProvider.System, createSecret: false)

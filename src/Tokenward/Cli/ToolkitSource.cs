@@ -50,7 +50,7 @@ public sealed class ToolkitSource : IAsyncDisposable
         }
 
         var settings = GlobalOptions.Settings(result);
-        await Storage.Migrations.Migrator.MigrateExistingAsync(settings.Database, ct);
+        await Storage.Migrations.Migrator.RequireCurrentAsync(settings.Database, ct);
         return new ToolkitSource(new TokenInventory(settings), TokenStates.Today(TimeProvider.System), null, null);
     }
 

@@ -30,6 +30,41 @@ public sealed class MigrationTests : TempDir
 
     [Theory]
     [MemberData(nameof(Engines.Both), MemberType = typeof(Engines))]
+    public async Task Commands_other_than_init_and_serve_refuse_a_schema_behind_them_and_change_nothing(DatabaseEngine engine)
+    {
+        var target = Engines.Fresh(engine, Dir);
+        var older = Schema.Migrations.Take(Schema.Migrations.Count - 1).ToList();
+        await Migrator.MigrateAsync(target, older, CancellationToken.None);
+        var e = await Assert.ThrowsAsync<SchemaException>(() => Migrator.RequireCurrentAsync(target, CancellationToken.None));
+        Assert.Contains($"1 step(s) behind this tokenward (next: {Schema.Migrations[^1].Version}", e.Message, StringComparison.Ordinal);
+
+        await using (var connection = target.CreateConnection())
+        {
+            await connection.OpenAsync();
+            Assert.Equal(older.Select(m => m.Version), await ScalarListAsync(connection, "SELECT version FROM schema_migrations ORDER BY version"));
+        }
+
+        await Migrator.MigrateAsync(target, CancellationToken.None);
+        await Migrator.RequireCurrentAsync(target, CancellationToken.None);
+    }
+
+    [Fact]
+    public async Task A_newer_cli_tells_how_to_upgrade_instead_of_upgrading_and_init_upgrades()
+    {
+        var target = Engines.Fresh(DatabaseEngine.Sqlite, Dir);
+        await Migrator.MigrateAsync(target, Schema.Migrations.Take(Schema.Migrations.Count - 1).ToList(), CancellationToken.None);
+        var refused = await Cli.TokenwardProcess.RunAsync(null, "audit", "list", "--data-dir", Dir);
+        Assert.NotEqual(0, refused.ExitCode);
+        Assert.Contains("Upgrade it first with 'tokenward init'", refused.Stderr, StringComparison.Ordinal);
+        Assert.DoesNotContain("   at ", refused.Stderr, StringComparison.Ordinal);
+
+        Assert.Equal(0, (await Cli.TokenwardProcess.RunAsync(null, "init", "--data-dir", Dir)).ExitCode);
+        var listed = await Cli.TokenwardProcess.RunAsync(null, "audit", "list", "--data-dir", Dir);
+        Assert.True(listed.ExitCode == 0, listed.Stderr);
+    }
+
+    [Theory]
+    [MemberData(nameof(Engines.Both), MemberType = typeof(Engines))]
     public async Task A_later_migration_keeps_the_rows_of_an_older_schema(DatabaseEngine engine)
     {
         var target = Engines.Fresh(engine, Dir);

@@ -22,6 +22,50 @@ public static class Migrator
         return await MigrateAsync(target, Schema.Migrations, ct);
     }
 
+    /// <summary>
+    /// Checks that an existing Tokenward database is at this build's schema, changing nothing: CLI
+    /// commands other than <c>init</c> and <c>restore</c> do not migrate, so a newer CLI run against
+    /// a running installation cannot upgrade it by accident (GitLab's migrations are a step of
+    /// their own too).
+    /// </summary>
+    /// <exception cref="SchemaException">when there is no database, or its schema is older or newer than this build's.</exception>
+    public static async Task RequireCurrentAsync(DatabaseTarget target, CancellationToken ct)
+    {
+        await target.Storage.RequireSchemaAsync(target, ct);
+        await using var connection = target.CreateConnection();
+        await connection.OpenAsync(ct);
+        HashSet<string> present;
+        try
+        {
+            present = await AppliedAsync(connection, null, ct);
+        }
+        catch (DbException e) when (!target.Storage.IsUnavailable(e))
+        {
+            // No schema_migrations: a database file no Tokenward has set up.
+            present = [];
+        }
+
+        RefuseUnknown(Schema.Migrations, present);
+        var pending = Schema.Migrations.Where(m => !present.Contains(m.Version)).OrderBy(m => m.Version, StringComparer.Ordinal).ToList();
+        if (pending.Count > 0)
+        {
+            throw new SchemaException(
+                $"The database's schema is {pending.Count} step(s) behind this tokenward (next: {pending[0].Version}, {pending[0].Name}). "
+                + "Upgrade it first with 'tokenward init' or by starting the upgraded 'tokenward serve'; other commands do not migrate.");
+        }
+    }
+
+    private static void RefuseUnknown(IReadOnlyList<Migration> migrations, HashSet<string> present)
+    {
+        var known = migrations.Select(m => m.Version).ToHashSet(StringComparer.Ordinal);
+        var unknown = present.Where(v => !known.Contains(v)).Order(StringComparer.Ordinal).ToList();
+        if (unknown.Count > 0)
+        {
+            throw new SchemaException(
+                $"The database has schema versions this tokenward does not know ({string.Join(", ", unknown)}); it was migrated by a newer release. Run that release or newer.");
+        }
+    }
+
     /// <returns>How many steps were applied.</returns>
     /// <exception cref="SchemaException">when the database holds steps this build does not know.</exception>
     public static async Task<int> MigrateAsync(DatabaseTarget target, IReadOnlyList<Migration> migrations, CancellationToken ct)
@@ -35,16 +79,10 @@ public static class Migrator
         {
             await ExecuteAsync(connection, null, "CREATE TABLE IF NOT EXISTS schema_migrations (version text PRIMARY KEY);", ct);
             var applied = 0;
-            var known = migrations.Select(m => m.Version).ToHashSet(StringComparer.Ordinal);
             var present = await AppliedAsync(connection, null, ct);
-            var unknown = present.Where(v => !known.Contains(v)).Order(StringComparer.Ordinal).ToList();
-            if (unknown.Count > 0)
-            {
-                throw new SchemaException(
-                    $"The database has schema versions this tokenward does not know ({string.Join(", ", unknown)}); it was migrated by a newer release. Run that release or newer.");
-            }
+            RefuseUnknown(migrations, present);
 
-            // Those already applied need no transaction: every CLI command starts here.
+            // Those already applied need no transaction: every start of serve goes through here.
             foreach (var migration in migrations.Where(m => !present.Contains(m.Version)).OrderBy(m => m.Version, StringComparer.Ordinal))
             {
                 await using var tx = await connection.BeginTransactionAsync(ct);
