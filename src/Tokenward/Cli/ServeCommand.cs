@@ -1,4 +1,5 @@
 using System.CommandLine;
+using System.Runtime.InteropServices;
 using Tokenward.Hosting;
 
 namespace Tokenward.Cli;
@@ -15,6 +16,10 @@ public static class ServeCommand
         var command = new Command("serve", "Run the GitLab-compatible token API") { urls };
         command.SetAction(async (result, ct) =>
         {
+            // logrotate's SIGHUP may come while the database migrates, before the log writers
+            // listen for it, and its default action ends the process. Until they do, it is
+            // ignored: they open their files fresh in any case.
+            using var hangupWhileStarting = OperatingSystem.IsWindows() ? null : PosixSignalRegistration.Create(PosixSignal.SIGHUP, c => c.Cancel = true);
             var settings = GlobalOptions.Settings(result);
             var listen = result.GetValue(urls)?.Split(';', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
             // One server per SQLite data folder; PostgreSQL takes several (see README).

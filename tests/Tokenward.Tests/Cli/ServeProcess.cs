@@ -23,32 +23,46 @@ public sealed class ServeProcess : IAsyncDisposable
 
     public static async Task<ServeProcess> StartAsync(IReadOnlyDictionary<string, string> env, string[] args, Uri url)
     {
+        var serve = Launch(env, args, url);
+        await serve.WaitUntilHealthyAsync();
+        return serve;
+    }
+
+    /// <summary>Starts the process without waiting for it to serve.</summary>
+    public static ServeProcess Launch(IReadOnlyDictionary<string, string> env, string[] args, Uri url)
+    {
         var process = Process.Start(TokenwardProcess.StartInfo(env, args))!;
         var serve = new ServeProcess(process, url);
         process.OutputDataReceived += (_, e) => { lock (serve._stdout) { serve._stdout.AppendLine(e.Data); } };
         process.ErrorDataReceived += (_, e) => { lock (serve._stderr) { serve._stderr.AppendLine(e.Data); } };
         process.BeginOutputReadLine();
         process.BeginErrorReadLine();
+        return serve;
+    }
 
+    /// <summary>Waits until <c>/-/health</c> answers; stops the process and throws if it ends or does not within 30 s.</summary>
+    public async Task WaitUntilHealthyAsync()
+    {
         using var client = new HttpClient();
         var deadline = DateTime.UtcNow.AddSeconds(30);
         while (true)
         {
             try
             {
-                if ((await client.GetAsync(new Uri(url, "/-/health"))).IsSuccessStatusCode)
+                if ((await client.GetAsync(new Uri(Url, "/-/health"))).IsSuccessStatusCode)
                 {
-                    return serve;
+                    return;
                 }
             }
             catch (HttpRequestException)
             {
             }
 
-            if (process.HasExited || DateTime.UtcNow > deadline)
+            if (_process.HasExited || DateTime.UtcNow > deadline)
             {
-                await serve.DisposeAsync();
-                throw new InvalidOperationException($"tokenward serve did not start: {serve._stdout}{serve._stderr}");
+                var exit = _process.HasExited ? $"exit code {_process.ExitCode}" : "still running after 30 s";
+                await DisposeAsync();
+                throw new InvalidOperationException($"tokenward serve did not start ({exit}): {_stdout}{_stderr}");
             }
 
             await Task.Delay(100);
