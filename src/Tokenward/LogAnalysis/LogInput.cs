@@ -52,12 +52,33 @@ public sealed partial record LogInput(string Name, string? Path)
 
     private static LogInput Of(string path) => new(path, path);
 
-    /// <summary>Oldest first: the highest rotation number first, the live file last.</summary>
+    /// <summary>
+    /// Oldest first, the live file last. logrotate names rotated files by number (<c>.2.gz</c>,
+    /// <c>.1</c>: the highest is the oldest) or, with <c>dateext</c>, by date (<c>-20261201.gz</c>:
+    /// the lowest is the oldest); numbered ones come first, as a switch to <c>dateext</c> leaves
+    /// them behind, older than every dated one.
+    /// </summary>
     private static List<string> Rotated(IEnumerable<string> files) =>
-        files.OrderByDescending(f => RotationNumber().Match(System.IO.Path.GetFileName(f)) is { Success: true } m
-                ? int.Parse(m.Groups[1].Value, CultureInfo.InvariantCulture) : 0)
-            .ThenBy(f => f, StringComparer.Ordinal)
+        files.Select(f => (File: f, Order: RotationOrder(System.IO.Path.GetFileName(f))))
+            .OrderBy(f => f.Order.Kind)
+            .ThenBy(f => f.Order.Date, StringComparer.Ordinal)
+            .ThenByDescending(f => f.Order.Number)
+            .ThenBy(f => f.File, StringComparer.Ordinal)
+            .Select(f => f.File)
             .ToList();
+
+    /// <returns>Kind 0 for a numbered file, 1 for a dated one, 2 for the live file (or a name of no rotation).</returns>
+    private static (int Kind, string Date, int Number) RotationOrder(string name)
+    {
+        if (RotationDate().Match(name) is { Success: true } dated)
+        {
+            return (1, dated.Groups[1].Value, 0);
+        }
+
+        return RotationNumber().Match(name) is { Success: true } numbered
+            ? (0, string.Empty, int.Parse(numbered.Groups[1].Value, CultureInfo.InvariantCulture))
+            : (2, string.Empty, 0);
+    }
 
     /// <summary>Opens the input, decompressing gzip, after checking it looks like a JSON-lines log.</summary>
     /// <exception cref="LogInputException">when it is binary or its first line is not a JSON object.</exception>
@@ -101,6 +122,11 @@ public sealed partial record LogInput(string Name, string? Path)
         }
     }
 
-    [GeneratedRegex(@"\.(\d+)(\.gz)?$", RegexOptions.CultureInvariant)]
+    /// <summary>logrotate's numbers: <c>.1</c>, <c>.2.gz</c>.</summary>
+    [GeneratedRegex(@"\.(\d{1,5})(\.gz)?$", RegexOptions.CultureInvariant)]
     private static partial Regex RotationNumber();
+
+    /// <summary>logrotate's <c>dateext</c>: <c>-20261201</c> by default, or a <c>dateformat</c> of digits, dashes and underscores (<c>-2026-12-01</c>, <c>.20261201</c>, <c>-1796083200</c>).</summary>
+    [GeneratedRegex(@"[-.](\d{4}[\d_-]{4,})(\.gz)?$", RegexOptions.CultureInvariant)]
+    private static partial Regex RotationDate();
 }

@@ -86,6 +86,21 @@ public class AuthFailuresTests : TempDir
         Assert.Equal(["api"], Scan(text).ByToken["PersonalAccessToken/30"].RequestedScopes);
     }
 
+    [Theory]
+    [InlineData("-20261130.gz", "-20261201")]
+    [InlineData("-2026-11-30.gz", "-2026-12-01")]
+    [InlineData(".20261130.gz", ".20261201")]
+    public async Task A_set_rotated_with_dateext_is_read_oldest_first_and_the_live_file_last(string older, string newer)
+    {
+        // Written newest first, so the folder's order proves nothing; the numbered file is from before the switch to dateext.
+        foreach (var name in new[] { "api_json.log", "api_json.log" + newer, "api_json.log" + older, "api_json.log.1" })
+        {
+            await File.WriteAllTextAsync(Path.Combine(Dir, name), GitLabLine + "\n");
+        }
+
+        Assert.Equal(["api_json.log.1", "api_json.log" + older, "api_json.log" + newer, "api_json.log"], LogInput.Expand([Dir]).Select(i => Path.GetFileName(i.Name)));
+    }
+
     [Fact]
     public async Task Rotated_sets_gzip_and_stdin_are_read_and_bad_files_refused()
     {
