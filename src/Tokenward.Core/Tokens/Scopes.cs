@@ -11,12 +11,18 @@ public static class Scopes
     public const string SelfRotate = "self_rotate";
     public const string K8sProxy = "k8s_proxy";
 
-    /// <summary>Every scope a personal access token may carry, in GitLab's documented order.</summary>
+    /// <summary>Tokenward's own: may ask <c>POST /oauth/introspect</c> about other tokens.</summary>
+    public const string Introspect = "introspect";
+
+    /// <summary>Tokenward's own: may report token values found in the wild (<c>POST /api/v4/token_leaks</c>), which revokes them.</summary>
+    public const string ReportLeaks = "report_leaks";
+
+    /// <summary>Every scope a personal access token may carry, in GitLab's documented order, then Tokenward's own.</summary>
     public static readonly IReadOnlyList<string> All =
     [
         Api, ReadApi, ReadUser, "read_repository", "write_repository", "read_registry", "write_registry",
         "read_virtual_registry", "write_virtual_registry", "create_runner", "manage_runner", K8sProxy,
-        Sudo, AdminMode, "ai_features", SelfRotate, "read_service_ping",
+        Sudo, AdminMode, "ai_features", SelfRotate, "read_service_ping", Introspect, ReportLeaks,
     ];
 
     /// <summary>What <c>POST /user/personal_access_tokens</c> lets a user give a token it creates for itself.</summary>

@@ -7,6 +7,9 @@ public sealed class ApiLogFacts
 
     public string? Username { get; set; }
 
+    /// <summary>The token that authenticated the request (GitLab's top-level <c>token_id</c>, with <c>token_type</c>).</summary>
+    public long? TokenId { get; set; }
+
     public string? AuthFailReason { get; set; }
 
     /// <summary><c>PersonalAccessToken/12</c>.</summary>

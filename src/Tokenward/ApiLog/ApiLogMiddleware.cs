@@ -43,7 +43,12 @@ public sealed class ApiLogMiddleware(RequestDelegate next, ApiJsonLog log, TimeP
                 Hosting.Metrics.TokenwardMetrics.Authenticated();
             }
 
-            log.Write(Line(context, facts, correlationId, duration, TimeSpan.FromTicks(Interlocked.Read(ref db.Value))));
+            // The token service's checks that refused nothing are the proxy's to log (see TokenServiceEndpoint).
+            if (facts.AuthFailReason is not null || context.Response.StatusCode >= 400
+                || context.GetEndpoint()?.Metadata.GetMetadata<TokenService.TokenServiceEndpoint>() is not { LogSuccesses: false })
+            {
+                log.Write(Line(context, facts, correlationId, duration, TimeSpan.FromTicks(Interlocked.Read(ref db.Value))));
+            }
         }
     }
 
@@ -82,6 +87,13 @@ public sealed class ApiLogMiddleware(RequestDelegate next, ApiJsonLog log, TimeP
             {
                 w.WriteNumber("user_id", userId);
                 w.WriteString("username", facts.Username);
+            }
+
+            if (facts.TokenId is { } tokenId)
+            {
+                // GitLab's TokenLogger: the class name for every kind (personal, impersonation, project, group).
+                w.WriteString("token_type", "PersonalAccessToken");
+                w.WriteNumber("token_id", tokenId);
             }
 
             w.WriteString("correlation_id", correlationId);

@@ -21,7 +21,7 @@ public sealed class ApiAuthorizationResultHandler : IAuthorizationMiddlewareResu
             return next(context);
         }
 
-        if (!context.Request.Path.StartsWithSegments("/api"))
+        if (!TokenService.TokenServiceEndpoint.AnswersAsApi(context.Request.Path))
         {
             return _pages.HandleAsync(next, context, policy, authorizeResult);
         }

@@ -46,13 +46,15 @@ public sealed class TokenAuthenticationHandler(
     {
         var current = new CurrentRequest();
         Context.Features.Set(current);
-        // GitLab reads tokens for its API's endpoints only: not for unknown routes (a JSON 404), nor any other path.
-        if (Context.GetEndpoint() is null || !Request.Path.StartsWithSegments("/api"))
+        // GitLab reads tokens for its API's endpoints only (and Tokenward for its token service's):
+        // not for unknown routes (a JSON 404), nor any other path.
+        if (Context.GetEndpoint() is not { } endpoint || endpoint.Metadata.GetMetadata<ApiAccess>() is not { } access)
         {
             return AuthenticateResult.NoResult();
         }
 
-        var presented = PresentedToken.From(Request);
+        var service = endpoint.Metadata.GetMetadata<TokenService.TokenServiceEndpoint>();
+        var presented = PresentedToken.From(Request, service);
         if (presented is null)
         {
             return AuthenticateResult.NoResult();
@@ -60,7 +62,16 @@ public sealed class TokenAuthenticationHandler(
 
         var log = ApiLogFacts.Of(Context);
         var ip = Api.ClientAddress.Of(Context);
-        var accepted = (Context.GetEndpoint()?.Metadata.GetMetadata<ApiAccess>() ?? ApiAccess.DefaultFor(Request.Method)).AcceptedScopes;
+        var accepted = access.AcceptedScopes;
+        if (service is { ForwardedRequest: true } && Request.Query.TryGetValue("scope", out var required) && required.Count > 0)
+        {
+            if (required[0] is not { } scope || !Scopes.IsKnown(scope))
+            {
+                return current.Refuse(ApiException.InvalidParameter("scope does not have a valid value"));
+            }
+
+            accepted = [scope];
+        }
         var db = Context.RequestServices.GetRequiredService<TokenwardDb>();
         var ct = Context.RequestAborted;
         var token = await authenticator.FindAsync(db, presented.Value, ct);
@@ -80,8 +91,8 @@ public sealed class TokenAuthenticationHandler(
                 // A revoked token presented to rotate: a client's retry just after its rotation,
                 // or else a leak, and then the whole family goes.
                 Context.RequestServices.GetRequiredService<ActorContext>().Current = new Actor(token.UserId, token.User!.Username, token.Id, ip?.ToString());
-                var service = Context.RequestServices.GetRequiredService<PersonalAccessTokenService>();
-                if (await service.ReusedForRotationAsync(token, ct) == RotationReuse.Retry)
+                var tokens = Context.RequestServices.GetRequiredService<PersonalAccessTokenService>();
+                if (await tokens.ReusedForRotationAsync(token, ct) == RotationReuse.Retry)
                 {
                     // Still a revoked token presented: it counts towards the address's ban like any other.
                     return current.Refuse(await RefusalAsync(ApiException.BadRequest(TokenAlreadyRevokedException.Text), ip, log));
@@ -107,7 +118,7 @@ public sealed class TokenAuthenticationHandler(
 
         await authenticator.RecordUseAsync(db, token, Context.Connection.RemoteIpAddress, ct);
         var user = token.User!;
-        if (Sudo(Request) is { } sudo)
+        if (service is null && Sudo(Request) is { } sudo)
         {
             if (sudo.Contains('\0', StringComparison.Ordinal))
             {
@@ -140,6 +151,7 @@ public sealed class TokenAuthenticationHandler(
         current.IsAdmin = AdminMode.ActsAsAdmin(user.Admin, scopes, settings.AdminMode);
         log.UserId = user.Id;
         log.Username = user.Username;
+        log.TokenId = token.Id;
         Context.RequestServices.GetRequiredService<ActorContext>().Current = Actor.Of(Context);
         // A cached token serves many requests: its principal is made once (the cache drops both on any change).
         var principal = user == token.User ? Principals.GetValue(token, t => Principal(t.User!, t, scopes)) : Principal(user, token, scopes);

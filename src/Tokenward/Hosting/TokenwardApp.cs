@@ -67,6 +67,7 @@ public static class TokenwardApp
         services.AddSingleton<Audit.AuditShipper>();
         services.AddScoped<ResourceAccessTokens.ResourceAccessTokenService>();
         services.AddScoped<ResourceAccessTokens.BotTokens>();
+        services.AddScoped<TokenService.TokenByValue>();
         services.AddSingleton<Toolkit.TokenInventory>();
         services.AddScoped<Toolkit.TokenRows>();
         services.AddScoped<Toolkit.TokenChanges>();
@@ -156,7 +157,8 @@ public static class TokenwardApp
         {
             app.UseForwardedHeaders();
         }
-        app.UseWhen(c => c.Request.Path.StartsWithSegments("/api"), api =>
+        // The API, and the token service other software calls, which answers as the API does.
+        app.UseWhen(c => TokenService.TokenServiceEndpoint.AnswersAsApi(c.Request.Path), api =>
         {
             api.UseMiddleware<ApiLogMiddleware>();
             api.UseMiddleware<ApiExceptionMiddleware>();
@@ -176,6 +178,8 @@ public static class TokenwardApp
 
         app.MapGet("/-/health", () => TypedResults.Text("Tokenward OK")).ExcludeFromDescription();
         Health.HealthEndpoints.Map(app);
+        TokenService.AuthRequestEndpoint.Map(app);
+        TokenService.IntrospectionEndpoint.Map(app);
         app.MapPrometheusScrapingEndpoint("/-/metrics").AddEndpointFilter(async (context, next) =>
             Health.HealthEndpoints.Allowed(context.HttpContext) ? await next(context) : Results.NotFound()).ExcludeFromDescription();
         // Every endpoint under /api has its access policy: its own, or GitLab's default for its method.

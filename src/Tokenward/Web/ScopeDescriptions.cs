@@ -22,6 +22,8 @@ public static class ScopeDescriptions
         ["ai_features"] = "Grants access to GitLab Duo related API endpoints.",
         ["self_rotate"] = "Grants permission for token to rotate itself.",
         ["read_service_ping"] = "Grant access to download Service Ping payload via API when authenticated as an admin user.",
+        ["introspect"] = "Tokenward: grants permission to check other tokens through POST /oauth/introspect (RFC 7662), for services that accept Tokenward tokens.",
+        ["report_leaks"] = "Tokenward: grants permission to report token values found in the wild through POST /api/v4/token_leaks, which revokes them and tells their owners.",
     };
 
     /// <summary>Scopes only an administrator's token may carry (GitLab hides them from others).</summary>

@@ -53,7 +53,7 @@ public static class WebUi
 
     public static void UseWebUi(this WebApplication app)
     {
-        app.UseWhen(c => !c.Request.Path.StartsWithSegments("/api"), web =>
+        app.UseWhen(c => !TokenService.TokenServiceEndpoint.AnswersAsApi(c.Request.Path), web =>
         {
             web.Use(static (context, next) =>
             {
