@@ -199,6 +199,7 @@ public static class TokenwardApp
         Toolkit.TokenReportsEndpoints.Map(v4);
         Toolkit.TokenChangesEndpoints.Map(v4);
         Notifications.NotificationsEndpoints.Map(v4);
+        TokenService.AdminTokenEndpoints.Map(v4);
         Web.WebUi.MapWebUi(app);
         return app;
     }

@@ -98,7 +98,10 @@ public sealed class PersonalAccessTokenService(
     /// active resource token is retired in it too. Revoking an already revoked token changes nothing.
     /// </summary>
     /// <returns>Whether this call revoked it.</returns>
-    public async Task<bool> RevokeAsync(long tokenId, CancellationToken ct)
+    public Task<bool> RevokeAsync(long tokenId, CancellationToken ct) => RevokeAsync(tokenId, null, ct);
+
+    /// <param name="source">How it came to be revoked when not by its own endpoint (GitLab's <c>revocation_source</c>: <c>api_admin_token</c>, <c>leak_report</c>), in the audit event.</param>
+    public async Task<bool> RevokeAsync(long tokenId, string? source, CancellationToken ct)
     {
         var now = TokenAuthenticator.TruncateToMilliseconds(clock.GetUtcNow().UtcDateTime);
         return await audit.InTransactionAsync(async () =>
@@ -120,7 +123,10 @@ public sealed class PersonalAccessTokenService(
 
             var subject = await SubjectOfAsync(token, ct);
             await audit.RecordAsync(actor.Current, subject.EntityType, subject.EntityId, $"{subject.TokenKind}_revoked", "PersonalAccessToken", tokenId,
-                new { token_id = tokenId, token_name = token.Name, user_id = token.UserId, before = new { revoked = false }, after = new { revoked = true } }, ct);
+                source is null
+                    ? (object)new { token_id = tokenId, token_name = token.Name, user_id = token.UserId, before = new { revoked = false }, after = new { revoked = true } }
+                    : new { token_id = tokenId, token_name = token.Name, user_id = token.UserId, before = new { revoked = false }, after = new { revoked = true }, revocation_source = source },
+                ct);
             await bots.RetireIfNoResourceTokenLeftAsync(token.UserId, ct);
             return true;
         }, CancellationToken.None);
