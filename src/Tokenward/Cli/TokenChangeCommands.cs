@@ -17,6 +17,9 @@ namespace Tokenward.Cli;
 /// </summary>
 public static class TokenChangeCommands
 {
+    /// <summary>The audit event's <c>revocation_source</c> for a token revoked by its value from the CLI.</summary>
+    public const string CliRevocationSource = "cli_token_value";
+
     /// <summary>The exit code when a change was asked for that the remote API cannot make.</summary>
     public const int NotPossibleRemotely = 2;
 
@@ -118,15 +121,31 @@ public static class TokenChangeCommands
 
     private static readonly Option<long> Id = new("--id") { Description = "The token's id", Required = true };
 
+    private static readonly Option<long?> RevokeId = new("--id") { Description = "The token's id" };
+
+    private static readonly Option<string?> Value = new("--value") { Description = "'-': the token's value, read from standard input (never from the command line)" };
+
     private static Command Revoke()
     {
-        var command = new Command("revoke", "Revoke one token (any kind)") { Id };
+        var command = new Command("revoke", "Revoke one token (any kind), by its id or by its value") { RevokeId, Value };
         AddRemoteAndApply(command);
         command.SetAction(async (result, ct) =>
         {
-            var id = result.GetValue(Id);
+            var byValue = result.GetValue(Value);
+            if ((result.GetValue(RevokeId) is null) == (byValue is null))
+            {
+                throw new CliException("give exactly one of --id N and --value -.");
+            }
+
+            if (byValue is not null and not "-")
+            {
+                throw new CliException("--value takes '-' and reads the value from standard input, so it stays out of shell history: printf '%s' \"$TOKEN\" | tokenward tokens revoke --value -");
+            }
+
+            var value = byValue is null ? null : await TokenValueInput.ReadAsync(ct);
             var apply = ToolkitOptions.Apply(result);
             await using var source = await ToolkitSource.OpenAsync(result, ct);
+            var id = value is null ? result.GetValue(RevokeId)!.Value : await TokenValueInput.IdOfAsync(source, value, ct);
             if (source.Api is { } api)
             {
                 var token = await api.GetAsync(string.Create(CultureInfo.InvariantCulture, $"api/v4/personal_access_tokens/{id}"), ct)
@@ -137,7 +156,16 @@ public static class TokenChangeCommands
                     return 0;
                 }
 
-                await api.WriteAsync(HttpMethod.Delete, string.Create(CultureInfo.InvariantCulture, $"api/v4/personal_access_tokens/{id}"), ct);
+                if (value is null)
+                {
+                    await api.WriteAsync(HttpMethod.Delete, string.Create(CultureInfo.InvariantCulture, $"api/v4/personal_access_tokens/{id}"), ct);
+                }
+                else
+                {
+                    // By value, so the server's audit event says how it was found (revocation_source).
+                    await api.WriteAsync(HttpMethod.Delete, "api/v4/admin/token", new Dictionary<string, string> { ["token"] = value }, ct);
+                }
+
                 await PrintOneAsync(result, "revoke", false, id, $"Revoked token {id}.");
                 return 0;
             }
@@ -156,7 +184,7 @@ public static class TokenChangeCommands
             }
 
             // A bot's token is filed under its resource and retires the bot with it, whatever the path.
-            await services.Get<PersonalAccessTokenService>().RevokeAsync(id, ct);
+            await services.Get<PersonalAccessTokenService>().RevokeAsync(id, value is null ? null : CliRevocationSource, ct);
 
             await PrintOneAsync(result, "revoke", false, id, $"Revoked {Describe(row)}.");
             return 0;

@@ -9,7 +9,34 @@ namespace Tokenward.Cli;
 /// </summary>
 public static class TokenReportCommands
 {
-    public static IEnumerable<Command> Create() => [Expiring(), ExpiryDates(), NoExpiry()];
+    public static IEnumerable<Command> Create() => [Expiring(), ExpiryDates(), NoExpiry(), Lookup()];
+
+    /// <summary>
+    /// <c>tokenward tokens lookup</c>: whose is the token with this value (read from standard
+    /// input)? On the database, or remotely through <c>POST /api/v4/admin/token</c>; shown in the
+    /// reports' columns, revoked and expired tokens too.
+    /// </summary>
+    private static Command Lookup()
+    {
+        var command = new Command("lookup", "Whose is this token? Its value is read from standard input, never from the command line");
+        foreach (var option in ToolkitOptions.Remote.Append(GlobalOptions.Format))
+        {
+            command.Options.Add(option);
+        }
+
+        command.SetAction(async (result, ct) =>
+        {
+            var value = await TokenValueInput.ReadAsync(ct);
+            await using var source = await ToolkitSource.OpenAsync(result, ct);
+            var id = await TokenValueInput.IdOfAsync(source, value, ct);
+            var rows = await source.Reports.FindAsync([id], ct);
+            await using var output = Console.OpenStandardOutput();
+            await ReportWriter.WriteAsync(rows.ToAsyncEnumerable(), result.GetValue(GlobalOptions.Format)!, output, r =>
+                $"Token {r.Id} '{r.Name}' ({r.Kind}) of {(r.ResourceType is null ? r.Username : $"{r.ResourceType} {r.ResourcePath}")}: {(r.Revoked ? "revoked" : r.ExpiresAt is { } e && e <= source.Today ? $"expired on {e:yyyy-MM-dd}" : "active")}", ct);
+            return 0;
+        });
+        return command;
+    }
 
     private static Command Expiring()
     {

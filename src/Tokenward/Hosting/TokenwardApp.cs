@@ -68,6 +68,7 @@ public static class TokenwardApp
         services.AddScoped<ResourceAccessTokens.ResourceAccessTokenService>();
         services.AddScoped<ResourceAccessTokens.BotTokens>();
         services.AddScoped<TokenService.TokenByValue>();
+        services.AddSingleton<TokenAuthenticator>();
         services.AddSingleton<Toolkit.TokenInventory>();
         services.AddScoped<Toolkit.TokenRows>();
         services.AddScoped<Toolkit.TokenChanges>();
@@ -101,7 +102,6 @@ public static class TokenwardApp
         builder.Logging.AddFilter("Microsoft.AspNetCore.DataProtection", LogLevel.Error);
         logging?.Invoke(builder.Logging);
         builder.Services.AddTokenwardCore(settings, clock);
-        builder.Services.AddSingleton<TokenAuthenticator>();
         builder.Services.AddSingleton<DatabaseOutageLog>();
         builder.Services.AddSingleton<AuthBans.FailedAuthBans>();
         // GitLab's tokens are one scheme among others (a UI's cookie can sit beside it); the

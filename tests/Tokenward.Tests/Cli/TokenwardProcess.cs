@@ -7,9 +7,20 @@ public static class TokenwardProcess
 {
     public sealed record Result(int ExitCode, string Stdout, string Stderr);
 
-    public static async Task<Result> RunAsync(IReadOnlyDictionary<string, string>? env, params string[] args)
+    public static Task<Result> RunAsync(IReadOnlyDictionary<string, string>? env, params string[] args) => RunWithStdinAsync(env, null, args);
+
+    /// <summary>As <see cref="RunAsync"/>, with <paramref name="stdin"/> piped to the process (then closed).</summary>
+    public static async Task<Result> RunWithStdinAsync(IReadOnlyDictionary<string, string>? env, string? stdin, params string[] args)
     {
-        using var process = Process.Start(StartInfo(env, args))!;
+        var start = StartInfo(env, args);
+        start.RedirectStandardInput = stdin is not null;
+        using var process = Process.Start(start)!;
+        if (stdin is not null)
+        {
+            await process.StandardInput.WriteAsync(stdin);
+            process.StandardInput.Close();
+        }
+
         var stdout = process.StandardOutput.ReadToEndAsync();
         var stderr = process.StandardError.ReadToEndAsync();
         using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(120));

@@ -99,9 +99,13 @@ public sealed class GitLabApi : IDisposable
 
     /// <summary>A write: its JSON answer (empty for 204).</summary>
     /// <exception cref="ToolkitException">with the server's message when it refuses.</exception>
-    public async Task<JsonElement?> WriteAsync(HttpMethod method, string path, CancellationToken ct)
+    public Task<JsonElement?> WriteAsync(HttpMethod method, string path, CancellationToken ct) => WriteAsync(method, path, null, ct);
+
+    /// <summary>A write with a form body (kept out of the URL, so out of access logs: a token value).</summary>
+    /// <exception cref="ToolkitException">with the server's message when it refuses.</exception>
+    public async Task<JsonElement?> WriteAsync(HttpMethod method, string path, IReadOnlyDictionary<string, string>? form, CancellationToken ct)
     {
-        using var response = await SendAsync(method, path, ct);
+        using var response = await SendAsync(method, path, form, ct);
         await EnsureOkAsync(response, path, ct);
         if (response.StatusCode == HttpStatusCode.NoContent)
         {
@@ -112,16 +116,21 @@ public sealed class GitLabApi : IDisposable
         return body.RootElement.Clone();
     }
 
-    private async Task<HttpResponseMessage> SendAsync(HttpMethod method, string path, CancellationToken ct)
+    private Task<HttpResponseMessage> SendAsync(HttpMethod method, string path, CancellationToken ct) => SendAsync(method, path, null, ct);
+
+    private async Task<HttpResponseMessage> SendAsync(HttpMethod method, string path, IReadOnlyDictionary<string, string>? form, CancellationToken ct)
     {
         var context = ResilienceContextPool.Shared.Get(ct);
         context.Properties.Set(Request, $"{method} {path}");
         try
         {
+            // A new message (and body) per attempt: a sent one cannot be sent again.
             return await (method == HttpMethod.Get ? _reads.Value : _writes.Value).ExecuteAsync(
-                static async (ctx, state) => await state.http.SendAsync(new HttpRequestMessage(state.method, new Uri(state.path, UriKind.Relative)), ctx.CancellationToken),
+                static async (ctx, state) => await state.http.SendAsync(
+                    new HttpRequestMessage(state.method, new Uri(state.path, UriKind.Relative)) { Content = state.form is null ? null : new FormUrlEncodedContent(state.form) },
+                    ctx.CancellationToken),
                 context,
-                (http: _http, method, path));
+                (http: _http, method, path, form));
         }
         finally
         {
