@@ -87,7 +87,7 @@ public static class LogsCommand
 
             return 0;
         });
-        return new Command("logs", "Analyse api_json.log (Tokenward's or GitLab's)") { command };
+        return new Command("logs", "Analyse api_json.log (Tokenward's or GitLab's)") { command, TokenActivityCommand.Create() };
     }
 
     /// <summary>Runs the scan on the thread pool, drawing a progress bar on a terminal for inputs over 64 MB.</summary>

@@ -1,0 +1,244 @@
+using System.Buffers;
+using System.Globalization;
+using System.Text;
+using System.Text.Json;
+
+namespace Tokenward.LogAnalysis;
+
+/// <summary>
+/// What one token did, from <c>api_json.log</c> (Tokenward's or GitLab's): its successful calls
+/// (top-level <c>token_id</c>, as GitLab's TokenLogger writes it) and its refusals
+/// (<c>meta.auth_fail_token_id</c>), per day, endpoint, address and user agent. Lines are matched
+/// by their bytes first; only the token's own are parsed.
+/// </summary>
+public sealed class TokenActivity
+{
+    private const int BufferSize = 1 << 20;
+
+    private readonly byte[] _successKey;
+    private readonly byte[] _failureValue;
+    private readonly FailureLine _line = new();
+
+    private TokenActivity(long tokenId, DateTime? since, DateTime? until)
+    {
+        TokenId = tokenId;
+        Since = since;
+        Until = until;
+        _successKey = Encoding.UTF8.GetBytes(string.Create(CultureInfo.InvariantCulture, $"\"token_id\":{tokenId}"));
+        _failureValue = Encoding.UTF8.GetBytes(string.Create(CultureInfo.InvariantCulture, $"\"PersonalAccessToken/{tokenId}\""));
+    }
+
+    public long TokenId { get; }
+
+    public DateTime? Since { get; }
+
+    public DateTime? Until { get; }
+
+    public long Calls => Succeeded + Refused;
+
+    public long Succeeded { get; private set; }
+
+    public long Refused { get; private set; }
+
+    public DateTime? FirstSeen { get; private set; }
+
+    public DateTime? LastSeen { get; private set; }
+
+    public string? LastAddress { get; private set; }
+
+    public SortedDictionary<DateOnly, Count> Days { get; } = [];
+
+    public Dictionary<string, Count> Endpoints { get; } = new(StringComparer.Ordinal);
+
+    public Dictionary<string, Count> Addresses { get; } = new(StringComparer.Ordinal);
+
+    public Dictionary<string, Count> UserAgents { get; } = new(StringComparer.Ordinal);
+
+    /// <summary>Calls and refusals of one day, endpoint, address or user agent, and when it was last seen.</summary>
+    public sealed class Count
+    {
+        public long Calls { get; set; }
+
+        public long Refused { get; set; }
+
+        public DateTime? LastSeen { get; set; }
+    }
+
+    /// <exception cref="LogInputException">when an input is binary or not JSON lines.</exception>
+    public static TokenActivity Scan(IReadOnlyList<LogInput> inputs, long tokenId, DateTime? since, DateTime? until, CancellationToken ct)
+    {
+        var activity = new TokenActivity(tokenId, since, until);
+        var buffer = ArrayPool<byte>.Shared.Rent(BufferSize);
+        try
+        {
+            foreach (var input in inputs)
+            {
+                using var stream = input.Open();
+                var carry = 0;
+                while (true)
+                {
+                    ct.ThrowIfCancellationRequested();
+                    var read = stream.Read(buffer, carry, buffer.Length - carry);
+                    var filled = carry + read;
+                    if (read == 0)
+                    {
+                        activity.Lines(buffer.AsSpan(0, filled));
+                        break;
+                    }
+
+                    var lastNewline = buffer.AsSpan(0, filled).LastIndexOf((byte)'\n');
+                    if (lastNewline < 0)
+                    {
+                        // A line longer than the buffer: no request line is; skip it.
+                        carry = 0;
+                        continue;
+                    }
+
+                    activity.Lines(buffer.AsSpan(0, lastNewline + 1));
+                    carry = filled - lastNewline - 1;
+                    buffer.AsSpan(lastNewline + 1, carry).CopyTo(buffer);
+                }
+            }
+        }
+        finally
+        {
+            ArrayPool<byte>.Shared.Return(buffer);
+        }
+
+        return activity;
+    }
+
+    private void Lines(ReadOnlySpan<byte> buffer)
+    {
+        while (!buffer.IsEmpty)
+        {
+            // Only lines that name the token are looked at: the next mention, then its line.
+            var success = NextSuccess(buffer);
+            var failure = buffer.IndexOf(_failureValue);
+            var at = success < 0 ? failure : failure < 0 ? success : Math.Min(success, failure);
+            if (at < 0)
+            {
+                return;
+            }
+
+            var start = buffer[..at].LastIndexOf((byte)'\n') + 1;
+            var length = buffer[at..].IndexOf((byte)'\n');
+            var end = length < 0 ? buffer.Length : at + length;
+            Line(buffer[start..end].TrimEnd((byte)'\r'));
+            buffer = end >= buffer.Length ? [] : buffer[(end + 1)..];
+        }
+    }
+
+    /// <summary>Where <c>"token_id":N</c> is, not followed by another digit (12 is not 123).</summary>
+    private int NextSuccess(ReadOnlySpan<byte> buffer)
+    {
+        var offset = 0;
+        while (true)
+        {
+            var at = buffer[offset..].IndexOf(_successKey);
+            if (at < 0)
+            {
+                return -1;
+            }
+
+            var after = offset + at + _successKey.Length;
+            if (after >= buffer.Length || !char.IsAsciiDigit((char)buffer[after]))
+            {
+                return offset + at;
+            }
+
+            offset = after;
+        }
+    }
+
+    private void Line(ReadOnlySpan<byte> json)
+    {
+        if (!LineScanner.TryParse(json, _line))
+        {
+            return;
+        }
+
+        var refused = _line.TokenId == $"PersonalAccessToken/{TokenId.ToString(CultureInfo.InvariantCulture)}";
+        if (!refused && TopLevelTokenId(json) != TokenId)
+        {
+            return;
+        }
+
+        var time = _line.Time;
+        if ((Since is { } s && (time is null || time < s)) || (Until is { } u && (time is null || time >= u)))
+        {
+            return;
+        }
+
+        if (refused)
+        {
+            Refused++;
+        }
+        else
+        {
+            Succeeded++;
+        }
+
+        if (time is { } t)
+        {
+            FirstSeen = FirstSeen is { } f && f <= t ? f : t;
+            if (LastSeen is not { } l || t >= l)
+            {
+                LastSeen = t;
+                LastAddress = _line.RemoteIp;
+            }
+        }
+
+        if (time is { } day)
+        {
+            Add(Days, DateOnly.FromDateTime(day), refused, time);
+        }
+
+        Add(Endpoints, $"{_line.Method ?? "?"} {_line.Route ?? _line.Path ?? "?"}", refused, time);
+        Add(Addresses, _line.RemoteIp ?? "-", refused, time);
+        Add(UserAgents, string.IsNullOrEmpty(_line.UserAgent) ? "-" : _line.UserAgent, refused, time);
+    }
+
+    private static void Add<TKey>(IDictionary<TKey, Count> counts, TKey key, bool refused, DateTime? time)
+    {
+        if (!counts.TryGetValue(key, out var count))
+        {
+            counts[key] = count = new Count();
+        }
+
+        count.Calls++;
+        if (refused)
+        {
+            count.Refused++;
+        }
+
+        if (time is { } t && (count.LastSeen is not { } l || t > l))
+        {
+            count.LastSeen = t;
+        }
+    }
+
+    private static long? TopLevelTokenId(ReadOnlySpan<byte> json)
+    {
+        var reader = new Utf8JsonReader(json);
+        try
+        {
+            while (reader.Read())
+            {
+                if (reader.TokenType == JsonTokenType.PropertyName && reader.CurrentDepth == 1 && reader.ValueTextEquals("token_id"u8))
+                {
+                    reader.Read();
+                    return reader.TokenType == JsonTokenType.Number && reader.TryGetInt64(out var id) ? id : null;
+                }
+            }
+        }
+        catch (JsonException)
+        {
+        }
+
+        return null;
+    }
+
+    public static IEnumerable<KeyValuePair<string, Count>> Top(Dictionary<string, Count> counts, int top) =>
+        counts.OrderByDescending(c => c.Value.Calls).ThenBy(c => c.Key, StringComparer.Ordinal).Take(top);
+}
