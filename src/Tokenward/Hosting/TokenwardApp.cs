@@ -39,6 +39,8 @@ public static class TokenwardApp
         services.AddScoped<Settings.ApplicationSettings>();
         services.AddScoped<Members.Access>();
         services.AddScoped<Notifications.ExpiryNotifier>();
+        services.AddSingleton<Notifications.NoticeNudge>();
+        services.AddScoped<TokenService.LeakReports>();
         services.AddScoped<Notifications.DeliveryLedger>();
         services.AddScoped<Notifications.EmailSender>();
         services.AddScoped<Notifications.WebhookSender>();
@@ -200,6 +202,7 @@ public static class TokenwardApp
         Toolkit.TokenChangesEndpoints.Map(v4);
         Notifications.NotificationsEndpoints.Map(v4);
         TokenService.AdminTokenEndpoints.Map(v4);
+        TokenService.LeakReports.Map(v4);
         Web.WebUi.MapWebUi(app);
         return app;
     }

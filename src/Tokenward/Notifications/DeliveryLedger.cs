@@ -50,6 +50,12 @@ public sealed class DeliveryLedger(TokenwardDb db, Members.Access access, TimePr
         }
 
         var token = subject.Token;
+        if (d.Notice == Notice.Leaked.Name)
+        {
+            // Its revocation is the news; the owner is told whatever their state.
+            return null;
+        }
+
         if (token.Revoked)
         {
             return "the token was revoked";
@@ -65,7 +71,7 @@ public sealed class DeliveryLedger(TokenwardDb db, Members.Access access, TimePr
             return $"the token's owner is {subject.Owner.State}";
         }
 
-        var notice = Notice.All.First(n => n.Name == d.Notice);
+        var notice = Notice.Of(d.Notice);
         var daysLeft = d.ExpiresAt.DayNumber - today.DayNumber;
         return daysLeft <= notice.After ? "its days have passed (a later notice is due instead)" : null;
     }

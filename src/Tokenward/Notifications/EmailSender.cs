@@ -18,7 +18,7 @@ public sealed class EmailSender(DeliveryLedger ledger, TokenwardSettings setting
 
     public async Task<Dictionary<string, int>> SendDueAsync(CancellationToken ct)
     {
-        var sent = Notice.All.ToDictionary(n => n.Name, _ => 0);
+        var sent = Notice.Counts();
         using var smtp = new SmtpClient { Timeout = (int)Channels.Timeout.TotalMilliseconds };
         try
         {
@@ -98,13 +98,13 @@ public sealed class EmailSender(DeliveryLedger ledger, TokenwardSettings setting
 
     private MimeMessage Message(NotificationDelivery delivery, NoticeSubject subject)
     {
-        var notice = Notice.All.First(n => n.Name == delivery.Notice);
+        var notice = Notice.Of(delivery.Notice);
         var today = ledger.Today();
         var message = new MimeMessage
         {
             MessageId = $"{delivery.IdempotencyKey}@{MailboxAddress.Parse(Channels.From).Domain}",
-            Subject = subject.MailSubject(notice, today),
-            Body = new TextPart("plain") { Text = subject.MailBody(notice, today, externalUrl.Base) },
+            Subject = notice.IsLeak ? subject.LeakSubject() : subject.MailSubject(notice, today),
+            Body = new TextPart("plain") { Text = notice.IsLeak ? subject.LeakBody(delivery.Detail, externalUrl.Base) : subject.MailBody(notice, today, externalUrl.Base) },
         };
         message.From.Add(MailboxAddress.Parse(Channels.From));
         message.To.Add(MailboxAddress.Parse(delivery.Recipient));

@@ -2,9 +2,9 @@ using Tokenward.Hosting;
 
 namespace Tokenward.Notifications;
 
-/// <summary>Runs <see cref="ExpiryNotifier"/> in <c>tokenward serve</c> at the configured interval.</summary>
+/// <summary>Runs <see cref="ExpiryNotifier"/> in <c>tokenward serve</c> at the configured interval, and when nudged.</summary>
 public sealed class ExpiryNotificationService(
-    IServiceScopeFactory scopes, TimeProvider clock, TokenwardSettings settings, IHostApplicationLifetime lifetime, ILogger<ExpiryNotificationService> logger) : BackgroundService
+    IServiceScopeFactory scopes, TimeProvider clock, TokenwardSettings settings, NoticeNudge nudge, IHostApplicationLifetime lifetime, ILogger<ExpiryNotificationService> logger) : BackgroundService
 {
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
@@ -35,7 +35,20 @@ public sealed class ExpiryNotificationService(
                 logger.NotifyRunFailed(e);
             }
 
-            await Task.Delay(settings.Notifications.Interval, clock, stoppingToken);
+            // The interval, or sooner when something is to be told at once (a leaked token revoked).
+            using var wake = CancellationTokenSource.CreateLinkedTokenSource(stoppingToken);
+            var interval = Task.Delay(settings.Notifications.Interval, clock, wake.Token);
+            var nudged = nudge.WaitAsync(wake.Token);
+            await Task.WhenAny(interval, nudged);
+            await wake.CancelAsync();
+            try
+            {
+                await Task.WhenAll(interval, nudged);
+            }
+            catch (OperationCanceledException)
+            {
+                // The one that did not finish first.
+            }
         }
     }
 }

@@ -24,7 +24,7 @@ public sealed class ExpiryNotifier(TokenwardDb db, Access access, IServiceScopeF
     /// <returns>How many deliveries were sent, per notice.</returns>
     public async Task<Dictionary<string, int>> RunOnceAsync(CancellationToken ct)
     {
-        var sent = Notice.All.ToDictionary(n => n.Name, _ => 0);
+        var sent = Notice.Counts();
         if (!Channels.AnyChannel)
         {
             return sent;

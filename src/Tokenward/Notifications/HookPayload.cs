@@ -16,9 +16,14 @@ public static class HookPayload
     public static async Task<JsonObject> BuildAsync(TokenwardDb db, Access access, NoticeSubject subject, string notice, string baseUrl, CancellationToken ct)
     {
         var token = subject.Token;
-        var membership = subject.Membership!;
+        var membership = subject.Membership;
         var payload = new JsonObject { ["object_kind"] = "access_token" };
-        if (membership.SourceType == Member.ProjectSource)
+        if (membership is null)
+        {
+            // A personal or impersonation token (only a leak notice goes out for one): its owner.
+            payload["user"] = new JsonObject { ["id"] = subject.Owner.Id, ["username"] = subject.Owner.Username, ["name"] = subject.Owner.Name };
+        }
+        else if (membership.SourceType == Member.ProjectSource)
         {
             var project = await db.Projects.FirstAsync(p => p.Id == membership.SourceId, ct);
             var ns = await db.Namespaces.FirstAsync(n => n.Id == project.NamespaceId, ct);
@@ -66,9 +71,16 @@ public static class HookPayload
             ["created_at"] = Toolkit.SeedLines.RubyTime(token.CreatedAt),
             ["id"] = token.Id,
             ["name"] = token.Name,
-            ["expires_at"] = token.ExpiresAt!.Value.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture),
+            ["expires_at"] = token.ExpiresAt?.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture),
             ["last_used_at"] = token.LastUsedAt is { } used ? Toolkit.SeedLines.RubyTime(used) : null,
         };
+        if (notice == Notice.Leaked.Name)
+        {
+            // Tokenward's own event (GitLab's hook has only the expiry one); the sender adds "location".
+            payload["event_name"] = "leaked_access_token_revoked";
+            return payload;
+        }
+
         payload["event_name"] = "expiring_access_token";
         payload["interval"] = notice switch
         {

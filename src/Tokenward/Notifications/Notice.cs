@@ -12,5 +12,16 @@ public sealed record Notice(string Name, int UpTo, int After)
         new("expired", 0, -30),
     ];
 
-    public bool IsExpiry => UpTo == 0;
+    /// <summary>Not an expiry notice: the token was found in the wild and revoked (<see cref="TokenService.LeakReports"/>), sent once, with where it was found.</summary>
+    public static readonly Notice Leaked = new("leaked", int.MinValue, int.MinValue);
+
+    public bool IsExpiry => Name == "expired";
+
+    public bool IsLeak => Name == Leaked.Name;
+
+    /// <exception cref="InvalidOperationException">for a name no notice has.</exception>
+    public static Notice Of(string name) => name == Leaked.Name ? Leaked : All.First(n => n.Name == name);
+
+    /// <summary>A count per notice, for what a run sent.</summary>
+    public static Dictionary<string, int> Counts() => All.Append(Leaked).ToDictionary(n => n.Name, _ => 0);
 }

@@ -45,6 +45,17 @@ public sealed record NoticeSubject(PersonalAccessToken Token, User Owner, Member
             $"The {Kind} '{Token.Name}' (id {Token.Id}) {of} {when}.\n{used}\nRotate it, or create a new one, and update wherever it is used:\n{RotateAt(baseUrl)}\n");
     }
 
+    /// <summary>As GitLab's mail when secret detection revoked a token: "Your personal access token has been revoked".</summary>
+    public string LeakSubject() => $"Your {Kind} '{Token.Name}' has been revoked";
+
+    public string LeakBody(string? location, string baseUrl)
+    {
+        var of = Membership is null ? $"of {Owner.Username}" : $"of {(Membership.SourceType == Member.ProjectSource ? "project" : "group")} {ResourcePath}";
+        var where = string.IsNullOrWhiteSpace(location) ? "outside Tokenward" : $"at {location}";
+        return string.Create(CultureInfo.InvariantCulture,
+            $"The {Kind} '{Token.Name}' (id {Token.Id}) {of} was found {where}, and has been revoked to protect your account.\nCheck what it was used for (tokenward logs token-activity --token-id {Token.Id}), then create a new one where it is needed:\n{RotateAt(baseUrl)}\n");
+    }
+
     private int DaysLeft(DateOnly today) => Token.ExpiresAt!.Value.DayNumber - today.DayNumber;
 
     /// <summary>The token with its owner, membership and resource path; null when the token is gone.</summary>

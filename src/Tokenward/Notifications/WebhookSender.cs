@@ -24,7 +24,7 @@ public sealed class WebhookSender(
 
     public async Task<Dictionary<string, int>> SendDueAsync(CancellationToken ct)
     {
-        var sent = Notice.All.ToDictionary(n => n.Name, _ => 0);
+        var sent = Notice.Counts();
         var configured = Channels.WebhookUrls.Select(u => u.ToString()).ToHashSet(StringComparer.Ordinal);
         var client = http.CreateClient(ClientName);
         var broken = new HashSet<string>(StringComparer.Ordinal);
@@ -81,6 +81,11 @@ public sealed class WebhookSender(
     private async Task<HttpRequestMessage> RequestAsync(NotificationDelivery delivery, NoticeSubject subject, CancellationToken ct)
     {
         var payload = await HookPayload.BuildAsync(db, access, subject, delivery.Notice, externalUrl.Base, ct);
+        if (delivery.Notice == Notice.Leaked.Name)
+        {
+            payload["location"] = delivery.Detail;
+        }
+
         var request = new HttpRequestMessage(HttpMethod.Post, delivery.Recipient) { Content = JsonContent.Create(payload) };
         request.Headers.Add("X-Gitlab-Event", "Resource Access Token Hook");
         request.Headers.Add("Idempotency-Key", IdempotencyKey(delivery));

@@ -43,6 +43,9 @@ public sealed class NotificationDelivery
 
     public string? LastError { get; set; }
 
+    /// <summary>For a leak notice: where the token was found, as the reporter said.</summary>
+    public string? Detail { get; set; }
+
     public DateTime NextAttemptAt { get; set; }
 
     public DateTime CreatedAt { get; set; }

@@ -336,5 +336,10 @@ public static class Schema
             "the web UI's account lock in the database, so every node counts the same wrong passwords (GitLab's columns)",
             Sqlite: "ALTER TABLE users ADD COLUMN failed_attempts INTEGER NOT NULL DEFAULT 0; ALTER TABLE users ADD COLUMN locked_at TEXT NULL;",
             Postgres: "ALTER TABLE users ADD COLUMN failed_attempts integer NOT NULL DEFAULT 0; ALTER TABLE users ADD COLUMN locked_at timestamptz NULL;"),
+        new(
+            "20261202000003",
+            "where a leaked token was found, for the notice that tells its owner it was revoked",
+            Sqlite: "ALTER TABLE notification_deliveries ADD COLUMN detail TEXT NULL;",
+            Postgres: "ALTER TABLE notification_deliveries ADD COLUMN detail text NULL;"),
     ];
 }
