@@ -93,7 +93,7 @@ public sealed class NoticeDeliveryFaultTests(ITestOutputHelper output) : TempDir
         Assert.True(rest.ExitCode == 0, rest.Stderr);
         var restTime = started.Elapsed;
         var again = await TokenwardProcess.RunAsync(env, [.. notify, "--format", "json"]);
-        Assert.Equal("{\"60d\":0,\"30d\":0,\"7d\":0,\"expired\":0}\n", again.Stdout);
+        Assert.Equal("{\"60d\":0,\"30d\":0,\"7d\":0,\"expired\":0,\"leaked\":0}\n", again.Stdout);
 
         await using var db = await AuditTrail.OpenAsync(database);
         var deliveries = await db.NotificationDeliveries.ToListAsync();
@@ -138,7 +138,7 @@ public sealed class NoticeDeliveryFaultTests(ITestOutputHelper output) : TempDir
         var run = await TokenwardProcess.RunAsync(env, ["notify", "--format", "json", .. DatabaseArgs(database)]);
         watch.Stop();
         Assert.True(run.ExitCode == 0, run.Stderr);
-        Assert.Equal("{\"60d\":0,\"30d\":0,\"7d\":2040,\"expired\":0}\n", run.Stdout);
+        Assert.Equal("{\"60d\":0,\"30d\":0,\"7d\":2040,\"expired\":0,\"leaked\":0}\n", run.Stdout);
         Assert.Equal(2020, smtp.Messages.Count);
         Assert.Equal(1, smtp.Connections);
         // The peer, in the same run: the same number of messages from one MailKit client over one
