@@ -32,6 +32,21 @@ public static class Scopes
 
     public static bool IsKnown(string scope) => Known.Contains(scope);
 
+    /// <summary>
+    /// The scopes that grant what <paramref name="scope"/> grants, as GitLab's endpoints accept
+    /// them: <c>api</c> wherever <c>read_api</c> is enough, <c>api</c> and <c>read_api</c> where
+    /// <c>read_user</c> is, a write scope where its read scope is.
+    /// </summary>
+    public static IReadOnlyList<string> Satisfying(string scope) => scope switch
+    {
+        ReadApi => [Api, ReadApi],
+        ReadUser => [Api, ReadApi, ReadUser],
+        "read_repository" => ["read_repository", "write_repository"],
+        "read_registry" => ["read_registry", "write_registry"],
+        "read_virtual_registry" => ["read_virtual_registry", "write_virtual_registry"],
+        _ => [scope],
+    };
+
     /// <summary>Normalises a requested scope list: trimmed, de-duplicated, in the order given.</summary>
     public static IReadOnlyList<string> Normalize(IEnumerable<string> scopes) =>
         scopes.Select(s => s.Trim()).Where(s => s.Length > 0).Distinct(StringComparer.Ordinal).ToArray();

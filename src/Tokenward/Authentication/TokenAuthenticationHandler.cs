@@ -70,7 +70,7 @@ public sealed class TokenAuthenticationHandler(
                 return current.Refuse(ApiException.InvalidParameter("scope does not have a valid value"));
             }
 
-            accepted = [scope];
+            accepted = Scopes.Satisfying(scope);
         }
         var db = Context.RequestServices.GetRequiredService<TokenwardDb>();
         var ct = Context.RequestAborted;

@@ -43,7 +43,14 @@ public sealed class AuthRequestTests
             Assert.Equal("read_api read_user", response.Headers.GetValues("X-Tokenward-Scopes").Single());
         }
 
-        // A refusal is logged; the four successes before it were not.
+        // What GitLab's endpoints accept for read_api: api too.
+        var (_, api) = await server.CreateTokenAsync(alice, ["api"], name: "api");
+        using (var wider = await server.Client.SendAsync(Check("/-/auth?scope=read_api", api)))
+        {
+            Assert.Equal(HttpStatusCode.OK, wider.StatusCode);
+        }
+
+        // A refusal is logged; the successes before it were not.
         using var _ = await server.Client.SendAsync(Check("/-/auth"));
         await server.LogLineAsync(l => (string?)l["path"] == "/-/auth");
         Assert.Single(server.ReadLogLines(), l => (string?)l["path"] == "/-/auth");
