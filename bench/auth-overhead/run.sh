@@ -42,8 +42,10 @@ median() { printf '%s\n' "$@" | sort -g | awk '{ v[NR] = $1 } END { print v[int(
 
 bench_engine() { # name cache-seconds [database]
   local name=$1 cache=$2 db=${3:-} port=5191
-  rm -rf "$WORK/data"
-  local args=(serve --urls "http://127.0.0.1:$port" --data-dir "$WORK/data")
+  # One data folder per database: a PostgreSQL database's tokens need the secret they were made with.
+  local data="$WORK/data-sqlite"
+  if [ -n "$db" ]; then data="$WORK/data-postgres"; else rm -rf "$data"; fi
+  local args=(serve --urls "http://127.0.0.1:$port" --data-dir "$data")
   [ -n "$db" ] && args+=(--database "$db")
   TOKENWARD_AUTH_CACHE_SECONDS=$cache TOKENWARD_INITIAL_ROOT_TOKEN=$TOKEN Logging__LogLevel__Default=Warning dotnet "$WORK/app/tokenward.dll" "${args[@]}" >"$WORK/serve-$name.log" 2>&1 &
   SERVER_PID=$!

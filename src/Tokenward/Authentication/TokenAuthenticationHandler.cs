@@ -72,9 +72,11 @@ public sealed class TokenAuthenticationHandler(
 
             accepted = Scopes.Satisfying(scope);
         }
-        var db = Context.RequestServices.GetRequiredService<TokenwardDb>();
+        // A database context only when the cache does not know the token, or a use is to be written.
+        TokenwardDb? context = null;
+        TokenwardDb Db() => context ??= Context.RequestServices.GetRequiredService<TokenwardDb>();
         var ct = Context.RequestAborted;
-        var token = await authenticator.FindAsync(db, presented.Value, ct);
+        var token = await authenticator.FindAsync(Db, presented.Value, ct);
         if (token is null)
         {
             log.AuthFailTokenType = "unknown";
@@ -116,7 +118,7 @@ public sealed class TokenAuthenticationHandler(
             bans.RecordSuccess(ip);
         }
 
-        await authenticator.RecordUseAsync(db, token, Context.Connection.RemoteIpAddress, ct);
+        await authenticator.RecordUseAsync(Db, token, Context.Connection.RemoteIpAddress, ct);
         var user = token.User!;
         if (service is null && Sudo(Request) is { } sudo)
         {
@@ -136,7 +138,7 @@ public sealed class TokenAuthenticationHandler(
                 return current.Refuse(ApiException.InsufficientScope(SudoScopes));
             }
 
-            var target = await SudoTargetAsync(sudo, db, ct);
+            var target = await SudoTargetAsync(sudo, Db(), ct);
             if (target is null)
             {
                 return current.Refuse(ApiException.NotFound($"User with ID or username '{sudo}'"));
@@ -152,7 +154,12 @@ public sealed class TokenAuthenticationHandler(
         log.UserId = user.Id;
         log.Username = user.Username;
         log.TokenId = token.Id;
-        Context.RequestServices.GetRequiredService<ActorContext>().Current = Actor.Of(Context);
+        if (service is null)
+        {
+            // Who changes what: the token service's endpoints change nothing.
+            Context.RequestServices.GetRequiredService<ActorContext>().Current = Actor.Of(Context);
+        }
+
         // A cached token serves many requests: its principal is made once (the cache drops both on any change).
         var principal = user == token.User ? Principals.GetValue(token, t => Principal(t.User!, t, scopes)) : Principal(user, token, scopes);
         return AuthenticateResult.Success(new AuthenticationTicket(principal, Scheme.Name));

@@ -32,7 +32,10 @@ public sealed class TokenAuthenticator(TokenFormat format, TokenDigester digeste
     private readonly ConcurrentDictionary<long, DateTimeOffset> _ipWrites = new();
 
     /// <summary>Looks the value up; null when it is malformed or unknown.</summary>
-    public async Task<PersonalAccessToken?> FindAsync(TokenwardDb db, string value, CancellationToken ct)
+    public Task<PersonalAccessToken?> FindAsync(TokenwardDb db, string value, CancellationToken ct) => FindAsync(() => db, value, ct);
+
+    /// <summary>Looks the value up, asking for a database context only when the cache does not know it.</summary>
+    public async Task<PersonalAccessToken?> FindAsync(Func<TokenwardDb> db, string value, CancellationToken ct)
     {
         if (value.Length == 0 || format.Classify(value) == TokenShape.BadChecksum)
         {
@@ -46,7 +49,7 @@ public sealed class TokenAuthenticator(TokenFormat format, TokenDigester digeste
         }
 
         var generation = cache.Generation;
-        var token = await _findByDigest(db, digest, ct);
+        var token = await _findByDigest(db(), digest, ct);
         if (token is null || !TokenDigester.DigestsEqual(token.TokenDigest, digest))
         {
             return null;
@@ -64,7 +67,10 @@ public sealed class TokenAuthenticator(TokenFormat format, TokenDigester digeste
             settings.ImpersonationEnabled);
 
     /// <summary>Writes <c>last_used_at</c> and <c>last_used_ips</c> when they are due.</summary>
-    public async Task RecordUseAsync(TokenwardDb db, PersonalAccessToken token, IPAddress? ip, CancellationToken ct)
+    public Task RecordUseAsync(TokenwardDb db, PersonalAccessToken token, IPAddress? ip, CancellationToken ct) => RecordUseAsync(() => db, token, ip, ct);
+
+    /// <summary>Writes <c>last_used_at</c> and <c>last_used_ips</c> when they are due, asking for a database context only then.</summary>
+    public async Task RecordUseAsync(Func<TokenwardDb> db, PersonalAccessToken token, IPAddress? ip, CancellationToken ct)
     {
         var now = clock.GetUtcNow();
         var nowUtc = TruncateToMilliseconds(now.UtcDateTime);
@@ -72,7 +78,7 @@ public sealed class TokenAuthenticator(TokenFormat format, TokenDigester digeste
         {
             var threshold = nowUtc - LastUsedInterval;
             // The condition makes concurrent requests write once between them.
-            await db.PersonalAccessTokens
+            await db().PersonalAccessTokens
                 .Where(t => t.Id == token.Id && (t.LastUsedAt == null || t.LastUsedAt <= threshold))
                 .ExecuteUpdateAsync(s => s.SetProperty(t => t.LastUsedAt, nowUtc), ct);
             token.LastUsedAt = nowUtc;
@@ -105,7 +111,7 @@ public sealed class TokenAuthenticator(TokenFormat format, TokenDigester digeste
         }
 
         var json = JsonSerializer.Serialize(ips);
-        await db.PersonalAccessTokens.Where(t => t.Id == token.Id)
+        await db().PersonalAccessTokens.Where(t => t.Id == token.Id)
             .ExecuteUpdateAsync(s => s.SetProperty(t => t.LastUsedIps, json), ct);
         token.LastUsedIps = json;
     }
