@@ -6,7 +6,6 @@ using Microsoft.Extensions.Options;
 using Tokenward.Api;
 using Tokenward.ApiLog;
 using Tokenward.Audit;
-using Tokenward.AuthBans;
 using Tokenward.Core.Authentication;
 using Tokenward.Core.Authorization;
 using Tokenward.Hosting;
@@ -28,19 +27,13 @@ public sealed class TokenAuthenticationHandler(
     IOptionsMonitor<AuthenticationSchemeOptions> options,
     ILoggerFactory logger,
     UrlEncoder encoder,
-    TokenAuthenticator authenticator,
-    FailedAuthBans bans,
+    TokenCheck check,
     TokenwardSettings settings)
     : AuthenticationHandler<AuthenticationSchemeOptions>(options, logger, encoder)
 {
     private static readonly string[] SudoScopes = [Scopes.Sudo];
 
-    private const string TokenClass = "PersonalAccessToken";
-
     private static readonly System.Runtime.CompilerServices.ConditionalWeakTable<PersonalAccessToken, ClaimsPrincipal> Principals = [];
-
-    private const string BlockedMessage = "Your account has been blocked. Please contact your administrator if you think this is an error.";
-    private const string DeactivatedMessage = "Your account has been deactivated by your administrator. Please contact your administrator to reactivate it.";
 
     protected override async Task<AuthenticateResult> HandleAuthenticateAsync()
     {
@@ -62,63 +55,31 @@ public sealed class TokenAuthenticationHandler(
 
         var log = ApiLogFacts.Of(Context);
         var ip = Api.ClientAddress.Of(Context);
-        var accepted = access.AcceptedScopes;
-        if (service is { ForwardedRequest: true } && Request.Query.TryGetValue("scope", out var required) && required.Count > 0)
-        {
-            if (required[0] is not { } scope || !Scopes.IsKnown(scope))
-            {
-                return current.Refuse(ApiException.InvalidParameter("scope does not have a valid value"));
-            }
-
-            accepted = Scopes.Satisfying(scope);
-        }
+        var ct = Context.RequestAborted;
         // A database context only when the cache does not know the token, or a use is to be written.
         TokenwardDb? context = null;
         TokenwardDb Db() => context ??= Context.RequestServices.GetRequiredService<TokenwardDb>();
-        var ct = Context.RequestAborted;
-        var token = await authenticator.FindAsync(Db, presented.Value, ct);
-        if (token is null)
+        var rotation = endpoint.Metadata.GetMetadata<RotationEndpoint>() is not null;
+        var result = await check.CheckAsync(Context, presented, access.AcceptedScopes, rotation ? RevokedRotationAsync : null, Db, ct);
+        if (result.Refusal is { } refusal)
         {
-            log.AuthFailTokenType = "unknown";
-            log.AuthFailHeaderType = presented.HeaderType;
-            return current.Refuse(await RefusalAsync(ApiException.Unauthorized(), ip, log));
+            return current.Refuse(refusal);
         }
 
-        var scopes = token.ScopeList();
-        if (authenticator.Check(token, scopes, accepted) is { } reason)
-        {
-            RecordFailure(log, token, reason, accepted, presented);
-            if (reason == AuthFailReason.TokenRevoked && Context.GetEndpoint()?.Metadata.GetMetadata<RotationEndpoint>() is not null)
-            {
-                // A revoked token presented to rotate: a client's retry just after its rotation,
-                // or else a leak, and then the whole family goes.
-                Context.RequestServices.GetRequiredService<ActorContext>().Current = new Actor(token.UserId, token.User!.Username, token.Id, ip?.ToString());
-                var tokens = Context.RequestServices.GetRequiredService<PersonalAccessTokenService>();
-                if (await tokens.ReusedForRotationAsync(token, ct) == RotationReuse.Retry)
-                {
-                    // Still a revoked token presented: it counts towards the address's ban like any other.
-                    return current.Refuse(await RefusalAsync(ApiException.BadRequest(TokenAlreadyRevokedException.Text), ip, log));
-                }
-            }
+        var token = result.Token!;
+        var scopes = result.Scopes;
 
-            var refusal = reason switch
-            {
-                AuthFailReason.TokenExpired => ApiException.InvalidToken("Token is expired. You can either do re-authorization or token refresh."),
-                AuthFailReason.TokenRevoked => ApiException.InvalidToken("Token was revoked. You have to re-authorize from the user."),
-                AuthFailReason.ImpersonationDisabled => ApiException.InvalidToken("Token is an impersonation token but impersonation was disabled."),
-                AuthFailReason.InsufficientScope => ApiException.InsufficientScope(accepted),
-                AuthFailReason.UserDeactivated => ApiException.Forbidden(DeactivatedMessage),
-                _ => ApiException.Forbidden(BlockedMessage),
-            };
-            return current.Refuse(refusal.Status == StatusCodes.Status401Unauthorized ? await RefusalAsync(refusal, ip, log) : refusal);
+        // A revoked token presented to rotate: a client's retry just after its rotation, or else
+        // a leak, and then the whole family goes.
+        async Task<ApiException?> RevokedRotationAsync(PersonalAccessToken revoked)
+        {
+            Context.RequestServices.GetRequiredService<ActorContext>().Current = new Actor(revoked.UserId, revoked.User!.Username, revoked.Id, ip?.ToString());
+            var tokens = Context.RequestServices.GetRequiredService<PersonalAccessTokenService>();
+            return await tokens.ReusedForRotationAsync(revoked, ct) == RotationReuse.Retry
+                ? ApiException.BadRequest(TokenAlreadyRevokedException.Text)
+                : null;
         }
 
-        if (ip is not null)
-        {
-            bans.RecordSuccess(ip);
-        }
-
-        await authenticator.RecordUseAsync(Db, token, Context.Connection.RemoteIpAddress, ct);
         var user = token.User!;
         if (service is null && Sudo(Request) is { } sudo)
         {
@@ -134,7 +95,7 @@ public sealed class TokenAuthenticationHandler(
 
             if (!scopes.Contains(Scopes.Sudo))
             {
-                RecordFailure(log, token, AuthFailReason.InsufficientScope, SudoScopes, presented);
+                TokenCheck.RecordFailure(log, token, AuthFailReason.InsufficientScope, SudoScopes, presented);
                 return current.Refuse(ApiException.InsufficientScope(SudoScopes));
             }
 
@@ -192,21 +153,6 @@ public sealed class TokenAuthenticationHandler(
         return new ClaimsPrincipal(new ClaimsIdentity(claims, TokenAuthenticationDefaults.Scheme));
     }
 
-    /// <summary>
-    /// A failed authentication counts towards the address's ban; once the address is banned
-    /// the answer is the ban's, even for a request that was already under way.
-    /// </summary>
-    private async ValueTask<ApiException> RefusalAsync(ApiException refusal, System.Net.IPAddress? ip, ApiLogFacts log)
-    {
-        if (ip is null || await bans.RecordFailureAsync(ip) != FailureOutcome.AlreadyBanned)
-        {
-            return refusal;
-        }
-
-        log.AuthFailReason = ApiGateMiddleware.BannedReason;
-        return ApiException.Banned();
-    }
-
     /// <summary>GitLab's <c>Sudo</c> header or <c>sudo</c> parameter: a user id or username.</summary>
     private static string? Sudo(HttpRequest request) =>
         request.Headers.TryGetValue("Sudo", out var h) && h.Count > 0 && !string.IsNullOrWhiteSpace(h[0]) ? h[0]!.Trim()
@@ -217,14 +163,4 @@ public sealed class TokenAuthenticationHandler(
         long.TryParse(identifier, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var id)
             ? await db.Users.FirstOrDefaultAsync(u => u.Id == id, ct)
             : await db.Users.FirstOrDefaultAsync(u => u.Username.ToLower() == identifier.ToLowerInvariant(), ct);
-
-    private static void RecordFailure(ApiLogFacts log, PersonalAccessToken token, AuthFailReason reason, IReadOnlyList<string> requested, PresentedToken presented)
-    {
-        log.AuthFailReason = reason.LogName();
-        log.AuthFailTokenId = $"{TokenClass}/{token.Id}";
-        log.AuthFailTokenType = TokenClass;
-        log.AuthFailHeaderType = presented.HeaderType;
-        log.AuthFailRequestedScopes = string.Join(' ', requested);
-        log.AuthFailUser = token.User!.Username;
-    }
 }

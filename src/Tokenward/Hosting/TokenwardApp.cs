@@ -106,6 +106,7 @@ public static class TokenwardApp
         builder.Services.AddTokenwardCore(settings, clock);
         builder.Services.AddSingleton<DatabaseOutageLog>();
         builder.Services.AddSingleton<AuthBans.FailedAuthBans>();
+        builder.Services.AddSingleton<TokenCheck>();
         // GitLab's tokens are one scheme among others (a UI's cookie can sit beside it); the
         // endpoints' ApiAccess policies name it, so no default scheme authenticates other paths.
         builder.Services.AddAuthentication().AddScheme<AuthenticationSchemeOptions, TokenAuthenticationHandler>(TokenAuthenticationDefaults.Scheme, null);
