@@ -77,3 +77,11 @@ PG_URL=postgres://tokenward@127.0.0.1:55498/postgres
 bench_engine "SQLite, cache warm" 5
 bench_engine "PostgreSQL, cache warm" 5 "$PG_URL"
 bench_engine "PostgreSQL, cache off" 0 "$PG_URL"
+
+# The peer of the cache-off check: PostgreSQL itself answering the lookup every such check makes
+# (the token by its digest, with its owner), from pgbench with as many clients, on the same cores.
+DIGEST=$("$PGBIN/psql" -h 127.0.0.1 -p 55498 -U tokenward -d postgres -Atc "SELECT token_digest FROM personal_access_tokens ORDER BY id LIMIT 1")
+echo "SELECT t.*, u.* FROM personal_access_tokens t JOIN users u ON u.id = t.user_id WHERE t.token_digest = '$DIGEST';" >"$WORK/lookup.sql"
+TPS=$("$PGBIN/pgbench" -h 127.0.0.1 -p 55498 -U tokenward -n -M extended -c "$CONNECTIONS" -j 1 -T "$DURATION" -f "$WORK/lookup.sql" postgres 2>/dev/null | awk '/^tps/ {print $3; exit}')
+echo
+echo "PostgreSQL alone, the same lookup (pgbench, $CONNECTIONS clients, ${DURATION}s): $(printf '%.0f' "$TPS")/s"
