@@ -14,19 +14,13 @@ DURATION=${1:-5}
 ROUNDS=${ROUNDS:-3}
 CONNECTIONS=${2:-16}
 TOKEN=bench-root-token-0123456789abcdef
-WORK=$(mktemp -d /tmp/tokenward-bench-XXXXXX)
-PGBIN=$(ls -d /usr/lib/postgresql/*/bin | sort -V | tail -1)
 SERVER_PID=""
+# shellcheck source=../lib.sh
+. bench/lib.sh
+bench_stop() { [ -n "$SERVER_PID" ] && kill "$SERVER_PID" 2>/dev/null && wait "$SERVER_PID" 2>/dev/null || true; }
 
-cleanup() {
-  [ -n "$SERVER_PID" ] && kill "$SERVER_PID" 2>/dev/null && wait "$SERVER_PID" 2>/dev/null || true
-  [ -d "$WORK/pg" ] && runuser -u postgres -- "$PGBIN/pg_ctl" -D "$WORK/pg" -m immediate stop >/dev/null 2>&1 || true
-  rm -rf "$WORK"
-}
-trap cleanup EXIT
-
-command -v wrk >/dev/null || { echo "wrk is needed: apt-get install -y wrk" >&2; exit 1; }
-dotnet publish src/Tokenward -c Release -o "$WORK/app" --nologo -v quiet >/dev/null
+require wrk wrk
+publish_tokenward
 
 # Prints "requests/s p99-in-ms".
 measure() { # url [token]
@@ -37,8 +31,6 @@ measure() { # url [token]
     $1 == "99%" { v = $2; ms = v + 0; if (v ~ /us$/) ms /= 1000; else if (v ~ /ms$/) ms += 0; else if (v ~ /s$/) ms *= 1000; p99 = ms }
     END { printf "%s %.3f\n", rps, p99 }'
 }
-
-median() { printf '%s\n' "$@" | sort -g | awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)] }'; }
 
 bench_engine() { # name cache-seconds [database]
   local name=$1 cache=$2 db=${3:-} port=5192
@@ -64,10 +56,7 @@ bench_engine() { # name cache-seconds [database]
     printf "| %s | %.0f | %.2f ms | %.0f | %.2f ms | %.2f× |\n", n, a, ap, h, hp, a/h }'
 }
 
-mkdir -p "$WORK/pg" && chown postgres "$WORK/pg" && chmod 755 "$WORK"
-runuser -u postgres -- "$PGBIN/initdb" -D "$WORK/pg" -A trust -U tokenward >/dev/null
-runuser -u postgres -- "$PGBIN/pg_ctl" -D "$WORK/pg" -w -l "$WORK/pg/log" \
-  -o "-p 55498 -k $WORK/pg -c listen_addresses=127.0.0.1" start >/dev/null
+start_postgres 55498
 
 echo "wrk: 1 thread, $CONNECTIONS connections, median of $ROUNDS interleaved ${DURATION}s runs per endpoint; $(nproc) cores shared by server, PostgreSQL and wrk"
 echo
