@@ -210,10 +210,21 @@ public sealed class AuditShipper(Hosting.TokenwardSettings settings, IServiceSco
             var advances = through > shippedThrough;
             if (advances)
             {
-                await RecordAsync(db, writingThrough: through, shippedThrough, leading, ct);
+                // Not a renewal: a node that cannot write (a full disk) must not keep the stream.
+                await RecordAsync(db, writingThrough: through, shippedThrough, leading: false, ct);
             }
 
-            Append(events);
+            try
+            {
+                Append(events);
+            }
+            catch (IOException) when (leading)
+            {
+                // Let another node, whose disk may have room, take the stream at once.
+                await ReleaseAsync(db, CancellationToken.None);
+                throw;
+            }
+
             if (advances)
             {
                 shippedThrough = through;
@@ -244,6 +255,20 @@ public sealed class AuditShipper(Hosting.TokenwardSettings settings, IServiceSco
     }
 
     private DateTime LeaseEnd() => clock.GetUtcNow().UtcDateTime + Lease;
+
+    /// <summary>Ends this node's lease, so another node ships without waiting it out (a stop, a full disk).</summary>
+    public async Task ReleaseAsync(CancellationToken ct)
+    {
+        await using var scope = scopes.CreateAsyncScope();
+        await ReleaseAsync(scope.ServiceProvider.GetRequiredService<TokenwardDb>(), ct);
+    }
+
+    private Task<int> ReleaseAsync(TokenwardDb db, CancellationToken ct)
+    {
+        var node = Node;
+        var now = clock.GetUtcNow().UtcDateTime;
+        return db.AuditShipping.Where(s => s.Id == 1 && s.Shipper == node).ExecuteUpdateAsync(u => u.SetProperty(s => s.LeaseUntil, now), ct);
+    }
 
     /// <summary>Appends the lines in one write and syncs them; a write cut short by a full disk is taken back.</summary>
     private void Append(List<AuditEvent> events)

@@ -60,10 +60,11 @@ public sealed class AuditShippingService(AuditShipper shipper, TimeProvider cloc
     public override async Task StopAsync(CancellationToken cancellationToken)
     {
         await base.StopAsync(cancellationToken);
-        // What committed during shutdown still goes out.
+        // What committed during shutdown still goes out; then another node takes over at once.
         try
         {
             await shipper.ShipAsync(cancellationToken);
+            await shipper.ReleaseAsync(cancellationToken);
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException || Storage.DatabaseUnavailable.Is(e))
         {

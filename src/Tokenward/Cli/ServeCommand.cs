@@ -50,6 +50,8 @@ public static class ServeCommand
             }
 
             starting = false;
+            // The log writers listen for SIGHUP now (to reopen their files).
+            hangupWhileStarting?.Dispose();
             var rootToken = await TokenwardApp.BootstrapAsync(app.Services, ct);
             gate.Open();
             await Console.Out.WriteLineAsync($"Tokenward: database {settings.Database.Describe()}, API log {Path.Combine(settings.LogDir, ApiLog.ApiJsonLog.FileName)}, links to {app.Services.GetRequiredService<ExternalUrl>().Base}");

@@ -89,8 +89,9 @@ public sealed class TokenActivity
                     var lastNewline = buffer.AsSpan(0, filled).LastIndexOf((byte)'\n');
                     if (lastNewline < 0)
                     {
-                        // A line longer than the buffer: no request line is; skip it.
-                        carry = 0;
+                        // A short read (a pipe, gzip) keeps what it has; only a full buffer
+                        // without a newline is a line longer than any request line, skipped.
+                        carry = filled == buffer.Length ? 0 : filled;
                         continue;
                     }
 
@@ -110,29 +111,42 @@ public sealed class TokenActivity
 
     private void Lines(ReadOnlySpan<byte> buffer)
     {
-        while (!buffer.IsEmpty)
+        // Only lines that name the token are looked at: the next mention of either kind, then its
+        // line. Each search runs again only once its mention is consumed, so a busy token's many
+        // lines do not each search the rest of the buffer for the kind that is absent.
+        var offset = 0;
+        var success = NextSuccess(buffer, 0);
+        var failure = IndexOf(buffer, _failureValue, 0);
+        while (success >= 0 || failure >= 0)
         {
-            // Only lines that name the token are looked at: the next mention, then its line.
-            var success = NextSuccess(buffer);
-            var failure = buffer.IndexOf(_failureValue);
             var at = success < 0 ? failure : failure < 0 ? success : Math.Min(success, failure);
-            if (at < 0)
-            {
-                return;
-            }
-
-            var start = buffer[..at].LastIndexOf((byte)'\n') + 1;
+            var start = buffer[offset..at].LastIndexOf((byte)'\n') + 1 + offset;
             var length = buffer[at..].IndexOf((byte)'\n');
             var end = length < 0 ? buffer.Length : at + length;
             Line(buffer[start..end].TrimEnd((byte)'\r'));
-            buffer = end >= buffer.Length ? [] : buffer[(end + 1)..];
+            offset = Math.Min(end + 1, buffer.Length);
+            if (success >= 0 && success < offset)
+            {
+                success = NextSuccess(buffer, offset);
+            }
+
+            if (failure >= 0 && failure < offset)
+            {
+                failure = IndexOf(buffer, _failureValue, offset);
+            }
         }
     }
 
-    /// <summary>Where <c>"token_id":N</c> is, not followed by another digit (12 is not 123).</summary>
-    private int NextSuccess(ReadOnlySpan<byte> buffer)
+    private static int IndexOf(ReadOnlySpan<byte> buffer, ReadOnlySpan<byte> value, int from)
     {
-        var offset = 0;
+        var at = buffer[from..].IndexOf(value);
+        return at < 0 ? -1 : from + at;
+    }
+
+    /// <summary>Where <c>"token_id":N</c> is, not followed by another digit (12 is not 123).</summary>
+    private int NextSuccess(ReadOnlySpan<byte> buffer, int from)
+    {
+        var offset = from;
         while (true)
         {
             var at = buffer[offset..].IndexOf(_successKey);

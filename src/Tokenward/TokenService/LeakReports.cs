@@ -30,15 +30,17 @@ public sealed class LeakReports(TokenByValue tokens, PersonalAccessTokenService 
         v4.MapPost("/token_leaks", async (HttpContext context, LeakReports reports, CancellationToken ct) =>
         {
             var entries = await ReadAsync(context, ct);
-            await reports.ReportAsync(entries, ct);
+            await reports.ReportAsync(entries);
             return Results.Json(new { received = entries.Count }, statusCode: StatusCodes.Status202Accepted);
         })
         .WithAccess(new ApiAccess([Core.Tokens.Scopes.ReportLeaks]));
 
     /// <summary>Revokes what is found, plans its notices and audits the report.</summary>
     /// <returns>How many tokens this report revoked (for the audit and the CLI, never for the reporter).</returns>
-    public async Task<int> ReportAsync(IReadOnlyList<LeakEntry> entries, CancellationToken ct)
+    /// <remarks>Not cancellable: once begun, a report runs to its end (and is audited) even if the reporter stops waiting.</remarks>
+    public async Task<int> ReportAsync(IReadOnlyList<LeakEntry> entries)
     {
+        var ct = CancellationToken.None;
         var revoked = new List<object>();
         foreach (var entry in entries)
         {

@@ -27,7 +27,7 @@ public static class ScopeDescriptions
     };
 
     /// <summary>Scopes only an administrator's token may carry (GitLab hides them from others).</summary>
-    public static readonly IReadOnlyList<string> AdminOnly = [Scopes.Sudo, Scopes.AdminMode, "read_service_ping"];
+    public static readonly IReadOnlyList<string> AdminOnly = [Scopes.Sudo, Scopes.AdminMode, "read_service_ping", Scopes.Introspect, Scopes.ReportLeaks];
 
     public static string Of(string scope) => Texts.GetValueOrDefault(scope, string.Empty);
 

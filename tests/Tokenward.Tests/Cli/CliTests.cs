@@ -147,10 +147,10 @@ public sealed class CliTests : TempDir
 
     private static async Task WaitForAsync(Func<bool> condition)
     {
-        var deadline = DateTime.UtcNow.AddSeconds(10);
+        var deadline = Deadline.InSeconds(10);
         while (!condition())
         {
-            Assert.True(DateTime.UtcNow < deadline, "timed out waiting for the log");
+            Assert.True(!deadline.Passed, "timed out waiting for the log");
             await Task.Delay(50);
         }
     }

@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.Text;
+using Tokenward.Tests.Infrastructure;
 
 namespace Tokenward.Tests.Cli;
 
@@ -44,7 +45,7 @@ public sealed class ServeProcess : IAsyncDisposable
     public async Task WaitUntilHealthyAsync()
     {
         using var client = new HttpClient();
-        var deadline = DateTime.UtcNow.AddSeconds(30);
+        var deadline = Deadline.InSeconds(30);
         while (true)
         {
             try
@@ -58,7 +59,7 @@ public sealed class ServeProcess : IAsyncDisposable
             {
             }
 
-            if (_process.HasExited || DateTime.UtcNow > deadline)
+            if (_process.HasExited || deadline.Passed)
             {
                 var exit = _process.HasExited ? $"exit code {_process.ExitCode}" : "still running after 30 s";
                 await DisposeAsync();
@@ -95,9 +96,17 @@ public sealed class ServeProcess : IAsyncDisposable
         }
     }
 
+    /// <summary>Stops and lets go of the process; again (a failed start already did) is nothing.</summary>
     public async ValueTask DisposeAsync()
     {
+        if (Interlocked.Exchange(ref _disposed, 1) == 1)
+        {
+            return;
+        }
+
         await StopAsync();
         _process.Dispose();
     }
+
+    private int _disposed;
 }

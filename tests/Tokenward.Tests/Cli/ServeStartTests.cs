@@ -26,12 +26,12 @@ public sealed class ServeStartTests : TempDir
             ["serve", "--urls", url.ToString(), "--data-dir", Dir, "--database", database], url);
 
         // Wait until serve is in its migration, waiting for the lock this test holds.
-        var deadline = DateTime.UtcNow.AddSeconds(30);
+        var deadline = Deadline.InSeconds(30);
         await using (var waiting = new NpgsqlCommand("SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND NOT granted AND database = (SELECT oid FROM pg_database WHERE datname = current_database())", holder))
         {
             while ((long)(await waiting.ExecuteScalarAsync())! == 0)
             {
-                Assert.True(DateTime.UtcNow < deadline && serve.ExitCode is null, "serve never waited for the migration lock");
+                Assert.True(!deadline.Passed && serve.ExitCode is null, "serve never waited for the migration lock");
                 await Task.Delay(50);
             }
         }

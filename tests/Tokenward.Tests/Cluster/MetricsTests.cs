@@ -113,7 +113,7 @@ public sealed partial class MetricsTests : TempDir
 
     private static async Task<string> WaitForAsync(HttpClient client, Func<string, bool> condition)
     {
-        var deadline = DateTime.UtcNow.AddSeconds(20);
+        var deadline = Deadline.InSeconds(20);
         while (true)
         {
             var text = await ScrapeAsync(client);
@@ -122,7 +122,7 @@ public sealed partial class MetricsTests : TempDir
                 return text;
             }
 
-            Assert.True(DateTime.UtcNow < deadline, "the token gauges were not counted again within 20 s:\n" + text);
+            Assert.True(!deadline.Passed, "the token gauges were not counted again within 20 s:\n" + text);
             await Task.Delay(200);
         }
     }

@@ -62,10 +62,10 @@ public sealed class AuditTrailFaultTests : TempDir
             first.BeginErrorReadLine();
             // Killed once its first batches have committed, in the middle of the run.
             await using var db = await OpenAsync(database);
-            var deadline = DateTime.UtcNow.AddSeconds(60);
+            var deadline = Deadline.InSeconds(60);
             while (await db.PersonalAccessTokens.CountAsync(t => t.ExpiresAt == target) < 2_000)
             {
-                Assert.True(DateTime.UtcNow < deadline && !first.HasExited, "the extend ended or stalled before it could be killed");
+                Assert.True(!deadline.Passed && !first.HasExited, "the extend ended or stalled before it could be killed");
                 await Task.Delay(10);
             }
 
@@ -131,10 +131,10 @@ public sealed class AuditTrailFaultTests : TempDir
                     }
                 }
             })).ToList();
-            var deadline = DateTime.UtcNow.AddSeconds(60);
+            var deadline = Deadline.InSeconds(60);
             while (Volatile.Read(ref created) < 150)
             {
-                Assert.True(DateTime.UtcNow < deadline, "the burst did not get going");
+                Assert.True(!deadline.Passed, "the burst did not get going");
                 await Task.Delay(10);
             }
 

@@ -110,10 +110,10 @@ public sealed class FullDiskTests : TempDir
 
     private static async Task WaitForAsync(Func<Task<bool>> condition)
     {
-        var deadline = DateTime.UtcNow.AddSeconds(15);
+        var deadline = Deadline.InSeconds(15);
         while (!await condition())
         {
-            Assert.True(DateTime.UtcNow < deadline, "timed out");
+            Assert.True(!deadline.Passed, "timed out");
             await Task.Delay(50);
         }
     }

@@ -57,8 +57,8 @@ public sealed class NoticeDeliveryFaultTests(ITestOutputHelper output) : TempDir
                 else
                 {
                     var target = before + random.Next(20, 300);
-                    var deadline = DateTime.UtcNow.AddSeconds(30);
-                    while (smtp.Messages.Count < target && !child.HasExited && DateTime.UtcNow < deadline)
+                    var deadline = Deadline.InSeconds(30);
+                    while (smtp.Messages.Count < target && !child.HasExited && !deadline.Passed)
                     {
                         await Task.Delay(5);
                     }

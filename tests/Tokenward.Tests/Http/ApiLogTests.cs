@@ -59,8 +59,8 @@ public class ApiLogTests
             using var response = await server.Client.SendAsync(request, ct);
         });
 
-        var deadline = DateTime.UtcNow.AddSeconds(10);
-        while (server.ReadLogLines().Count(l => ((string?)l["correlation_id"])?.StartsWith("burst-", StringComparison.Ordinal) == true) < Count && DateTime.UtcNow < deadline)
+        var deadline = Deadline.InSeconds(10);
+        while (server.ReadLogLines().Count(l => ((string?)l["correlation_id"])?.StartsWith("burst-", StringComparison.Ordinal) == true) < Count && !deadline.Passed)
         {
             await Task.Delay(50);
         }

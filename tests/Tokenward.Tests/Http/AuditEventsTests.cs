@@ -71,7 +71,7 @@ public class AuditEventsTests
     private static async Task<System.Text.Json.Nodes.JsonObject> AuditLineAsync(TestServer server, Func<System.Text.Json.Nodes.JsonObject, bool> match)
     {
         var path = Path.Combine(server.Settings.LogDir, "audit_json.log");
-        var deadline = DateTime.UtcNow.AddSeconds(10);
+        var deadline = Deadline.InSeconds(10);
         while (true)
         {
             if (File.Exists(path))
@@ -87,7 +87,7 @@ public class AuditEventsTests
                 }
             }
 
-            Assert.True(DateTime.UtcNow < deadline, "no matching audit_json.log line");
+            Assert.True(!deadline.Passed, "no matching audit_json.log line");
             await Task.Delay(25);
         }
     }

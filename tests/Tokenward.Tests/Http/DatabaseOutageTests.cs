@@ -59,9 +59,9 @@ public class DatabaseOutageTests
         Assert.DoesNotContain(server.ServerLog.Entries, e => e.Contains("Microsoft.EntityFrameworkCore", StringComparison.Ordinal));
 
         gate.Open();
-        var deadline = DateTime.UtcNow.AddSeconds(20);
+        var deadline = Deadline.InSeconds(20);
         HttpResponseMessage back;
-        while ((int)(back = await server.GetAsync("/api/v4/user", token)).StatusCode != 200 && DateTime.UtcNow < deadline)
+        while ((int)(back = await server.GetAsync("/api/v4/user", token)).StatusCode != 200 && !deadline.Passed)
         {
             await Task.Delay(200);
         }

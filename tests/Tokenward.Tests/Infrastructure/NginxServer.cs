@@ -159,7 +159,7 @@ public sealed class NginxServer : IAsyncDisposable
         process.BeginErrorReadLine();
         AppDomain.CurrentDomain.ProcessExit += (_, _) => Kill(process);
         var server = new NginxServer(process, dir, port);
-        var deadline = DateTime.UtcNow.AddSeconds(20);
+        var deadline = Deadline.InSeconds(20);
         while (true)
         {
             try
@@ -170,7 +170,7 @@ public sealed class NginxServer : IAsyncDisposable
             }
             catch (SocketException)
             {
-                if (process.HasExited || DateTime.UtcNow > deadline)
+                if (process.HasExited || deadline.Passed)
                 {
                     var errors = File.Exists(Path.Combine(dir, "error.log")) ? await File.ReadAllTextAsync(Path.Combine(dir, "error.log")) : string.Empty;
                     await server.DisposeAsync();

@@ -63,7 +63,7 @@ public sealed class RedisServer : IAsyncDisposable
         _process.BeginErrorReadLine();
         var process = _process;
         AppDomain.CurrentDomain.ProcessExit += (_, _) => Kill(process);
-        var deadline = DateTime.UtcNow.AddSeconds(20);
+        var deadline = Deadline.InSeconds(20);
         while (true)
         {
             try
@@ -83,7 +83,7 @@ public sealed class RedisServer : IAsyncDisposable
             {
             }
 
-            if (_process.HasExited || DateTime.UtcNow > deadline)
+            if (_process.HasExited || deadline.Passed)
             {
                 throw new InvalidOperationException($"redis-server did not start on port {Port}");
             }

@@ -134,7 +134,7 @@ public sealed class TestServer : IAsyncDisposable
     /// <summary>Waits (the log is written in the background) until a line matches, and returns it.</summary>
     public async Task<JsonObject> LogLineAsync(Func<JsonObject, bool> match)
     {
-        var deadline = DateTime.UtcNow.AddSeconds(10);
+        var deadline = Deadline.InSeconds(10);
         while (true)
         {
             foreach (var line in ReadLogLines())
@@ -145,7 +145,7 @@ public sealed class TestServer : IAsyncDisposable
                 }
             }
 
-            if (DateTime.UtcNow > deadline)
+            if (deadline.Passed)
             {
                 throw new Xunit.Sdk.XunitException($"No api_json.log line matched; the log has:\n{string.Join('\n', ReadLogLines())}");
             }

@@ -43,6 +43,19 @@ public sealed class AuthRequestTests
             Assert.Equal("read_api read_user", response.Headers.GetValues("X-Tokenward-Scopes").Single());
         }
 
+        // Envoy's ext_authz puts the original path after its prefix.
+        using (var envoy = await server.Client.SendAsync(Check("/-/auth/api/v4/projects?page=2", token)))
+        {
+            Assert.Equal(HttpStatusCode.OK, envoy.StatusCode);
+        }
+
+        // Without ?scope=, GitLab's default for a read (api or read_api): a registry token does not pass.
+        var (_, registry) = await server.CreateTokenAsync(alice, ["read_registry"], name: "registry");
+        using (var narrow = await server.Client.SendAsync(Check("/-/auth", registry)))
+        {
+            Assert.Equal(HttpStatusCode.Forbidden, narrow.StatusCode);
+        }
+
         // What GitLab's endpoints accept for read_api: api too.
         var (_, api) = await server.CreateTokenAsync(alice, ["api"], name: "api");
         using (var wider = await server.Client.SendAsync(Check("/-/auth?scope=read_api", api)))
@@ -50,10 +63,11 @@ public sealed class AuthRequestTests
             Assert.Equal(HttpStatusCode.OK, wider.StatusCode);
         }
 
-        // A refusal is logged; the successes before it were not.
+        // Refusals are logged; the successes were not.
         using var _ = await server.Client.SendAsync(Check("/-/auth"));
-        await server.LogLineAsync(l => (string?)l["path"] == "/-/auth");
-        Assert.Single(server.ReadLogLines(), l => (string?)l["path"] == "/-/auth");
+        await server.LogLineAsync(l => (string?)l["path"] == "/-/auth" && (int?)l["status"] == 401);
+        Assert.DoesNotContain(server.ReadLogLines(), l => ((string?)l["path"])?.StartsWith("/-/auth", StringComparison.Ordinal) == true && (int?)l["status"] == 200);
+        Assert.Equal(2, server.ReadLogLines().Count(l => (string?)l["path"] == "/-/auth"));
     }
 
     [Theory]

@@ -86,6 +86,16 @@ public sealed class IntrospectionTests
         var (status, body) = await IntrospectAsync(server, api, introspector);
         Assert.Equal((403, "insufficient_scope", "introspect"), (status, (string?)body["error"], (string?)body["scope"]));
 
+        // Only an administrator gives these scopes: a project's Maintainers cannot mint a checker.
+        var project = await CreateProjectAsync(server, "svc");
+        using (var resource = await server.PostJsonAsync($"/api/v4/projects/{project}/access_tokens", new { name = "checker", scopes = new[] { "introspect" }, expires_at = "2026-07-01" }))
+        {
+            Assert.Equal(HttpStatusCode.BadRequest, resource.StatusCode);
+        }
+
+        Assert.DoesNotContain("introspect", Tokenward.Web.ScopeDescriptions.Offered(admin: false));
+        Assert.DoesNotContain("report_leaks", Tokenward.Web.ScopeDescriptions.Offered(admin: false));
+
         using var missing = new HttpRequestMessage(HttpMethod.Post, "/oauth/introspect") { Content = new FormUrlEncodedContent([]) };
         missing.Headers.Authorization = new AuthenticationHeaderValue("Bearer", introspector);
         using var response = await server.Client.SendAsync(missing);
