@@ -46,8 +46,11 @@ public sealed class PostgresServer
         var binDir = FindBinaries() ?? throw new InvalidOperationException(
             "PostgreSQL server binaries not found under /usr/lib/postgresql/*/bin; install them with `apt-get install -y postgresql` (.ci/run does).");
         var asPostgres = Environment.UserName == "root";
+        SweepOrphans(binDir, asPostgres);
         var dataDir = Path.Combine(Path.GetTempPath(), "tokenward-pg-" + Guid.NewGuid().ToString("N")[..8]);
         Directory.CreateDirectory(dataDir);
+        // Beside the folder (initdb wants it empty): which run owns this server.
+        File.WriteAllText(dataDir + OwnerSuffix, Environment.ProcessId.ToString(System.Globalization.CultureInfo.InvariantCulture));
         if (asPostgres)
         {
             Run("chown", ["postgres:postgres", dataDir], asPostgresUser: false);
@@ -65,12 +68,60 @@ public sealed class PostgresServer
         return server;
     }
 
+    private const string OwnerSuffix = ".owner";
+
+    /// <summary>
+    /// Stops and removes the servers of earlier runs that ended without stopping theirs (a test
+    /// host killed, or its exit handlers cut short): their owner is gone, or, from before owners
+    /// were recorded, they are over an hour old. A server of a run still going is left alone.
+    /// </summary>
+    private static void SweepOrphans(string binDir, bool asPostgres)
+    {
+        foreach (var dir in Directory.GetDirectories(Path.GetTempPath(), "tokenward-pg-*"))
+        {
+            var owner = dir + OwnerSuffix;
+            var orphan = File.Exists(owner)
+                ? !int.TryParse(File.ReadAllText(owner).Trim(), out var pid) || !IsRunning(pid)
+                : Directory.GetLastWriteTimeUtc(dir) < DateTime.UtcNow.AddHours(-1);
+            if (orphan)
+            {
+                new PostgresServer(binDir, dir, 0, asPostgres).Stop();
+                File.Delete(owner);
+            }
+        }
+    }
+
+    private static bool IsRunning(int pid)
+    {
+        try
+        {
+            using var process = Process.GetProcessById(pid);
+            return !process.HasExited;
+        }
+        catch (ArgumentException)
+        {
+            return false;
+        }
+    }
+
     private void Stop()
     {
         try
         {
-            Pg("pg_ctl", ["-D", _dataDir, "-m", "immediate", "-w", "stop"]);
+            if (File.Exists(Path.Combine(_dataDir, "postmaster.pid")))
+            {
+                try
+                {
+                    Pg("pg_ctl", ["-D", _dataDir, "-m", "immediate", "-w", "stop"]);
+                }
+                catch (InvalidOperationException)
+                {
+                    // Already gone (a stale postmaster.pid): the folder goes all the same.
+                }
+            }
+
             Directory.Delete(_dataDir, recursive: true);
+            File.Delete(_dataDir + OwnerSuffix);
         }
         catch (Exception e) when (e is InvalidOperationException or IOException or UnauthorizedAccessException)
         {
