@@ -6,16 +6,13 @@ namespace Tokenward.Tests.Cli;
 /// <summary>What happens to <c>serve</c> before it listens.</summary>
 public sealed class ServeStartTests : TempDir
 {
-    /// <summary>PostgresEngine's migration lock: held here, it keeps serve waiting in its migration.</summary>
-    private const long MigrationLockKey = 0x546f6b656e77;
-
     [Fact]
     public async Task A_sighup_from_logrotate_while_the_database_migrates_does_not_end_the_process()
     {
         var database = PostgresServer.Instance.CreateDatabase();
         await using var holder = new NpgsqlConnection(database);
         await holder.OpenAsync();
-        await using (var take = new NpgsqlCommand($"SELECT pg_advisory_lock({MigrationLockKey})", holder))
+        await using (var take = new NpgsqlCommand($"SELECT pg_advisory_lock({Tokenward.Storage.Postgres.PostgresEngine.MigrationLockKey})", holder))
         {
             await take.ExecuteNonQueryAsync();
         }
@@ -41,7 +38,7 @@ public sealed class ServeStartTests : TempDir
         await Task.Delay(500);
         Assert.Null(serve.ExitCode);
 
-        await using (var release = new NpgsqlCommand($"SELECT pg_advisory_unlock({MigrationLockKey})", holder))
+        await using (var release = new NpgsqlCommand($"SELECT pg_advisory_unlock({Tokenward.Storage.Postgres.PostgresEngine.MigrationLockKey})", holder))
         {
             await release.ExecuteNonQueryAsync();
         }

@@ -33,6 +33,18 @@ public sealed class AuditShipperTests : TempDir
         return (server, await EventCountAsync(server));
     }
 
+    /// <summary>Events committed after the server's shipping stopped: a user and its tokens; returns the user.</summary>
+    private static async Task<long> MoreEventsAsync(TestServer server, int tokens)
+    {
+        var user = await server.CreateUserAsync("alice2");
+        for (var i = 0; i < tokens; i++)
+        {
+            await server.CreateTokenAsync(user, ["api"], name: $"more{i}");
+        }
+
+        return user;
+    }
+
     private static async Task<long> EventCountAsync(TestServer server)
     {
         await using var scope = server.Services.CreateAsyncScope();
@@ -112,8 +124,7 @@ public sealed class AuditShipperTests : TempDir
 
         // Its shipping stopped and let the lease go: a run of the server's shipper takes it again.
         Assert.Equal(0, await Own(server).ShipAsync(CancellationToken.None));
-        var alice = await server.CreateUserAsync("alice2");
-        await server.CreateTokenAsync(alice, ["api"]);
+        var alice = await MoreEventsAsync(server, tokens: 1);
 
         // The server's lease is alive: the other node leaves the new events to it.
         Assert.Null(await other.ShipAsync(CancellationToken.None));
@@ -152,11 +163,7 @@ public sealed class AuditShipperTests : TempDir
     {
         var (server, events) = await ServerWithEventsAsync(engine);
         await using var __ = server;
-        var alice = await server.CreateUserAsync("alice2");
-        for (var i = 0; i < 3; i++)
-        {
-            await server.CreateTokenAsync(alice, ["api"], name: $"more{i}");
-        }
+        await MoreEventsAsync(server, tokens: 3);
 
         server.Clock.Advance(AuditShipper.Lease + TimeSpan.FromSeconds(1));
         using var one = OtherNode(server, "one");
@@ -175,8 +182,7 @@ public sealed class AuditShipperTests : TempDir
         var own = Own(server);
         await DeleteRecordAsync(server);
         await File.WriteAllTextAsync(own.CheckpointPath, $"{events}\n");
-        var alice = await server.CreateUserAsync("alice2");
-        await server.CreateTokenAsync(alice, ["api"]);
+        await MoreEventsAsync(server, tokens: 1);
         Assert.Equal((int)(await EventCountAsync(server) - events), await own.ShipAsync(CancellationToken.None));
         await AuditTrail.AssertEveryEventShippedOnceAsync(server.Settings.Database, server.Settings.LogDir);
 

@@ -16,7 +16,8 @@ namespace Tokenward.Tests.Http;
 /// </summary>
 public class NoticeDeliveryTests
 {
-    private static Func<TokenwardSettings, TokenwardSettings> Channels(SmtpSink? smtp, WebhookReceiver? hooks) => s => s with
+    /// <summary>Notices by e-mail to <paramref name="smtp"/> and to the webhook <paramref name="hooks"/>, sent only when a test runs the notifier.</summary>
+    internal static Func<TokenwardSettings, TokenwardSettings> Channels(SmtpSink? smtp, WebhookReceiver? hooks) => s => s with
     {
         Notifications = new NotificationSettings
         {

@@ -2,7 +2,6 @@ using System.Net.Http.Json;
 using System.Text.Json.Nodes;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
-using Tokenward.Hosting;
 using Tokenward.Notifications;
 using Tokenward.Storage;
 using Tokenward.Tests.Infrastructure;
@@ -13,20 +12,6 @@ namespace Tokenward.Tests.TokenService;
 /// <summary><c>POST /api/v4/token_leaks</c>: values found in the wild revoked, their owners told where, the report audited, nothing said about which existed.</summary>
 public sealed class LeakReportTests
 {
-    private static Func<TokenwardSettings, TokenwardSettings> Channels(DatabaseEngine engine, SmtpSink smtp, WebhookReceiver hooks) => s => s with
-    {
-        Notifications = new NotificationSettings
-        {
-            SmtpHost = "127.0.0.1",
-            SmtpPort = smtp.Port,
-            SmtpSecurity = MailKit.Security.SecureSocketOptions.None,
-            From = "tokenward@example.com",
-            WebhookUrls = [hooks.Url],
-            Interval = TimeSpan.Zero,
-            Timeout = TimeSpan.FromSeconds(5),
-        },
-    };
-
     private static HttpRequestMessage Report(string caller, object body) =>
         TestServer.Request(HttpMethod.Post, "/api/v4/token_leaks", caller, JsonContent.Create(body));
 
@@ -36,7 +21,7 @@ public sealed class LeakReportTests
     {
         await using var smtp = new SmtpSink();
         await using var hooks = await WebhookReceiver.StartAsync();
-        await using var server = await TestServer.StartAsync(engine, Channels(engine, smtp, hooks));
+        await using var server = await TestServer.StartAsync(engine, Http.NoticeDeliveryTests.Channels(smtp, hooks));
         var scanner = await server.CreateUserAsync("scanner");
         var (_, reporter) = await server.CreateTokenAsync(scanner, ["report_leaks"]);
         var alice = await server.CreateUserAsync("alice");

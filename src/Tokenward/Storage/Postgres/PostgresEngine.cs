@@ -14,7 +14,7 @@ public sealed class PostgresEngine : IStorageEngine
     public static readonly PostgresEngine Instance = new();
 
     /// <summary>The migrator's advisory lock: arbitrary but fixed, so every Tokenward process agrees on it.</summary>
-    private const long MigrationLockKey = 0x546f6b656e77;
+    public const long MigrationLockKey = 0x546f6b656e77;
 
     /// <summary>
     /// How PostgreSQL should plan a row report: rows stream to a process that formats them as they
