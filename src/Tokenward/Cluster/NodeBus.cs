@@ -132,7 +132,7 @@ public sealed class NodeBus(TokenwardSettings settings, RedisLink redis, ILogger
             try
             {
                 // Its own connection, outside the pool: LISTEN belongs to the session.
-                var builder = new NpgsqlConnectionStringBuilder(settings.Database.ConnectionString) { Pooling = false, KeepAlive = 5 };
+                var builder = new NpgsqlConnectionStringBuilder(settings.Database.ConnectionString) { Pooling = false, Multiplexing = false, KeepAlive = 5 };
                 await using var connection = new NpgsqlConnection(builder.ConnectionString);
                 await connection.OpenAsync(ct);
                 connection.Notification += (_, e) => Deliver(e.Payload);

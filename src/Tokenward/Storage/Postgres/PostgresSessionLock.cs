@@ -13,7 +13,7 @@ public sealed class PostgresSessionLock : IAsyncDisposable
     /// <returns>The lock, or null while another session holds it.</returns>
     public static async Task<IAsyncDisposable?> TryAcquireAsync(string connectionString, long key, CancellationToken ct)
     {
-        var connection = new NpgsqlConnection(new NpgsqlConnectionStringBuilder(connectionString) { Pooling = false }.ConnectionString);
+        var connection = new NpgsqlConnection(new NpgsqlConnectionStringBuilder(connectionString) { Pooling = false, Multiplexing = false }.ConnectionString);
         try
         {
             await connection.OpenAsync(ct);
