@@ -105,7 +105,7 @@ public static class NotifyCommand
         await CliTable.WriteAsync(Console.Out, format, ["ID", "TOKEN", "NOTICE", "EXPIRES", "CHANNEL", "RECIPIENT", "STATE", "ATTEMPTS", "NEXT ATTEMPT", "SENT", "LAST ERROR"], deliveries.Select(d => new[]
         {
             d.Id == 0 ? "(new)" : d.Id.ToString(CultureInfo.InvariantCulture),
-            d.PersonalAccessTokenId.ToString(CultureInfo.InvariantCulture),
+            d.PersonalAccessTokenId == CliffNotices.NoToken ? "(cliff)" : d.PersonalAccessTokenId.ToString(CultureInfo.InvariantCulture),
             d.Notice,
             d.ExpiresAt.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture),
             d.Channel,

@@ -85,7 +85,7 @@ public static class TokenReportCommands
     private static Command ExpiryDates()
     {
         var top = new Option<int>("--top") { Description = "How many dates (default 10)", DefaultValueFactory = _ => 10 };
-        var command = new Command("expiry-dates", "The dates on which most active tokens expire, most first (dates_when_most_of_tokens_expire.rb)") { top };
+        var command = new Command("expiry-dates", "The dates on which most active tokens expire, most first, expiry cliffs named first (dates_when_most_of_tokens_expire.rb)") { top };
         AddCommon(command);
         command.SetAction(async (result, ct) =>
         {
@@ -97,9 +97,11 @@ public static class TokenReportCommands
 
             await using var source = await ToolkitSource.OpenReportsAsync(result, ct);
             var filter = await source.Reports.ResolveAsync(ToolkitOptions.Input(result), ct);
-            var dates = await source.Reports.ExpiryDatesAsync(filter, source.Today, count, ct);
+            var percent = GlobalOptions.Settings(result).ExpiryCliffPercent;
+            // Enough dates for every cliff, which the report names first even beyond --top.
+            var dates = await source.Reports.ExpiryDatesAsync(filter, source.Today, Math.Max(count, Core.Tokens.ExpiryCliffs.MostCliffs(percent)), ct);
             await using var output = ToolkitSource.Output();
-            await ReportWriter.WriteDatesAsync(dates, result.GetValue(GlobalOptions.Format)!, output, ct);
+            await ReportWriter.WriteDatesAsync(dates, count, percent, result.GetValue(GlobalOptions.Format)!, output, ct);
             return 0;
         });
         return command;

@@ -39,6 +39,7 @@ public static class TokenwardApp
         services.AddScoped<Settings.ApplicationSettings>();
         services.AddScoped<Members.Access>();
         services.AddScoped<Notifications.ExpiryNotifier>();
+        services.AddScoped<Notifications.CliffNotices>();
         services.AddSingleton<Notifications.NoticeNudge>();
         services.AddScoped<TokenService.LeakReports>();
         services.AddScoped<Notifications.DeliveryLedger>();

@@ -66,6 +66,9 @@ public sealed record TokenwardSettings
     /// </summary>
     public double RotationGraceSeconds { get; init; } = SettingsCatalog.RotationGraceSeconds.Default;
 
+    /// <summary>The share (%) of active dated tokens that makes a day an expiry cliff (<see cref="Core.Tokens.ExpiryCliffs"/>).</summary>
+    public double ExpiryCliffPercent { get; init; } = SettingsCatalog.ExpiryCliffPercent.Default;
+
     /// <summary>
     /// Resolves settings: an explicit option wins over its <c>TOKENWARD_*</c> variable, which wins
     /// over the configuration file, which wins over the default.
@@ -120,6 +123,7 @@ public sealed record TokenwardSettings
             {
                 WebhookNotices = config.Get(SettingsCatalog.WebhookNotices),
                 ResourceExpired = config.Get(SettingsCatalog.NotifyResourceExpired),
+                ExpiryCliffs = config.Get(SettingsCatalog.NotifyExpiryCliffs),
                 SmtpHost = config.Get(SettingsCatalog.SmtpHost),
                 SmtpPort = config.Get(SettingsCatalog.SmtpPort),
                 SmtpSecurity = config.Get(SettingsCatalog.SmtpSecurity),
@@ -138,6 +142,7 @@ public sealed record TokenwardSettings
             SessionIdle = config.Get(SettingsCatalog.SessionIdle),
             AuthCacheSeconds = config.Get(SettingsCatalog.AuthCacheSeconds),
             RotationGraceSeconds = config.Get(SettingsCatalog.RotationGraceSeconds),
+            ExpiryCliffPercent = config.Get(SettingsCatalog.ExpiryCliffPercent),
         };
     }
 }

@@ -11,7 +11,7 @@ namespace Tokenward.Notifications;
 /// the server's "250" and our record carries the same id, and receivers that keep ids drop it).
 /// A server that cannot be reached is said once; its deliveries wait for the next attempt.
 /// </summary>
-public sealed class EmailSender(DeliveryLedger ledger, TokenwardSettings settings, ExternalUrl externalUrl, ILogger<EmailSender> logger)
+public sealed class EmailSender(DeliveryLedger ledger, CliffNotices cliffs, TokenwardSettings settings, ExternalUrl externalUrl, ILogger<EmailSender> logger)
     : IDeliverySender
 {
     private NotificationSettings Channels => settings.Notifications;
@@ -26,7 +26,7 @@ public sealed class EmailSender(DeliveryLedger ledger, TokenwardSettings setting
             {
                 foreach (var delivery in batch)
                 {
-                    if (await ledger.SubjectIfDueAsync(delivery, null, ct) is not { } subject)
+                    if (await ContentIfDueAsync(delivery, ct) is not var (subject, body))
                     {
                         continue;
                     }
@@ -38,7 +38,7 @@ public sealed class EmailSender(DeliveryLedger ledger, TokenwardSettings setting
 
                     try
                     {
-                        using var message = Message(delivery, subject);
+                        using var message = Message(delivery, subject, body);
                         await smtp.SendAsync(message, ct);
                     }
                     catch (Exception e) when (!ct.IsCancellationRequested)
@@ -96,19 +96,39 @@ public sealed class EmailSender(DeliveryLedger ledger, TokenwardSettings setting
         }
     }
 
-    private MimeMessage Message(NotificationDelivery delivery, NoticeSubject subject)
+    /// <summary>The subject and text of a delivery still to be sent; null when it was cancelled instead.</summary>
+    private async Task<(string Subject, string Body)?> ContentIfDueAsync(NotificationDelivery delivery, CancellationToken ct)
     {
         var notice = Notice.Of(delivery.Notice);
+        if (notice.IsCliff)
+        {
+            return await cliffs.IfDueAsync(delivery, ledger, ct) is { } cliff ? (cliff.MailSubject(), cliff.MailBody(externalUrl.Base)) : null;
+        }
+
+        if (await ledger.SubjectIfDueAsync(delivery, null, ct) is not { } subject)
+        {
+            return null;
+        }
+
         var today = ledger.Today();
+        return notice.IsLeak
+            ? (subject.LeakSubject(), subject.LeakBody(delivery.Detail, externalUrl.Base))
+            : (subject.MailSubject(notice, today), subject.MailBody(notice, today, externalUrl.Base));
+    }
+
+    private MimeMessage Message(NotificationDelivery delivery, string subject, string body)
+    {
         var message = new MimeMessage
         {
             MessageId = $"{delivery.IdempotencyKey}@{MailboxAddress.Parse(Channels.From).Domain}",
-            Subject = notice.IsLeak ? subject.LeakSubject() : subject.MailSubject(notice, today),
-            Body = new TextPart("plain") { Text = notice.IsLeak ? subject.LeakBody(delivery.Detail, externalUrl.Base) : subject.MailBody(notice, today, externalUrl.Base) },
+            Subject = subject,
+            Body = new TextPart("plain") { Text = body },
         };
         message.From.Add(MailboxAddress.Parse(Channels.From));
         message.To.Add(MailboxAddress.Parse(delivery.Recipient));
-        message.Headers.Add("X-Tokenward-Notice", $"{delivery.Notice}; token={delivery.PersonalAccessTokenId}");
+        message.Headers.Add("X-Tokenward-Notice", delivery.PersonalAccessTokenId == CliffNotices.NoToken
+            ? $"{delivery.Notice}; date={delivery.ExpiresAt:yyyy-MM-dd}"
+            : $"{delivery.Notice}; token={delivery.PersonalAccessTokenId}");
         return message;
     }
 }

@@ -14,9 +14,10 @@ namespace Tokenward.Notifications;
 /// plans, recording one delivery per (token, expiry, notice, channel, recipient), which is
 /// idempotent; then each channel sends its due deliveries on its own, marking each sent only once
 /// the SMTP server accepted it or the webhook answered 2xx. A crash or a stop leaves the rest due;
-/// a failure is tried again on a later run, with backoff.
+/// a failure is tried again on a later run, with backoff. Expiry cliffs ahead are told to the
+/// administrators through the same ledger (<see cref="CliffNotices"/>).
 /// </summary>
-public sealed class ExpiryNotifier(TokenwardDb db, Access access, IServiceScopeFactory scopes, TimeProvider clock, TokenwardSettings settings)
+public sealed class ExpiryNotifier(TokenwardDb db, Access access, CliffNotices cliffs, IServiceScopeFactory scopes, TimeProvider clock, TokenwardSettings settings)
 {
     private NotificationSettings Channels => settings.Notifications;
 
@@ -158,6 +159,7 @@ public sealed class ExpiryNotifier(TokenwardDb db, Access access, IServiceScopeF
             }
         }
 
+        planned.AddRange(await cliffs.PlanAsync(ConfiguredChannels(), now, ct));
         if (record && planned.Count > 0)
         {
             await RecordAsync(planned, ct);

@@ -36,6 +36,9 @@ public sealed record NotificationSettings
     /// </summary>
     public bool ResourceExpired { get; init; } = Hosting.SettingsCatalog.NotifyResourceExpired.Default;
 
+    /// <summary>Whether administrators are told of expiry cliffs ahead (<see cref="CliffNotices"/>).</summary>
+    public bool ExpiryCliffs { get; init; } = Hosting.SettingsCatalog.NotifyExpiryCliffs.Default;
+
     /// <summary>How often <c>serve</c> looks for due notices; zero turns the background job off.</summary>
     public TimeSpan Interval { get; init; } = Hosting.SettingsCatalog.NotifyInterval.Default;
 

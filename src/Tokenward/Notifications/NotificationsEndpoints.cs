@@ -41,7 +41,8 @@ public static class NotificationsEndpoints
         return new JsonObject
         {
             ["id"] = d.Id == 0 ? null : d.Id,
-            ["token_id"] = d.PersonalAccessTokenId,
+            // A cliff notice is about a day, not a token.
+            ["token_id"] = d.PersonalAccessTokenId == CliffNotices.NoToken ? null : d.PersonalAccessTokenId,
             ["notice"] = d.Notice,
             ["expires_at"] = d.ExpiresAt.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture),
             ["channel"] = d.Channel,

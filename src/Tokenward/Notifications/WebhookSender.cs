@@ -15,7 +15,7 @@ namespace Tokenward.Notifications;
 /// (<c>Microsoft.Extensions.Http.Resilience</c>); then that URL's deliveries wait, said once.
 /// </summary>
 public sealed class WebhookSender(
-    TokenwardDb db, Access access, DeliveryLedger ledger, IHttpClientFactory http, TokenwardSettings settings, ExternalUrl externalUrl, ILogger<WebhookSender> logger)
+    TokenwardDb db, Access access, DeliveryLedger ledger, CliffNotices cliffs, IHttpClientFactory http, TokenwardSettings settings, ExternalUrl externalUrl, ILogger<WebhookSender> logger)
     : IDeliverySender
 {
     public const string ClientName = "webhooks";
@@ -33,19 +33,15 @@ public sealed class WebhookSender(
             foreach (var delivery in batch)
             {
                 var refusal = configured.Contains(delivery.Recipient) ? null : "the webhook URL is no longer configured";
-                if (await ledger.SubjectIfDueAsync(delivery, refusal, ct) is not { } subject)
-                {
-                    continue;
-                }
-
-                if (broken.Contains(delivery.Recipient))
+                var payload = await PayloadIfDueAsync(delivery, refusal, ct);
+                if (payload is null || broken.Contains(delivery.Recipient))
                 {
                     continue;
                 }
 
                 try
                 {
-                    using var request = await RequestAsync(delivery, subject, ct);
+                    using var request = Request(delivery, payload);
                     using var response = await client.SendAsync(request, ct);
                     if (!response.IsSuccessStatusCode)
                     {
@@ -78,16 +74,38 @@ public sealed class WebhookSender(
         return sent;
     }
 
-    private async Task<HttpRequestMessage> RequestAsync(NotificationDelivery delivery, NoticeSubject subject, CancellationToken ct)
+    /// <summary>The body of a delivery still to be sent; null when it was cancelled instead.</summary>
+    private async Task<System.Text.Json.Nodes.JsonObject?> PayloadIfDueAsync(NotificationDelivery delivery, string? refusal, CancellationToken ct)
     {
+        if (Notice.Of(delivery.Notice).IsCliff)
+        {
+            if (refusal is not null)
+            {
+                await ledger.CancelAsync(delivery, refusal);
+                return null;
+            }
+
+            return (await cliffs.IfDueAsync(delivery, ledger, ct))?.Payload(delivery.Notice, externalUrl.Base);
+        }
+
+        if (await ledger.SubjectIfDueAsync(delivery, refusal, ct) is not { } subject)
+        {
+            return null;
+        }
+
         var payload = await HookPayload.BuildAsync(db, access, subject, delivery.Notice, externalUrl.Base, ct);
         if (delivery.Notice == Notice.Leaked.Name)
         {
             payload["location"] = delivery.Detail;
         }
 
+        return payload;
+    }
+
+    private HttpRequestMessage Request(NotificationDelivery delivery, System.Text.Json.Nodes.JsonObject payload)
+    {
         var request = new HttpRequestMessage(HttpMethod.Post, delivery.Recipient) { Content = JsonContent.Create(payload) };
-        request.Headers.Add("X-Gitlab-Event", "Resource Access Token Hook");
+        request.Headers.Add("X-Gitlab-Event", delivery.PersonalAccessTokenId == CliffNotices.NoToken ? "Expiry Cliff Hook" : "Resource Access Token Hook");
         request.Headers.Add("Idempotency-Key", IdempotencyKey(delivery));
         request.Headers.Add("X-Gitlab-Webhook-UUID", Guid.NewGuid().ToString());
         request.Headers.Add("X-Gitlab-Event-UUID", Guid.NewGuid().ToString());

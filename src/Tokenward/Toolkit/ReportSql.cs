@@ -62,7 +62,8 @@ public static class ReportSql
         new($"SELECT {Columns}\nFROM personal_access_tokens p JOIN {Owners} ON o.user_id = p.user_id\nWHERE p.id IN ({Conditions.Ids([.. ids])})\nORDER BY p.id, {TieOrder}", []);
 
     /// <summary>
-    /// Selected tokens per expiry date, most first (ties: soonest first). The owners are counted
+    /// Selected tokens per expiry date, most first (ties: soonest first), each with the total over
+    /// every date (a window over the groups, before the limit): the share that marks a cliff. The owners are counted
     /// first (a bot with two memberships counts its tokens twice, as the rows do), so the million
     /// tokens meet a small table; CROSS JOIN keeps SQLite scanning the tokens by expiry rather than
     /// by owner.
@@ -81,7 +82,7 @@ public static class ReportSql
         tokens.AddToken(filter);
         return new(
             $"""
-            SELECT p.expires_at, CAST(sum(o.n) AS bigint) AS c
+            SELECT p.expires_at, CAST(sum(o.n) AS bigint) AS c, CAST(sum(sum(o.n)) OVER () AS bigint)
             FROM personal_access_tokens p CROSS JOIN (SELECT o.user_id, o.resource_type, count(*) AS n FROM {Owners} WHERE {owners} GROUP BY o.user_id, o.resource_type) o
             WHERE {tokens}
             GROUP BY p.expires_at ORDER BY c DESC, p.expires_at LIMIT {top.ToString(CultureInfo.InvariantCulture)}
@@ -108,7 +109,7 @@ public static class ReportSql
             scanned.AddToken(filter);
             return new(
                 $"""
-                SELECT p.expires_at, CAST(sum(1 + coalesce(a.n, 0)) AS bigint) AS c
+                SELECT p.expires_at, CAST(sum(1 + coalesce(a.n, 0)) AS bigint) AS c, CAST(sum(sum(1 + coalesce(a.n, 0))) OVER () AS bigint)
                 FROM personal_access_tokens p LEFT JOIN {corrections} ON a.user_id = p.user_id
                 WHERE {scanned}
                 GROUP BY p.expires_at HAVING sum(1 + coalesce(a.n, 0)) > 0 ORDER BY c DESC, p.expires_at LIMIT {top.ToString(CultureInfo.InvariantCulture)}
@@ -123,7 +124,7 @@ public static class ReportSql
         corrected.AddToken(filter);
         return new(
             $"""
-            SELECT d.expires_at, CAST(sum(d.c) AS bigint) AS c
+            SELECT d.expires_at, CAST(sum(d.c) AS bigint) AS c, CAST(sum(sum(d.c)) OVER () AS bigint)
             FROM (
                 SELECT p.expires_at, count(*) AS c FROM personal_access_tokens p WHERE {all} GROUP BY p.expires_at
                 UNION ALL

@@ -94,42 +94,68 @@ public static class ReportWriter
         return count;
     }
 
-    public static async Task WriteDatesAsync(IReadOnlyList<ExpiryDateCount> dates, string format, TextWriter output, CancellationToken ct)
+    /// <summary>
+    /// The dates, most tokens first, as many as <paramref name="top"/>; the table says first which
+    /// days are cliffs (<paramref name="cliffPercent"/>), including any beyond the top ones, and
+    /// marks them. <paramref name="dates"/> holds at least every cliff (<see cref="ExpiryCliffs.MostCliffs"/>).
+    /// </summary>
+    public static async Task WriteDatesAsync(IReadOnlyList<ExpiryDateCount> dates, int top, double cliffPercent, string format, TextWriter output, CancellationToken ct)
     {
+        var shown = dates.Take(top).ToList();
         switch (format)
         {
             case ReportFormat.Json:
-                await output.WriteLineAsync(DatesJson(dates));
+                await output.WriteLineAsync(DatesJson(shown, cliffPercent));
                 break;
             case ReportFormat.Csv:
-                await output.WriteLineAsync("expires_at,count");
-                foreach (var d in dates)
+                await output.WriteLineAsync("expires_at,count,share,cliff");
+                foreach (var d in shown)
                 {
-                    await output.WriteLineAsync(string.Create(CultureInfo.InvariantCulture, $"{d.Date:yyyy-MM-dd},{d.Count}"));
+                    await output.WriteLineAsync(string.Create(CultureInfo.InvariantCulture, $"{d.Date:yyyy-MM-dd},{d.Count},{d.Share:0.####},{(d.IsCliff(cliffPercent) ? "true" : "false")}"));
                 }
 
                 break;
             case ReportFormat.Lines:
-                foreach (var d in dates)
+                foreach (var d in shown)
                 {
                     await output.WriteLineAsync(SeedLines.ExpiryDate(d));
                 }
 
                 break;
             default:
-                if (dates.Count == 0)
+                if (shown.Count == 0)
                 {
                     await output.WriteLineAsync("No active token has an expiry date.");
                     break;
                 }
 
-                var most = dates.Max(d => d.Count);
-                var width = Math.Max(10, Math.Min(50, TerminalWidth() - 30));
-                await output.WriteLineAsync($"{"EXPIRES AT",-12}{"TOKENS",8}  ");
-                foreach (var d in dates)
+                var cliffs = dates.Where(d => d.IsCliff(cliffPercent)).OrderBy(d => d.Date).ToList();
+                var of = dates[0].ActiveWithDate;
+                if (cliffs.Count == 0)
+                {
+                    await output.WriteLineAsync(string.Create(CultureInfo.InvariantCulture, $"No expiry cliff: no day holds {cliffPercent:0.##} % of the {of:N0} active tokens with a date."));
+                }
+                else
+                {
+                    await output.WriteLineAsync(string.Create(CultureInfo.InvariantCulture,
+                        $"{cliffs.Count} expiry cliff{(cliffs.Count == 1 ? string.Empty : "s")} (a day with {cliffPercent:0.##} % or more of the {of:N0} active tokens with a date):"));
+                    foreach (var c in cliffs)
+                    {
+                        await output.WriteLineAsync(string.Create(CultureInfo.InvariantCulture, $"  {c.Date:yyyy-MM-dd}  {c.Count,8:N0} tokens  {c.Share * 100,5:0.#} %"));
+                    }
+
+                    await output.WriteLineAsync("  Spread them: tokenward tokens extend --expiring-on DATE --spread 4w --dry-run");
+                }
+
+                await output.WriteLineAsync();
+                var most = shown.Max(d => d.Count);
+                var width = Math.Max(10, Math.Min(50, TerminalWidth() - 38));
+                await output.WriteLineAsync($"{"EXPIRES AT",-12}{"TOKENS",8}  {"SHARE",6}  ");
+                foreach (var d in shown)
                 {
                     var bar = new string('█', Math.Max(1, (int)Math.Round((double)d.Count / most * width)));
-                    await output.WriteLineAsync(string.Create(CultureInfo.InvariantCulture, $"{d.Date:yyyy-MM-dd}  {d.Count,8}  {bar}"));
+                    var mark = d.IsCliff(cliffPercent) ? " cliff" : string.Empty;
+                    await output.WriteLineAsync(string.Create(CultureInfo.InvariantCulture, $"{d.Date:yyyy-MM-dd}  {d.Count,8}  {d.Share * 100,5:0.0}%  {bar}{mark}"));
                 }
 
                 break;
@@ -138,8 +164,8 @@ public static class ReportWriter
         await output.FlushAsync(ct);
     }
 
-    /// <summary><c>[{"expires_at":"2027-05-22","count":42},...]</c>, as the endpoint answers.</summary>
-    public static string DatesJson(IEnumerable<ExpiryDateCount> dates)
+    /// <summary><c>[{"expires_at":"2027-05-22","count":42,"share":0.031,"cliff":true},...]</c>, as the endpoint answers.</summary>
+    public static string DatesJson(IEnumerable<ExpiryDateCount> dates, double cliffPercent)
     {
         var bytes = new ArrayBufferWriter<byte>();
         using (var json = new Utf8JsonWriter(bytes))
@@ -150,6 +176,8 @@ public static class ReportWriter
                 json.WriteStartObject();
                 json.WriteString("expires_at", GitLabJson.FormatDate(d.Date));
                 json.WriteNumber("count", d.Count);
+                json.WriteNumber("share", Math.Round(d.Share, 4));
+                json.WriteBoolean("cliff", d.IsCliff(cliffPercent));
                 json.WriteEndObject();
             }
 

@@ -57,7 +57,7 @@ public sealed class TokenInventory(TokenwardSettings settings) : ITokenReports
         while (await reader.ReadAsync(ct))
         {
             var date = _target.Storage.ReadDate(reader, 0);
-            dates.Add(new ExpiryDateCount(date, checked((int)reader.GetInt64(1))));
+            dates.Add(new ExpiryDateCount(date, checked((int)reader.GetInt64(1))) { ActiveWithDate = reader.GetInt64(2) });
         }
 
         return dates;

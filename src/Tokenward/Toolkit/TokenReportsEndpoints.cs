@@ -15,7 +15,7 @@ public static class TokenReportsEndpoints
         reports.MapGet("/expiring", Expiring).AdminOnly(ApiAccess.Read)
             .WithSummary("Tokens expiring on a date (on=YYYY-MM-DD) or within a period (within=1m, from=YYYY-MM-DD) (admin)");
         reports.MapGet("/expiry_dates", ExpiryDates).AdminOnly(ApiAccess.Read)
-            .WithSummary("The dates on which most active tokens expire, most first (top=10) (admin)");
+            .WithSummary("The dates on which most active tokens expire, most first (top=10), each with its share and whether it is an expiry cliff (admin)");
         reports.MapGet("/no_expiry", NoExpiry).AdminOnly(ApiAccess.Read).WithSummary("Active tokens without an expiry date (admin)");
     }
 
@@ -56,7 +56,7 @@ public static class TokenReportsEndpoints
         return await PageAsync(tokens.Report(filter), p, context);
     }
 
-    private static async Task<IResult> ExpiryDates(HttpContext context, TokenInventory inventory, TimeProvider clock)
+    private static async Task<IResult> ExpiryDates(HttpContext context, TokenInventory inventory, TimeProvider clock, Hosting.TokenwardSettings settings)
     {
         var p = await ApiParams.ReadAsync(context);
         var top = p.Int("top") ?? 10;
@@ -67,7 +67,7 @@ public static class TokenReportsEndpoints
 
         var filter = await ResolveAsync(p, inventory, context.RequestAborted);
         var dates = await inventory.ExpiryDatesAsync(filter, TokenStates.Today(clock), top, context.RequestAborted);
-        return Results.Content(ReportWriter.DatesJson(dates), "application/json");
+        return Results.Content(ReportWriter.DatesJson(dates, settings.ExpiryCliffPercent), "application/json");
     }
 
     private static async Task<List<ReportRow>> PageAsync(IQueryable<ReportRow> rows, ApiParams p, HttpContext context) =>

@@ -144,6 +144,15 @@ public static class SettingsCatalog
         v => [.. Items(v)
             .Select(n => Notifications.Notice.All.Any(x => x.Name == n && !x.IsExpiry) ? n : throw new FormatException($": '{n}' is not one of 60d, 30d, 7d."))]);
 
+    public static readonly Setting<double> ExpiryCliffPercent = new(
+        "EXPIRY_CLIFF_PERCENT", Core.Tokens.ExpiryCliffs.DefaultPercent, "`2`",
+        "a day on which at least this share (%) of the active tokens with a date expire, and at least 10, is an expiry cliff: reported first, and told to admins 60, 30 and 7 days ahead",
+        v => double.TryParse(v, NumberStyles.Float, CultureInfo.InvariantCulture, out var p) && p is >= 0.1 and <= 100
+            ? p : throw new FormatException(" must be a percentage from 0.1 to 100."));
+
+    public static readonly Setting<bool> NotifyExpiryCliffs = new(
+        "NOTIFY_EXPIRY_CLIFFS", true, null, "tell active administrators (e-mail) and every webhook of an expiry cliff 60, 30 and 7 days ahead", ParseBool);
+
     public static readonly Setting<string?> Url = new(
         "URL", null, "none (work on the database)", "a running Tokenward or GitLab server for the CLI's remote commands (with or without `/api/v4`)", v => v, option: "--url");
 
@@ -156,7 +165,7 @@ public static class SettingsCatalog
         DataDir, Database, LogDir, ExternalUrl, InitialRootToken, Secret, TokenPrefix, RequireTokenExpiry, MaxTokenLifetimeDays,
         ImpersonationEnabled, AuthCacheSeconds, RotationGraceSeconds, AdminMode, SessionIdle, AuthBanEnabled, AuthBanMaxFailures, AuthBanFindTime,
         AuthBanBanTime, AuthBanAllowlist, MonitoringAllowlist, TrustedProxies, RedisUrl, MetricsRefresh, SmtpHost, SmtpPort, SmtpSecurity, SmtpUsername, SmtpPassword, SmtpFrom,
-        WebhookUrls, WebhookSecret, NotifyInterval, NotifyResourceExpired, WebhookNotices, Url, Token,
+        WebhookUrls, WebhookSecret, NotifyInterval, NotifyResourceExpired, WebhookNotices, ExpiryCliffPercent, NotifyExpiryCliffs, Url, Token,
     ];
 
     /// <summary>README's configuration table.</summary>

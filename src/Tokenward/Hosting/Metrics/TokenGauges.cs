@@ -111,7 +111,7 @@ public sealed class TokenGauges : BackgroundService
         }
 
         var activeWithDate = activeByDay.Values.Sum();
-        var cliff = activeByDay.Where(d => ExpiryCliffs.IsCliff(d.Value, activeWithDate)).OrderByDescending(d => d.Value).ThenBy(d => d.Key).FirstOrDefault();
+        var cliff = activeByDay.Where(d => ExpiryCliffs.IsCliff(d.Value, activeWithDate, _settings.ExpiryCliffPercent)).OrderByDescending(d => d.Value).ThenBy(d => d.Key).FirstOrDefault();
         _snapshot = new Snapshot(
             _clock.GetUtcNow(),
             _clock.GetElapsedTime(started),

@@ -92,9 +92,10 @@ public sealed partial class RemoteInventory(GitLabApi api, TextWriter? notices =
     {
         var active = filter with { ExpiresFrom = today.AddDays(1), NoExpiry = false };
         var rows = await RowsAsync(active, ct);
-        return active.Apply(rows.AsQueryable(), today)
+        var selected = active.Apply(rows.AsQueryable(), today).ToList();
+        return selected
             .GroupBy(r => r.ExpiresAt!.Value)
-            .Select(g => new ExpiryDateCount(g.Key, g.Count()))
+            .Select(g => new ExpiryDateCount(g.Key, g.Count()) { ActiveWithDate = selected.Count })
             .OrderByDescending(d => d.Count).ThenBy(d => d.Date)
             .Take(top)
             .ToList();

@@ -10,7 +10,7 @@ namespace Tokenward.Web.Pages.Admin;
 /// counted by the same query as <c>tokens expiry-dates</c>, cliffs marked; a day's tokens, and
 /// their bulk extension with the toolkit's rules (dry run first, then a confirmation, audited).
 /// </summary>
-public sealed class ExpiryCalendarModel(TokenInventory inventory, TokenRows rows, TokenChanges changes, TimeProvider clock) : PageModel
+public sealed class ExpiryCalendarModel(TokenInventory inventory, TokenRows rows, TokenChanges changes, TimeProvider clock, Hosting.TokenwardSettings settings) : PageModel
 {
     public const int Days = 365;
 
@@ -48,7 +48,9 @@ public sealed class ExpiryCalendarModel(TokenInventory inventory, TokenRows rows
 
     public DateOnly Start => Today.AddDays(1);
 
-    public bool IsCliff(long count) => ExpiryCliffs.IsCliff(count, ActiveWithDate);
+    public bool IsCliff(long count) => ExpiryCliffs.IsCliff(count, ActiveWithDate, CliffPercent);
+
+    public double CliffPercent => settings.ExpiryCliffPercent;
 
     public async Task<IActionResult> OnGetAsync(string? day, CancellationToken ct)
     {
