@@ -100,8 +100,13 @@ public class ExpiryCliffTests
             var source = await db.PersonalAccessTokens.AsNoTracking().FirstAsync(t => t.Name == "seeded 0");
             db.PersonalAccessTokens.AddRange(Enumerable.Range(0, 20).Select(i => new PersonalAccessToken
             {
-                UserId = source.UserId, Name = $"second {i}", TokenDigest = $"second-{i}", Scopes = source.Scopes,
-                ExpiresAt = new DateOnly(2099, 6, 1), CreatedAt = source.CreatedAt, UpdatedAt = source.UpdatedAt,
+                UserId = source.UserId,
+                Name = $"second {i}",
+                TokenDigest = $"second-{i}",
+                Scopes = source.Scopes,
+                ExpiresAt = new DateOnly(2099, 6, 1),
+                CreatedAt = source.CreatedAt,
+                UpdatedAt = source.UpdatedAt,
             }));
             await db.SaveChangesAsync();
         }
