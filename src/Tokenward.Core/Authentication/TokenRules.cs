@@ -8,19 +8,21 @@ namespace Tokenward.Core.Authentication;
 /// </summary>
 public static class TokenRules
 {
+    /// <param name="now">The instant of the request, for a rotated token's grace; without it no grace applies.</param>
     /// <returns>null when the token may be used, else why not.</returns>
     public static AuthFailReason? Check(
         TokenFacts token,
         DateOnly today,
         IReadOnlyCollection<string> acceptedScopes,
-        bool impersonationEnabled)
+        bool impersonationEnabled,
+        DateTime? now = null)
     {
         if (TokenStates.IsExpired(token.ExpiresAt, today))
         {
             return AuthFailReason.TokenExpired;
         }
 
-        if (token.Revoked)
+        if (token.Revoked && !(now is { } instant && RotationGrace.InGrace(true, token.RotationGraceUntil, instant)))
         {
             return AuthFailReason.TokenRevoked;
         }

@@ -59,12 +59,20 @@ public sealed class TokenAuthenticator(TokenFormat format, TokenDigester digeste
         return token;
     }
 
-    public AuthFailReason? Check(PersonalAccessToken token, IReadOnlyList<string> scopes, IReadOnlyCollection<string> accepted) =>
-        TokenRules.Check(
-            new TokenFacts(token.Revoked, token.ExpiresAt, scopes, token.Impersonation, token.User!.State),
-            TokenStates.Today(clock),
+    /// <remarks>
+    /// A cached token is judged here on every request too, so a rotated one stops at the end of
+    /// its grace whether or not the cache still holds it.
+    /// </remarks>
+    public AuthFailReason? Check(PersonalAccessToken token, IReadOnlyList<string> scopes, IReadOnlyCollection<string> accepted)
+    {
+        var now = clock.GetUtcNow().UtcDateTime;
+        return TokenRules.Check(
+            new TokenFacts(token.Revoked, token.ExpiresAt, scopes, token.Impersonation, token.User!.State, token.RotationGraceUntil),
+            DateOnly.FromDateTime(now),
             accepted,
-            settings.ImpersonationEnabled);
+            settings.ImpersonationEnabled,
+            now);
+    }
 
     /// <summary>Writes <c>last_used_at</c> and <c>last_used_ips</c> when they are due.</summary>
     public Task RecordUseAsync(TokenwardDb db, PersonalAccessToken token, IPAddress? ip, CancellationToken ct) => RecordUseAsync(() => db, token, ip, ct);

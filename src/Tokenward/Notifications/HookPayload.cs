@@ -8,8 +8,9 @@ namespace Tokenward.Notifications;
 
 /// <summary>
 /// GitLab's <c>access_token</c> hook body (<c>Gitlab::DataBuilder::ResourceAccessTokenPayload</c>):
-/// the project as its <c>hook_attrs</c> or the group as its, the token's attributes, the event name
-/// and the notice's interval.
+/// the project as its <c>hook_attrs</c> or the group as its, the token's attributes (with
+/// <c>last_used_at</c>), the event name and the notice's interval; and Tokenward's <c>rotate_url</c>,
+/// the web UI's page where the token is rotated, which GitLab's hook lacks.
 /// </summary>
 public static class HookPayload
 {
@@ -74,6 +75,7 @@ public static class HookPayload
             ["expires_at"] = token.ExpiresAt?.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture),
             ["last_used_at"] = token.LastUsedAt is { } used ? Toolkit.SeedLines.RubyTime(used) : null,
         };
+        payload["rotate_url"] = subject.RotateAt(baseUrl);
         if (notice == Notice.Leaked.Name)
         {
             // Tokenward's own event (GitLab's hook has only the expiry one); the sender adds "location".

@@ -19,10 +19,14 @@ public sealed record NoticeSubject(PersonalAccessToken Token, User Owner, Member
     public string Kind => Membership is null ? (Token.Impersonation ? "impersonation token" : "personal access token")
         : Membership.SourceType == Member.ProjectSource ? "project access token" : "group access token";
 
-    /// <summary>GitLab's page for this token's kind, under <paramref name="baseUrl"/>.</summary>
+    /// <summary>
+    /// The web UI's page for this token's kind, under <paramref name="baseUrl"/>: GitLab's paths for
+    /// personal, project and group tokens. GitLab's page for impersonation tokens has no counterpart
+    /// here, so those go to the admin's token inventory, filtered to the owner's.
+    /// </summary>
     public string RotateAt(string baseUrl) => Membership switch
     {
-        null when Token.Impersonation => $"{baseUrl}/admin/users/{Owner.Username}/impersonation_tokens",
+        null when Token.Impersonation => $"{baseUrl}/admin/credentials?state=active&kind={TokenKinds.Impersonation}&user={Uri.EscapeDataString(Owner.Username)}",
         null => $"{baseUrl}/-/user_settings/personal_access_tokens",
         { SourceType: Member.ProjectSource } => $"{baseUrl}/{ResourcePath}/-/settings/access_tokens",
         _ => $"{baseUrl}/groups/{ResourcePath}/-/settings/access_tokens",
@@ -39,7 +43,7 @@ public sealed record NoticeSubject(PersonalAccessToken Token, User Owner, Member
             ? $"expired on {Token.ExpiresAt:yyyy-MM-dd}"
             : string.Create(CultureInfo.InvariantCulture, $"expires on {Token.ExpiresAt:yyyy-MM-dd}, in {DaysLeft(today)} day{(DaysLeft(today) == 1 ? string.Empty : "s")}");
         var used = Token.LastUsedAt is { } last
-            ? string.Create(CultureInfo.InvariantCulture, $"It was last used on {last:yyyy-MM-dd HH:mm} UTC{(Token.LastUsedIps is { Length: > 0 } ips ? $" from {ips}" : string.Empty)}.")
+            ? string.Create(CultureInfo.InvariantCulture, $"It was last used on {last:yyyy-MM-dd HH:mm} UTC ({Ago(last, today)}){(Authentication.TokenAuthenticator.ParseIps(Token.LastUsedIps) is { Count: > 0 } ips ? $" from {string.Join(", ", ips)}" : string.Empty)}.")
             : "It has never been used.";
         return string.Create(CultureInfo.InvariantCulture,
             $"The {Kind} '{Token.Name}' (id {Token.Id}) {of} {when}.\n{used}\nRotate it, or create a new one, and update wherever it is used:\n{RotateAt(baseUrl)}\n");
@@ -55,6 +59,14 @@ public sealed record NoticeSubject(PersonalAccessToken Token, User Owner, Member
         return string.Create(CultureInfo.InvariantCulture,
             $"The {Kind} '{Token.Name}' (id {Token.Id}) {of} was found {where}, and has been revoked to protect your account.\nCheck what it was used for (tokenward logs token-activity --token-id {Token.Id}), then create a new one where it is needed:\n{RotateAt(baseUrl)}\n");
     }
+
+    /// <summary>How long ago in days, as a reader weighs whether the token is still needed.</summary>
+    public static string Ago(DateTime lastUsed, DateOnly today) => (today.DayNumber - DateOnly.FromDateTime(lastUsed).DayNumber) switch
+    {
+        <= 0 => "today",
+        1 => "yesterday",
+        var days => string.Create(CultureInfo.InvariantCulture, $"{days} days ago"),
+    };
 
     private int DaysLeft(DateOnly today) => Token.ExpiresAt!.Value.DayNumber - today.DayNumber;
 

@@ -61,8 +61,9 @@ public static class ImpersonationTokensEndpoints
     {
         var p = await ApiParams.ReadAsync(context);
         var expiresAt = p.Date("expires_at");
+        var grace = GracePeriodParam.Read(p);
         var token = await FindAsync(user_id, impersonation_token_id, db, context.RequestAborted);
-        var (rotated, plaintext) = await service.RotateAsync(token.Id, expiresAt, context.RequestAborted);
+        var (rotated, plaintext) = await service.RotateAsync(token.Id, expiresAt, grace, context.RequestAborted);
         return TypedResults.Ok(TokenJson.From(rotated, TokenStates.Today(clock)) with { Impersonation = true, Token = plaintext });
     }
 

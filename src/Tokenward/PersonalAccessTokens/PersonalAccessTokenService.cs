@@ -101,6 +101,11 @@ public sealed class PersonalAccessTokenService(
     public Task<bool> RevokeAsync(long tokenId, CancellationToken ct) => RevokeAsync(tokenId, null, ct);
 
     /// <param name="source">How it came to be revoked when not by its own endpoint (GitLab's <c>revocation_source</c>: <c>api_admin_token</c>, <c>leak_report</c>), in the audit event.</param>
+    /// <remarks>
+    /// A rotated token still in its grace (<see cref="Core.Tokens.RotationGrace"/>) counts as not yet
+    /// revoked: revoking it ends the grace now. Revoking a successor ends its predecessor's grace too,
+    /// so that whoever revokes the new token is not left with the old one still working.
+    /// </remarks>
     public async Task<bool> RevokeAsync(long tokenId, string? source, CancellationToken ct)
     {
         var now = TokenAuthenticator.TruncateToMilliseconds(clock.GetUtcNow().UtcDateTime);
@@ -115,22 +120,54 @@ public sealed class PersonalAccessTokenService(
             await bots.LockAsync(token.UserId, ct);
             var changed = await db.PersonalAccessTokens.Where(t => t.Id == tokenId && !t.Revoked)
                 .ExecuteUpdateAsync(s => s.SetProperty(t => t.Revoked, true).SetProperty(t => t.UpdatedAt, now), ct);
+            var graceEnded = changed == 0 && await EndGraceAsync(tokenId, now, ct);
             audit.AfterCommit(() => cache.ForgetToken(tokenId));
-            if (changed == 0)
+            if (changed == 0 && !graceEnded)
             {
                 return false;
             }
 
+            var predecessorGraceEnded = token.PreviousPersonalAccessTokenId is { } previous && await EndGraceAsync(previous, now, ct);
+            if (predecessorGraceEnded)
+            {
+                audit.AfterCommit(() => cache.ForgetToken(token.PreviousPersonalAccessTokenId!.Value));
+            }
+
             var subject = await SubjectOfAsync(token, ct);
-            await audit.RecordAsync(actor.Current, subject.EntityType, subject.EntityId, $"{subject.TokenKind}_revoked", "PersonalAccessToken", tokenId,
-                source is null
-                    ? (object)new { token_id = tokenId, token_name = token.Name, user_id = token.UserId, before = new { revoked = false }, after = new { revoked = true } }
-                    : new { token_id = tokenId, token_name = token.Name, user_id = token.UserId, before = new { revoked = false }, after = new { revoked = true }, revocation_source = source },
-                ct);
+            var details = new Dictionary<string, object?>
+            {
+                ["token_id"] = tokenId,
+                ["token_name"] = token.Name,
+                ["user_id"] = token.UserId,
+                ["before"] = new { revoked = false },
+                ["after"] = new { revoked = true },
+            };
+            if (source is not null)
+            {
+                details["revocation_source"] = source;
+            }
+
+            if (graceEnded)
+            {
+                details["rotation_grace_ended"] = new { was_until = token.RotationGraceUntil, ended_at = now };
+            }
+
+            if (predecessorGraceEnded)
+            {
+                details["predecessor_rotation_grace_ended"] = new { token_id = token.PreviousPersonalAccessTokenId, ended_at = now };
+            }
+
+            await audit.RecordAsync(actor.Current, subject.EntityType, subject.EntityId, $"{subject.TokenKind}_revoked", "PersonalAccessToken", tokenId, details, ct);
             await bots.RetireIfNoResourceTokenLeftAsync(token.UserId, ct);
             return true;
         }, CancellationToken.None);
     }
+
+    /// <summary>Ends a rotated token's grace at <paramref name="now"/> if it is still running.</summary>
+    /// <returns>Whether it was running.</returns>
+    private async Task<bool> EndGraceAsync(long tokenId, DateTime now, CancellationToken ct) =>
+        await db.PersonalAccessTokens.Where(t => t.Id == tokenId && t.Revoked && t.RotationGraceUntil != null && t.RotationGraceUntil > now)
+            .ExecuteUpdateAsync(s => s.SetProperty(t => t.RotationGraceUntil, now).SetProperty(t => t.UpdatedAt, now), ct) > 0;
 
     /// <summary>
     /// Revokes the token and issues its successor (same name, description, scopes, owner and
@@ -140,8 +177,21 @@ public sealed class PersonalAccessTokenService(
     /// <param name="expiresAt">The new expiry; without it, one week (GitLab's default), within the lifetime policy.</param>
     /// <exception cref="TokenAlreadyRevokedException">when the token is already revoked (or another rotation won).</exception>
     /// <exception cref="TokenValidationException">when the new expiry breaks the policy.</exception>
-    public async Task<(PersonalAccessToken Token, string Plaintext)> RotateAsync(long tokenId, DateOnly? expiresAt, CancellationToken ct)
+    public Task<(PersonalAccessToken Token, string Plaintext)> RotateAsync(long tokenId, DateOnly? expiresAt, CancellationToken ct) =>
+        RotateAsync(tokenId, expiresAt, null, ct);
+
+    /// <param name="gracePeriod">
+    /// Tokenward's <c>grace_period</c>: the old token is revoked all the same (so a second rotation of
+    /// it is refused, and after the grace its reuse revokes the family as GitLab's does), but it
+    /// authenticates until the grace ends. Null or zero: none, as GitLab.
+    /// </param>
+    public async Task<(PersonalAccessToken Token, string Plaintext)> RotateAsync(long tokenId, DateOnly? expiresAt, TimeSpan? gracePeriod, CancellationToken ct)
     {
+        if (gracePeriod is { } asked && (asked < TimeSpan.Zero || asked > Core.Tokens.RotationGrace.Max))
+        {
+            throw new ArgumentOutOfRangeException(nameof(gracePeriod), asked, "outside 0 to RotationGrace.Max");
+        }
+
         var owner = await db.PersonalAccessTokens.Where(t => t.Id == tokenId).Select(t => new { t.UserId, t.Impersonation }).FirstAsync(ct);
         return await audit.InTransactionAsync(async () =>
         {
@@ -151,9 +201,10 @@ public sealed class PersonalAccessTokenService(
             var policy = (await settings.PolicyAsync(ct)).NarrowedTo(bot?.GroupLimitDays);
             var newExpiry = policy.ExpiryFor(expiresAt, TokenStates.Today(clock), bot?.NotAfter, rotation: true);
             var now = TokenAuthenticator.TruncateToMilliseconds(clock.GetUtcNow().UtcDateTime);
+            DateTime? graceUntil = gracePeriod is { } g && g > TimeSpan.Zero ? now + g : null;
             // The conditional update is the lock: only one transaction can flip revoked for this row.
             var won = await db.PersonalAccessTokens.Where(t => t.Id == tokenId && !t.Revoked)
-                .ExecuteUpdateAsync(s => s.SetProperty(t => t.Revoked, true).SetProperty(t => t.UpdatedAt, now), ct);
+                .ExecuteUpdateAsync(s => s.SetProperty(t => t.Revoked, true).SetProperty(t => t.RotationGraceUntil, graceUntil).SetProperty(t => t.UpdatedAt, now), ct);
             if (won == 0)
             {
                 throw new TokenAlreadyRevokedException();
@@ -165,7 +216,19 @@ public sealed class PersonalAccessTokenService(
                 new NewToken(old.UserId, old.Name, old.ScopeList(), newExpiry, old.Description, old.Impersonation, PreviousId: old.Id, MaxLifetimeDays: bot?.GroupLimitDays, NotAfter: bot?.NotAfter),
                 subject, ct);
             await audit.RecordAsync(actor.Current, subject.EntityType, subject.EntityId, $"{subject.TokenKind}_rotated", "PersonalAccessToken", successor.Token.Id,
-                new { token_id = successor.Token.Id, previous_token_id = old.Id, token_name = old.Name, before = new { expires_at = old.ExpiresAt }, after = new { expires_at = newExpiry } }, ct);
+                graceUntil is null
+                    ? new { token_id = successor.Token.Id, previous_token_id = old.Id, token_name = old.Name, before = new { expires_at = old.ExpiresAt }, after = new { expires_at = newExpiry } }
+                    : (object)new
+                    {
+                        token_id = successor.Token.Id,
+                        previous_token_id = old.Id,
+                        token_name = old.Name,
+                        before = new { expires_at = old.ExpiresAt },
+                        after = new { expires_at = newExpiry },
+                        grace_period_seconds = (long)gracePeriod!.Value.TotalSeconds,
+                        previous_token_valid_until = graceUntil,
+                    },
+                ct);
             if (bot is { IsResourceToken: true })
             {
                 // A resource token rotated to an earlier date takes what the bot minted down with it.
@@ -232,7 +295,10 @@ public sealed class PersonalAccessTokenService(
         }
 
         var now = TokenAuthenticator.TruncateToMilliseconds(clock.GetUtcNow().UtcDateTime);
-        var active = await db.PersonalAccessTokens.Where(t => family.Contains(t.Id) && !t.Revoked).Select(t => t.Id).ToListAsync(ct);
+        // A rotated token still in its grace authenticates: it goes with the rest.
+        var active = await db.PersonalAccessTokens
+            .Where(t => family.Contains(t.Id) && (!t.Revoked || (t.RotationGraceUntil != null && t.RotationGraceUntil > now)))
+            .Select(t => t.Id).ToListAsync(ct);
         if (active.Count == 0)
         {
             return 0;
@@ -244,6 +310,11 @@ public sealed class PersonalAccessTokenService(
             await bots.LockAsync(reused.UserId, ct);
             var count = await db.PersonalAccessTokens.Where(t => active.Contains(t.Id) && !t.Revoked)
                 .ExecuteUpdateAsync(s => s.SetProperty(t => t.Revoked, true).SetProperty(t => t.UpdatedAt, now), ct);
+            foreach (var id in active)
+            {
+                count += await EndGraceAsync(id, now, ct) ? 1 : 0;
+            }
+
             await audit.RecordAsync(actor.Current, subject.EntityType, subject.EntityId, "token_family_revoked", "PersonalAccessToken", reused.Id,
                 new { reused_token_id = reused.Id, reason, family = family.Order().ToArray(), revoked = active.Order().ToArray() }, ct);
             // A family is one owner's: a bot losing its resource tokens this way is retired too.

@@ -89,7 +89,7 @@ public static class PersonalAccessTokensEndpoints
     {
         var p = await ApiParams.ReadAsync(context);
         // A bot's token stays a resource token here too: PersonalAccessTokenService applies its resource's rules.
-        var (token, plaintext) = await service.RotateAsync(CurrentRequest.Of(context).Token!.Id, p.Date("expires_at"), context.RequestAborted);
+        var (token, plaintext) = await service.RotateAsync(CurrentRequest.Of(context).Token!.Id, p.Date("expires_at"), GracePeriodParam.Read(p), context.RequestAborted);
         return TypedResults.Ok(TokenJson.From(token, TokenStates.Today(clock)) with { Token = plaintext });
     }
 
@@ -97,6 +97,7 @@ public static class PersonalAccessTokensEndpoints
     {
         var p = await ApiParams.ReadAsync(context);
         var expiresAt = p.Date("expires_at");
+        var grace = GracePeriodParam.Read(p);
         var current = CurrentRequest.Of(context);
         var user = current.RequireUser();
         var tokenId = ParseId(id, "id");
@@ -107,7 +108,7 @@ public static class PersonalAccessTokensEndpoints
             throw current.IsAdmin ? ApiException.NotFoundUnnamed() : ApiException.Unauthorized();
         }
 
-        var (rotated, plaintext) = await service.RotateAsync(token.Id, expiresAt, context.RequestAborted);
+        var (rotated, plaintext) = await service.RotateAsync(token.Id, expiresAt, grace, context.RequestAborted);
         return TypedResults.Ok(TokenJson.From(rotated, TokenStates.Today(clock)) with { Token = plaintext });
     }
 

@@ -33,6 +33,13 @@ public sealed record TokenJson(
     [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
     public long? ResourceId { get; init; }
 
+    /// <summary>
+    /// Tokenward's: rotated with <c>grace_period</c>, it is revoked (as GitLab shows a rotated token)
+    /// yet authenticates until this instant.
+    /// </summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public DateTime? RotationGraceUntil { get; init; }
+
     /// <summary>Only in the response that creates the token.</summary>
     [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
     public string? Token { get; init; }
@@ -47,7 +54,10 @@ public sealed record TokenJson(
         t.UserId,
         t.LastUsedAt,
         TokenStates.IsActive(t.Revoked, t.ExpiresAt, today),
-        t.ExpiresAt);
+        t.ExpiresAt)
+    {
+        RotationGraceUntil = t.RotationGraceUntil,
+    };
 
     public TokenJson WithLastUsedIps(PersonalAccessToken t) =>
         this with { LastUsedIps = TokenAuthenticator.ParseIps(t.LastUsedIps).AsEnumerable().Reverse().ToList() };

@@ -125,6 +125,7 @@ public static class ResourceAccessTokensEndpoints
         var current = CurrentRequest.Of(context);
         var p = await ApiParams.ReadAsync(context);
         var expiresAt = p.Date("expires_at");
+        var grace = GracePeriodParam.Read(p);
         var resource = await ResolveAsync(kind, id, context, access);
         // Without the right, or for a token that is not there, only admins learn which it was.
         var found = MayIssue(resource, current) ? await FindAsync(resource, tokenId, service, context.RequestAborted) : null;
@@ -138,7 +139,7 @@ public static class ResourceAccessTokensEndpoints
             throw ApiException.BadRequest("Not eligible to rotate token with access level higher than the user");
         }
 
-        return await RotatedAsync(found, resource, expiresAt, context, clock);
+        return await RotatedAsync(found, resource, expiresAt, grace, context, clock);
     }
 
     /// <summary>A bot rotating its own token through its resource's path (GitLab 17.x's <c>access_tokens/self/rotate</c>).</summary>
@@ -152,16 +153,17 @@ public static class ResourceAccessTokensEndpoints
 
         var p = await ApiParams.ReadAsync(context);
         var expiresAt = p.Date("expires_at");
+        var grace = GracePeriodParam.Read(p);
         var resource = await ResolveAsync(kind, id, context, access);
         var found = await service.TokensOf(resource).FirstOrDefaultAsync(x => x.Token.Id == current.Token!.Id, context.RequestAborted)
             ?? throw ApiException.Unauthorized();
-        return await RotatedAsync(found, resource, expiresAt, context, clock);
+        return await RotatedAsync(found, resource, expiresAt, grace, context, clock);
     }
 
-    private static async Task<IResult> RotatedAsync(TokenWithLevel found, ResourceRef resource, DateOnly? expiresAt, HttpContext context, TimeProvider clock)
+    private static async Task<IResult> RotatedAsync(TokenWithLevel found, ResourceRef resource, DateOnly? expiresAt, TimeSpan? grace, HttpContext context, TimeProvider clock)
     {
         var service = context.RequestServices.GetRequiredService<PersonalAccessTokenService>();
-        var (token, plaintext) = await service.RotateAsync(found.Token.Id, expiresAt, context.RequestAborted);
+        var (token, plaintext) = await service.RotateAsync(found.Token.Id, expiresAt, grace, context.RequestAborted);
         var json = Json(new TokenWithLevel { Token = token, AccessLevel = found.AccessLevel, BotName = found.BotName }, resource, TokenStates.Today(clock));
         return TypedResults.Ok(json with { Token = plaintext });
     }

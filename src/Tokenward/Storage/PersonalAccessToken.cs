@@ -31,6 +31,13 @@ public sealed class PersonalAccessToken : ITokenRecord
 
     public long? PreviousPersonalAccessTokenId { get; set; }
 
+    /// <summary>
+    /// Rotated with Tokenward's <c>grace_period</c>: revoked, yet it authenticates until this
+    /// instant (UTC). Ending the grace early sets it to the moment it ended, so it keeps saying
+    /// when the token last worked.
+    /// </summary>
+    public DateTime? RotationGraceUntil { get; set; }
+
     public DateTime CreatedAt { get; set; }
 
     public DateTime UpdatedAt { get; set; }

@@ -280,6 +280,66 @@ public class NoticeDeliveryTests
         Assert.Equal([NotificationDelivery.Email], (await DeliveriesAsync(server)).Select(d => d.Channel).Distinct());
     }
 
+    [Theory]
+    [MemberData(nameof(Engines.Both), MemberType = typeof(Engines))]
+    public async Task Notices_name_the_last_use_and_link_to_the_web_ui_page_where_the_token_is_rotated(DatabaseEngine engine)
+    {
+        await using var smtp = new SmtpSink();
+        await using var hooks = await WebhookReceiver.StartAsync();
+        await using var server = await TestServer.StartAsync(engine, s => Channels(smtp, hooks)(s) with { ExternalUrl = "http://tokens.example.com" });
+        var group = await CreateGroupAsync(server, "team");
+        var project = await CreateProjectAsync(server, "svc", group);
+        var projectToken = await TestServer.Json(await server.PostJsonAsync($"/api/v4/projects/{project}/access_tokens", new { name = "deploy", scopes = new[] { "api" }, expires_at = "2026-06-08" }));
+        var groupToken = await TestServer.Json(await server.PostJsonAsync($"/api/v4/groups/{group}/access_tokens", new { name = "sync", scopes = new[] { "api" }, expires_at = "2026-06-08" }));
+        var alice = await server.CreateUserAsync("alice");
+        var (_, aliceToken) = await server.CreateTokenAsync(alice, ["api"], "2026-06-08", "laptop");
+        await server.PostJsonAsync($"/api/v4/users/{alice}/impersonation_tokens", new { name = "support", scopes = new[] { "api" }, expires_at = "2026-06-08" });
+        await Expect.StatusAsync(await server.GetAsync($"/api/v4/projects/{project}", (string)projectToken["token"]!), 200);
+        await Expect.StatusAsync(await server.GetAsync("/api/v4/user", aliceToken), 200);
+
+        server.Clock.Advance(TimeSpan.FromDays(3));
+        await RunAsync(server);
+
+        string Mail(string tokenName) => Assert.Single(smtp.Messages, m => m.Data.Contains($"'{tokenName}'", StringComparison.Ordinal)).Data.ReplaceLineEndings("\n");
+        Assert.Contains("It was last used on 2026-06-01 10:00 UTC (3 days ago) from 127.0.0.1.", Mail("deploy"), StringComparison.Ordinal);
+        Assert.Contains("http://tokens.example.com/team/svc/-/settings/access_tokens\n", Mail("deploy"), StringComparison.Ordinal);
+        Assert.Contains("It was last used on 2026-06-01 10:00 UTC (3 days ago)", Mail("laptop"), StringComparison.Ordinal);
+        Assert.Contains("http://tokens.example.com/-/user_settings/personal_access_tokens\n", Mail("laptop"), StringComparison.Ordinal);
+        Assert.Contains("It has never been used.", Mail("sync"), StringComparison.Ordinal);
+        Assert.Contains("http://tokens.example.com/groups/team/-/settings/access_tokens\n", Mail("sync"), StringComparison.Ordinal);
+        Assert.Contains("http://tokens.example.com/admin/credentials?state=active&kind=impersonation&user=alice\n", Mail("support"), StringComparison.Ordinal);
+
+        // The webhooks: GitLab's fields as they were, with the last use, and Tokenward's rotate_url beside them.
+        var projectHook = Assert.Single(hooks.Deliveries, d => (long)d.Body["object_attributes"]!["id"]! == (long)projectToken["id"]!).Body;
+        Assert.Equal("2026-06-01 10:00:00 UTC", (string?)projectHook["object_attributes"]!["last_used_at"]);
+        Assert.Equal("http://tokens.example.com/team/svc/-/settings/access_tokens", (string?)projectHook["rotate_url"]);
+        Assert.Equal(("expiring_access_token", "seven_days", project), ((string?)projectHook["event_name"], (string?)projectHook["interval"], (long)projectHook["project_id"]!));
+        var groupHook = Assert.Single(hooks.Deliveries, d => (long)d.Body["object_attributes"]!["id"]! == (long)groupToken["id"]!).Body;
+        Assert.Null(groupHook["object_attributes"]!["last_used_at"]);
+        Assert.Equal("http://tokens.example.com/groups/team/-/settings/access_tokens", (string?)groupHook["rotate_url"]);
+
+        // Every link is a page the web UI serves, listing the token (the address is http: a secure cookie would not come back over the tests' plain HTTP).
+        using var web = new WebSession(server);
+        Assert.Equal(System.Net.HttpStatusCode.Redirect, (await web.SignInWithTokenAsync(TestServer.RootToken)).Status);
+        foreach (var (link, name) in new[]
+        {
+            ("/team/svc/-/settings/access_tokens", "deploy"),
+            ("/groups/team/-/settings/access_tokens", "sync"),
+            ("/admin/credentials?state=active&kind=impersonation&user=alice", "support"),
+        })
+        {
+            var (status, html, _) = await web.GetAsync(link);
+            Assert.True(status == System.Net.HttpStatusCode.OK, $"{link}: {status}");
+            Assert.Contains(name, html, StringComparison.Ordinal);
+        }
+
+        using var aliceWeb = new WebSession(server);
+        await aliceWeb.SignInWithTokenAsync(aliceToken);
+        var (own, ownHtml, _) = await aliceWeb.GetAsync("/-/user_settings/personal_access_tokens");
+        Assert.Equal(System.Net.HttpStatusCode.OK, own);
+        Assert.Contains("laptop", ownHtml, StringComparison.Ordinal);
+    }
+
     [Fact]
     public async Task A_revoked_or_extended_token_cancels_its_waiting_deliveries()
     {

@@ -341,5 +341,10 @@ public static class Schema
             "where a leaked token was found, for the notice that tells its owner it was revoked",
             Sqlite: "ALTER TABLE notification_deliveries ADD COLUMN detail TEXT NULL;",
             Postgres: "ALTER TABLE notification_deliveries ADD COLUMN detail text NULL;"),
+        new(
+            "20261203000001",
+            "rotation with a grace period: until when a rotated token still authenticates",
+            Sqlite: "ALTER TABLE personal_access_tokens ADD COLUMN rotation_grace_until TEXT NULL;",
+            Postgres: "ALTER TABLE personal_access_tokens ADD COLUMN rotation_grace_until timestamptz NULL;"),
     ];
 }
