@@ -20,6 +20,16 @@ public static class Pagination
         return items;
     }
 
+    /// <summary>A page of a list already in memory (a report computed whole, such as the tokens at risk).</summary>
+    public static List<T> Page<T>(IReadOnlyList<T> items, ApiParams p, HttpContext context)
+    {
+        var page = Math.Max(1, p.Int("page") ?? 1);
+        var perPage = Math.Clamp(p.Int("per_page") ?? DefaultPerPage, 1, MaxPerPage);
+        var offset = (long)(page - 1) * perPage;
+        WriteHeaders(context, page, perPage, items.Count);
+        return offset >= items.Count ? [] : [.. items.Skip((int)offset).Take(perPage)];
+    }
+
     /// <summary>A page, each item turned into its JSON by a mapping that may itself query (full paths and the like).</summary>
     public static async Task<List<TOut>> PageMappedAsync<T, TOut>(IQueryable<T> query, ApiParams p, HttpContext context, Func<T, Task<TOut>> map, CancellationToken ct)
     {

@@ -9,7 +9,7 @@ namespace Tokenward.Cli;
 /// </summary>
 public static class TokenReportCommands
 {
-    public static IEnumerable<Command> Create() => [Expiring(), ExpiryDates(), NoExpiry(), Lookup()];
+    public static IEnumerable<Command> Create() => [Expiring(), ExpiryDates(), NoExpiry(), AtRiskCommand.Create(), Lookup()];
 
     /// <summary>
     /// <c>tokenward tokens lookup</c>: whose is the token with this value (read from standard

@@ -1,4 +1,3 @@
-using System.Buffers;
 using System.Globalization;
 using System.Text;
 using System.Text.Json;
@@ -13,8 +12,6 @@ namespace Tokenward.LogAnalysis;
 /// </summary>
 public sealed class TokenActivity
 {
-    private const int BufferSize = 1 << 20;
-
     private readonly byte[] _successKey;
     private readonly byte[] _failureValue;
     private readonly FailureLine _line = new();
@@ -68,44 +65,7 @@ public sealed class TokenActivity
     public static TokenActivity Scan(IReadOnlyList<LogInput> inputs, long tokenId, DateTime? since, DateTime? until, CancellationToken ct)
     {
         var activity = new TokenActivity(tokenId, since, until);
-        var buffer = ArrayPool<byte>.Shared.Rent(BufferSize);
-        try
-        {
-            foreach (var input in inputs)
-            {
-                using var stream = input.Open();
-                var carry = 0;
-                while (true)
-                {
-                    ct.ThrowIfCancellationRequested();
-                    var read = stream.Read(buffer, carry, buffer.Length - carry);
-                    var filled = carry + read;
-                    if (read == 0)
-                    {
-                        activity.Lines(buffer.AsSpan(0, filled));
-                        break;
-                    }
-
-                    var lastNewline = buffer.AsSpan(0, filled).LastIndexOf((byte)'\n');
-                    if (lastNewline < 0)
-                    {
-                        // A short read (a pipe, gzip) keeps what it has; only a full buffer
-                        // without a newline is a line longer than any request line, skipped.
-                        carry = filled == buffer.Length ? 0 : filled;
-                        continue;
-                    }
-
-                    activity.Lines(buffer.AsSpan(0, lastNewline + 1));
-                    carry = filled - lastNewline - 1;
-                    buffer.AsSpan(lastNewline + 1, carry).CopyTo(buffer);
-                }
-            }
-        }
-        finally
-        {
-            ArrayPool<byte>.Shared.Return(buffer);
-        }
-
+        JsonLineChunks.Read(inputs, activity.Lines, ct);
         return activity;
     }
 

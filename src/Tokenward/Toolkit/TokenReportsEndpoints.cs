@@ -4,7 +4,7 @@ namespace Tokenward.Toolkit;
 
 /// <summary>
 /// The toolkit's reports over HTTP, for admins: <c>/admin/tokens/expiring</c>,
-/// <c>/admin/tokens/expiry_dates</c> and <c>/admin/tokens/no_expiry</c>, with the CLI's filters
+/// <c>/admin/tokens/expiry_dates</c>, <c>/admin/tokens/at_risk</c> and <c>/admin/tokens/no_expiry</c>, with the CLI's filters
 /// as parameters and GitLab's pagination.
 /// </summary>
 public static class TokenReportsEndpoints
@@ -16,6 +16,8 @@ public static class TokenReportsEndpoints
             .WithSummary("Tokens expiring on a date (on=YYYY-MM-DD) or within a period (within=1m, from=YYYY-MM-DD) (admin)");
         reports.MapGet("/expiry_dates", ExpiryDates).AdminOnly(ApiAccess.Read)
             .WithSummary("The dates on which most active tokens expire, most first (top=10), each with its share and whether it is an expiry cliff (admin)");
+        reports.MapGet("/at_risk", AtRisk).AdminOnly(ApiAccess.Read)
+            .WithSummary("Active tokens that expire soon (within=30d) and are still in use (used_within=30d), the most recently used first, each with its fix (admin)");
         reports.MapGet("/no_expiry", NoExpiry).AdminOnly(ApiAccess.Read).WithSummary("Active tokens without an expiry date (admin)");
     }
 
@@ -47,6 +49,28 @@ public static class TokenReportsEndpoints
         }
 
         return await PageAsync(tokens.Report(filter), p, context);
+    }
+
+    private static async Task<IResult> AtRisk(HttpContext context, TokenInventory inventory, TimeProvider clock)
+    {
+        var p = await ApiParams.ReadAsync(context);
+        Period PeriodOf(string name) => Period.TryParse(p.String(name) ?? "30d", out var period)
+            ? period : throw ApiException.InvalidParameter($"{name} is invalid: use a period like 7d, 2w, 1m, 6m or 1y");
+        var within = PeriodOf("within");
+        var used = PeriodOf("used_within");
+        var filter = await ResolveAsync(p, inventory, context.RequestAborted);
+        List<AtRiskToken> tokens;
+        try
+        {
+            tokens = await AtRiskReport.SelectAsync(inventory, filter, TokenStates.Today(clock), within, used, null, context.RequestAborted);
+        }
+        catch (ToolkitException e)
+        {
+            throw ApiException.InvalidParameter(e.Message);
+        }
+
+        var page = Pagination.Page(tokens, p, context);
+        return Results.Content(new System.Text.Json.Nodes.JsonArray([.. page.Select(t => t.ToJson())]).ToJsonString(), "application/json");
     }
 
     private static async Task<List<ReportRow>> NoExpiry(HttpContext context, TokenInventory inventory, TokenRows tokens)
