@@ -27,7 +27,7 @@ public sealed record TokenPolicy(bool RequirePersonalAccessTokenExpiry, int MaxP
     /// <exception cref="TokenValidationException">when the date breaks the policy.</exception>
     public DateOnly? ExpiryFor(DateOnly? requested, DateOnly today, DateOnly? notAfter, bool rotation)
     {
-        var latest = today.AddDays(MaxPersonalAccessTokenLifetime);
+        var latest = Latest(today);
         if (requested is not { } date)
         {
             var chosen = !RequirePersonalAccessTokenExpiry ? (DateOnly?)null
@@ -53,6 +53,21 @@ public sealed record TokenPolicy(bool RequirePersonalAccessTokenExpiry, int MaxP
 
         return date;
     }
+
+    /// <summary>The latest expiry a token made or rotated on <paramref name="today"/> may have.</summary>
+    public DateOnly Latest(DateOnly today) => today.AddDays(MaxPersonalAccessTokenLifetime);
+
+    /// <summary>
+    /// What this policy does to a token at its next rotation (the policy preview's rule, so it
+    /// cannot drift from <see cref="ExpiryFor"/>): a date past <see cref="Latest"/> cannot be kept,
+    /// and a token without one gets the date a rotation without one gets.
+    /// </summary>
+    public RotationImpact ImpactOnRotation(DateOnly? currentExpiry, DateOnly today) => currentExpiry switch
+    {
+        { } date when date > Latest(today) => RotationImpact.Shortened,
+        null when ExpiryFor(null, today, null, rotation: true) is not null => RotationImpact.GetsExpiry,
+        _ => RotationImpact.None,
+    };
 
     private static DateOnly Min(DateOnly a, DateOnly b) => a < b ? a : b;
 }

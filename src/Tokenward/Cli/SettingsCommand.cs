@@ -1,7 +1,9 @@
 using System.CommandLine;
+using System.Globalization;
 using System.Text.Json;
 using Tokenward.Api;
 using Tokenward.Settings;
+using Tokenward.Toolkit;
 
 namespace Tokenward.Cli;
 
@@ -21,7 +23,8 @@ public static class SettingsCommand
 
         var require = new Option<bool?>("--require-token-expiry") { Description = "require_personal_access_token_expiry: true or false" };
         var max = new Option<int?>("--max-token-lifetime") { Description = "max_personal_access_token_lifetime in days (1-400)" };
-        var set = new Command("set", "Change token settings (audited)") { require, max, GlobalOptions.Format };
+        var yes = new Option<bool>("--yes") { Description = "Apply a stricter policy although the preview shows tokens it changes at their next rotation" };
+        var set = new Command("set", "Change token settings (audited); a stricter policy shows which tokens it changes (as tokens policy-preview) and needs --yes") { require, max, yes, GlobalOptions.Format };
         set.SetAction(async (result, ct) =>
         {
             if (result.GetValue(require) is null && result.GetValue(max) is null)
@@ -31,6 +34,26 @@ public static class SettingsCommand
 
             var format = GlobalOptions.FormatWithoutLines(result);
             await using var services = await CliServices.StartAsync(GlobalOptions.Settings(result), ct);
+            var current = await services.Get<ApplicationSettings>().PolicyAsync(ct);
+            var stricter = result.GetValue(max) < current.MaxPersonalAccessTokenLifetime || (result.GetValue(require) == true && !current.RequirePersonalAccessTokenExpiry);
+            if (stricter)
+            {
+                // The same preview as tokens policy-preview, over every active token, before anything changes.
+                var all = await services.Get<TokenInventory>().ResolveAsync(new FilterInput(), ct);
+                var preview = await services.Get<PolicyPreview>().PreviewAsync(all, result.GetValue(require), result.GetValue(max), ct);
+                if (preview.Affected > 0 && !result.GetValue(yes))
+                {
+                    await PolicyPreviewCommand.PrintAsync(Console.Out, preview, format);
+                    throw new CliException(string.Create(CultureInfo.InvariantCulture, $"the new policy changes {preview.Affected} tokens at their next rotation (see above); nothing was changed: add --yes to apply it."));
+                }
+
+                if (preview.Affected > 0 && format == ReportFormat.Table)
+                {
+                    await PolicyPreviewCommand.PrintAsync(Console.Out, preview, format);
+                    await Console.Out.WriteLineAsync();
+                }
+            }
+
             await PrintAsync(await services.Get<ApplicationSettings>().UpdateAsync(result.GetValue(require), result.GetValue(max), ct), format);
             return 0;
         });
@@ -44,7 +67,7 @@ public static class SettingsCommand
         var options = new JsonSerializerOptions { WriteIndented = true };
         GitLabJson.Configure(options);
         var json = JsonSerializer.SerializeToElement(policy, options);
-        if (format == Toolkit.ReportFormat.Json)
+        if (format == ReportFormat.Json)
         {
             await Console.Out.WriteLineAsync(JsonSerializer.Serialize(json, options));
             return;

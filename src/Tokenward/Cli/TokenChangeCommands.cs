@@ -31,10 +31,12 @@ public static class TokenChangeCommands
 
     private static Command Extend()
     {
-        var to = new Option<string?>("--to") { Description = "The new expiry date, YYYY-MM-DD" };
-        var by = new Option<string?>("--by") { Description = "The new expiry this long from today: 30d, 3m, 6m, 1y (default 6m, as the seed's 6.months.from_now)" };
+        var to = new Option<string?>("--to") { Description = "The new expiry date, YYYY-MM-DD (with --spread: the window's first day)" };
+        var by = new Option<string?>("--by") { Description = "The new expiry this long from today: 30d, 3m, 6m, 1y (default 6m, as the seed's 6.months.from_now; with --spread: the window's first day)" };
         var ignorePolicy = new Option<bool>("--ignore-policy") { Description = "Allow a date beyond the maximum token lifetime" };
-        var command = new Command("extend", "Extend the tokens that expire on a date (extend_expiring_tokens.rb, gitlab:tokens:edit)") { ExpiringOn, to, by, IncludeExpired, ignorePolicy };
+        var spread = new Option<string?>("--spread") { Description = "Spread the new dates evenly over this long from --to (or --by): 2w, 4w, 3m; the same token always gets the same day" };
+        var workdays = new Option<bool>("--workdays") { Description = "With --spread: no new date on a Saturday or Sunday" };
+        var command = new Command("extend", "Extend the tokens that expire on a date, to one date or spread over a window (extend_expiring_tokens.rb, gitlab:tokens:edit)") { ExpiringOn, to, by, spread, workdays, IncludeExpired, ignorePolicy };
         AddCommon(command);
         command.SetAction(async (result, ct) =>
         {
@@ -42,6 +44,12 @@ public static class TokenChangeCommands
             if (result.GetValue(to) is not null && result.GetValue(by) is not null)
             {
                 throw new CliException("give --to or --by, not both.");
+            }
+
+            var length = result.GetValue(spread) is { } text ? ToolkitOptions.Period("--spread", text) : null;
+            if (length is null && result.GetValue(workdays))
+            {
+                throw new CliException("--workdays goes with --spread.");
             }
 
             var apply = ToolkitOptions.Apply(result);
@@ -52,20 +60,35 @@ public static class TokenChangeCommands
             var wouldDo = $"would get expiry {newExpiry:yyyy-MM-dd}";
             if (source.Services is not { } services)
             {
-                var remote = await RemoteChangeAsync(filter, "extend", on, newExpiry, apply, result, [("ignore_policy", result.GetValue(ignorePolicy))], ct);
+                IReadOnlyList<(string, string?)> spreading = length is null ? [] : [("spread", length.ToString()), ("workdays", result.GetValue(workdays) ? "true" : null)];
+                var remote = await RemoteChangeAsync(filter, "extend", on, newExpiry, apply, result, [("ignore_policy", result.GetValue(ignorePolicy))], ct, spreading);
+                if (remote is null && length is not null)
+                {
+                    throw new ToolkitException($"--spread needs Tokenward's admin API (POST /admin/tokens/extend), which {source.Api!.BaseAddress} does not have; extend to one date there instead");
+                }
+
                 return remote is null
                     ? await CannotRemotelyAsync(source, filter, on, newExpiry, apply, result, ct)
-                    : await PrintAsync(remote.Value.Outcome, result, on, wouldDo, SeedLines.Updated(remote.Value.Outcome.Changed, newExpiry), remote.Value.Tokens.ToAsyncEnumerable());
+                    : await PrintAsync(remote.Value.Outcome, result, on, Would(remote.Value.Outcome, wouldDo), Done(remote.Value.Outcome, newExpiry), remote.Value.Tokens.ToAsyncEnumerable());
             }
 
             using var progress = new ProgressBar("Extending");
             var changes = services.Get<TokenChanges>();
-            var outcome = await changes.ExtendAsync(
-                filter, on, newExpiry, result.GetValue(IncludeExpired), result.GetValue(ignorePolicy), dryRun: !apply, progress, plan => progress.Start(plan.Total), ct);
-            return await PrintAsync(outcome, result, on, wouldDo, SeedLines.Updated(outcome.Changed, newExpiry), changes.OnDateSelection(filter, on).AsAsyncEnumerable());
+            var outcome = length is null
+                ? await changes.ExtendAsync(filter, on, newExpiry, result.GetValue(IncludeExpired), result.GetValue(ignorePolicy), dryRun: !apply, progress, plan => progress.Start(plan.Total), ct)
+                : await changes.SpreadAsync(filter, on, newExpiry, length, result.GetValue(workdays), result.GetValue(IncludeExpired), result.GetValue(ignorePolicy), dryRun: !apply, progress, plan => progress.Start(plan.Total), ct);
+            return await PrintAsync(outcome, result, on, Would(outcome, wouldDo), Done(outcome, newExpiry), changes.OnDateSelection(filter, on).AsAsyncEnumerable());
         });
         return command;
     }
+
+    private static string Would(ChangeResult outcome, string oneDate) => outcome.Spread is { } s
+        ? $"would get dates spread from {s.From:yyyy-MM-dd} to {s.To:yyyy-MM-dd}{(s.Workdays ? ", workdays only" : string.Empty)}"
+        : oneDate;
+
+    private static string Done(ChangeResult outcome, DateOnly newExpiry) => outcome.Spread is { } s
+        ? string.Create(CultureInfo.InvariantCulture, $"Spread {outcome.Changed} tokens over {s.From:yyyy-MM-dd} to {s.To:yyyy-MM-dd}{(s.Workdays ? ", workdays only" : string.Empty)}")
+        : SeedLines.Updated(outcome.Changed, newExpiry);
 
     private static Command RemoveExpiry()
     {
@@ -342,7 +365,8 @@ public static class TokenChangeCommands
     /// run, the tokens it lists; null when the server has no such endpoint (it is GitLab).
     /// </summary>
     private static async Task<(ChangeResult Outcome, List<ReportRow> Tokens)?> RemoteChangeAsync(
-        TokenFilter filter, string action, DateOnly on, DateOnly? newExpiry, bool apply, ParseResult result, IReadOnlyList<(string Name, bool Value)> flags, CancellationToken ct)
+        TokenFilter filter, string action, DateOnly on, DateOnly? newExpiry, bool apply, ParseResult result, IReadOnlyList<(string Name, bool Value)> flags, CancellationToken ct,
+        IReadOnlyList<(string Name, string? Value)>? values = null)
     {
         var input = ToolkitOptions.Input(result);
         var format = GlobalOptions.FormatWithoutLines(result);
@@ -365,6 +389,11 @@ public static class TokenChangeCommands
         foreach (var (name, value) in flags.Where(f => f.Value))
         {
             query[name] = "true";
+        }
+
+        foreach (var (name, value) in values ?? [])
+        {
+            query[name] = value;
         }
 
         JsonElement answer;
@@ -496,6 +525,13 @@ public static class TokenChangeCommands
         }
 
         await PrintPerKindAsync(outcome.Selected);
+        if (outcome.Spread is { } spread && outcome.Total > 0)
+        {
+            await Console.Out.WriteLineAsync();
+            await SpreadHistogram.WriteAsync(Console.Out, spread);
+            await Console.Out.WriteLineAsync();
+        }
+
         await Console.Out.WriteLineAsync(outcome.DryRun
             ? string.Create(CultureInfo.InvariantCulture, $"{outcome.Total} tokens {summary} (dry run: nothing changed; add --yes to apply).")
             : summary);

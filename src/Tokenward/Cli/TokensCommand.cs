@@ -47,7 +47,7 @@ public static class TokensCommand
         });
 
         var tokens = new Command("tokens", "Reports on tokens and fixes for them, on the database or through a GitLab-compatible API (--url)") { backfill, revert };
-        foreach (var command in TokenReportCommands.Create().Concat(TokenChangeCommands.Create()))
+        foreach (var command in TokenReportCommands.Create().Concat(TokenChangeCommands.Create()).Append(PolicyPreviewCommand.Create()))
         {
             tokens.Subcommands.Add(command);
         }

@@ -75,6 +75,7 @@ public static class TokenwardApp
         services.AddSingleton<Toolkit.TokenInventory>();
         services.AddScoped<Toolkit.TokenRows>();
         services.AddScoped<Toolkit.TokenChanges>();
+        services.AddScoped<Toolkit.PolicyPreview>();
         return services;
     }
 

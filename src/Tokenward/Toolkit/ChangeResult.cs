@@ -14,4 +14,7 @@ public sealed record ChangeResult(
     string? SkippedReason)
 {
     public int Total => Selected.Values.Sum();
+
+    /// <summary>For an extend with <c>--spread</c>: the dates instead of <see cref="NewExpiry"/>.</summary>
+    public SpreadSummary? Spread { get; init; }
 }

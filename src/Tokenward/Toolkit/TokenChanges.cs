@@ -54,6 +54,96 @@ public sealed class TokenChanges(TokenwardDb db, TokenRows tokens, Members.Acces
         }, r => new AuditLine("expiry_changed", new { token_id = r.Id, token_name = r.Name, user_id = r.UserId, before = new { expires_at = expiringOn }, after = new { expires_at = newExpiry } }), ct);
     }
 
+    /// <summary>
+    /// <see cref="ExtendAsync"/> without building the next cliff: the tokens get dates spread evenly
+    /// over <paramref name="length"/> from <paramref name="start"/> (<see cref="ExpirySpread"/>),
+    /// in the same audited batches. Each event names the spread, so a rerun after an interruption
+    /// ranks the tokens moved already with the rest and every token gets the day the first run
+    /// meant for it.
+    /// </summary>
+    /// <param name="start">The window's first day: what extend alone would give every token.</param>
+    /// <exception cref="ToolkitException">when the window, the dates or the policy forbid it.</exception>
+    public async Task<ChangeResult> SpreadAsync(TokenFilter filter, DateOnly expiringOn, DateOnly start, Period length, bool workdays, bool includeExpired, bool ignorePolicy, bool dryRun, IProgress<int>? progress, Action<ChangeResult>? planned, CancellationToken ct)
+    {
+        var today = TokenStates.Today(clock);
+        CheckExpiringOn(expiringOn, today, includeExpired);
+        var spread = Window(start, length, workdays);
+        if (start <= today)
+        {
+            throw new ToolkitException($"the window must start after today ({today:yyyy-MM-dd}), not on {start:yyyy-MM-dd}");
+        }
+
+        // A spread that began before the tokens' date would shorten some of them: an extension never does.
+        if (start <= expiringOn)
+        {
+            throw new ToolkitException($"the window must start after {expiringOn:yyyy-MM-dd}, the date the tokens expire on now (it starts on {start:yyyy-MM-dd}); a spread extends, it never shortens");
+        }
+
+        var (eligible, skipped) = OnDate(filter, expiringOn);
+        if (!ignorePolicy)
+        {
+            await CheckPolicyAsync(eligible, spread.Days[^1], today, ct);
+        }
+
+        var plan = await PlanAsync(filter, expiringOn, spread, ct);
+        var perDay = plan.Dates.Values.CountBy(d => d).ToDictionary();
+        var summary = new SpreadSummary(spread.Days[0], spread.Days[^1], workdays, spread.Days.Select(d => new SpreadDay(d, perDay.GetValueOrDefault(d))).ToList(), plan.AlreadyMoved);
+        return await RunAsync("extend", eligible, skipped, t => t.ExpiresAt == expiringOn && !t.Revoked, null, dryRun, progress, planned, async (ids, now) =>
+        {
+            // Tokens that came to match after the plan was made wait for the next run.
+            foreach (var day in ids.Where(plan.Dates.ContainsKey).GroupBy(id => plan.Dates[id]))
+            {
+                var date = day.Key;
+                var these = day.ToList();
+                await db.PersonalAccessTokens.Where(t => EF.Parameter(these).Contains(t.Id) && !t.Revoked && t.ExpiresAt == expiringOn)
+                    .ExecuteUpdateAsync(s => s.SetProperty(t => t.ExpiresAt, date).SetProperty(t => t.UpdatedAt, now), ct);
+            }
+
+            return await db.PersonalAccessTokens.Where(t => EF.Parameter(ids).Contains(t.Id) && t.ExpiresAt >= spread.Start && t.UpdatedAt == now).Select(t => t.Id).ToListAsync(ct);
+        }, r => new AuditLine("expiry_changed", new { token_id = r.Id, token_name = r.Name, user_id = r.UserId, before = new { expires_at = expiringOn }, after = new { expires_at = plan.Dates[r.Id] }, spread = plan.Key }), ct, summary);
+    }
+
+    /// <summary>The dates <see cref="SpreadAsync"/> gives the tokens it has still to change, by token id; the same for the same selection and window.</summary>
+    /// <exception cref="ToolkitException">when the window holds no day.</exception>
+    public async Task<SpreadPlan> SpreadPlanAsync(TokenFilter filter, DateOnly expiringOn, DateOnly start, Period length, bool workdays, CancellationToken ct) =>
+        await PlanAsync(filter, expiringOn, Window(start, length, workdays), ct);
+
+    private static ExpirySpread Window(DateOnly start, Period length, bool workdays)
+    {
+        var end = length.TryAfter(start) ?? throw new ToolkitException($"a spread of {length} from {start:yyyy-MM-dd} would end after 9999-12-31");
+        var spread = new ExpirySpread(start, end, workdays);
+        return spread.Days.Count > 0 ? spread
+            : throw new ToolkitException($"the window {start:yyyy-MM-dd} to {end.AddDays(-1):yyyy-MM-dd} holds no workday");
+    }
+
+    private async Task<SpreadPlan> PlanAsync(TokenFilter filter, DateOnly expiringOn, ExpirySpread spread, CancellationToken ct)
+    {
+        var key = spread.Key(expiringOn, Fingerprint(filter));
+        var remaining = await OnDate(filter, expiringOn).Eligible.Select(r => r.Id).ToListAsync(ct);
+        // The audit trail is the plan's memory: no table of its own, and an event is written in the
+        // very transaction that moves its token, so the two never disagree after a crash.
+        var quoted = $"\"{key}\"";
+        var moved = await db.AuditEvents
+            .Where(e => e.TargetType == "PersonalAccessToken" && e.EventName.EndsWith("_expiry_changed") && e.Details.Contains(quoted))
+            .Select(e => e.TargetId!.Value).Distinct().ToListAsync(ct);
+        var all = spread.Assign(remaining.Concat(moved));
+        var alreadyMoved = moved.Except(remaining).Count();
+        return new SpreadPlan(key, remaining.ToDictionary(id => id, id => all[id]), alreadyMoved);
+    }
+
+    /// <summary>The selection's filters in a few characters, so two spreads of different selections keep their own plans.</summary>
+    private static string Fingerprint(TokenFilter filter)
+    {
+        var text = string.Join('|',
+            string.Join(',', filter.Kinds.Order(StringComparer.Ordinal)),
+            filter.UserId,
+            string.Join(',', filter.GroupIds ?? []),
+            string.Join(',', filter.ProjectIds ?? []),
+            filter.Scope,
+            filter.IncludeBlocked);
+        return Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(System.Text.Encoding.UTF8.GetBytes(text)))[..12];
+    }
+
     /// <summary>The other half of <c>gitlab:tokens:edit</c>: the same tokens lose their expiry, if the policy allows tokens without one.</summary>
     /// <exception cref="ToolkitException">when the policy requires an expiry, or the date has passed.</exception>
     public async Task<ChangeResult> RemoveExpiryAsync(TokenFilter filter, DateOnly expiringOn, bool includeExpired, bool dryRun, IProgress<int>? progress, Action<ChangeResult>? planned, CancellationToken ct)
@@ -157,7 +247,8 @@ public sealed class TokenChanges(TokenwardDb db, TokenRows tokens, Members.Acces
         Action<ChangeResult>? planned,
         Func<List<long>, DateTime, Task<List<long>>> apply,
         Func<ReportRow, AuditLine> describe,
-        CancellationToken ct)
+        CancellationToken ct,
+        SpreadSummary? spread = null)
     {
         var perKind = TokenKinds.All.ToDictionary(k => k, _ => 0);
         foreach (var g in await eligible.GroupBy(r => r.Kind).Select(g => new { g.Key, Count = g.Count() }).ToListAsync(ct))
@@ -167,7 +258,7 @@ public sealed class TokenChanges(TokenwardDb db, TokenRows tokens, Members.Acces
 
         var skippedCount = skipped is null ? 0 : await skipped.CountAsync(ct);
         var reason = skippedCount > 0 ? "project and group tokens whose expiry was not set by the expiry backfill (the seed extends only those)" : null;
-        var plan = new ChangeResult(action, true, newExpiry, perKind, 0, skippedCount, reason);
+        var plan = new ChangeResult(action, true, newExpiry, perKind, 0, skippedCount, reason) { Spread = spread };
         if (dryRun || plan.Total == 0)
         {
             return plan with { DryRun = dryRun };
@@ -214,7 +305,7 @@ public sealed class TokenChanges(TokenwardDb db, TokenRows tokens, Members.Acces
         }
 
         cache.Clear();
-        return new ChangeResult(action, false, newExpiry, perKind, changed, skippedCount, reason);
+        return new ChangeResult(action, false, newExpiry, perKind, changed, skippedCount, reason) { Spread = spread };
     }
 
     private AuditEntry Entry(ReportRow r, AuditLine line)

@@ -21,7 +21,7 @@ public static class TokenChangesEndpoints
     {
         var changes = api.MapGroup("/admin/tokens").WithTags("Token reports");
         changes.MapPost("/extend", Extend).AdminOnly(ApiAccess.Write)
-            .WithSummary("Tokenward: give the tokens expiring on a date (expiring_on) a new one (expires_at); dry_run=true lists them instead (admin)");
+            .WithSummary("Tokenward: give the tokens expiring on a date (expiring_on) a new one (expires_at), or dates spread over a window from it (spread=4w, workdays=true); dry_run=true lists them instead (admin)");
         changes.MapPost("/remove_expiry", RemoveExpiry).AdminOnly(ApiAccess.Write)
             .WithSummary("Tokenward: remove the expiry of the tokens expiring on a date (expiring_on); dry_run=true lists them instead (admin)");
     }
@@ -31,8 +31,22 @@ public static class TokenChangesEndpoints
         var p = await ApiParams.ReadAsync(context);
         var (filter, on, includeExpired, dryRun, shown) = await ReadAsync(p, inventory, context.RequestAborted);
         var newExpiry = p.Date("expires_at") ?? throw ApiException.InvalidParameter("expires_at is missing");
+        var ignorePolicy = p.Bool("ignore_policy") ?? false;
+        var workdays = p.Bool("workdays") ?? false;
+        Period? spread = null;
+        if (p.String("spread") is { } text)
+        {
+            spread = Period.TryParse(text, out var length) ? length : throw ApiException.InvalidParameter("spread does not have a valid value");
+        }
+        else if (workdays)
+        {
+            throw ApiException.InvalidParameter("workdays goes with spread");
+        }
+
         // Runs to the end even if the client stops waiting (only a shutdown stops it, between batches): a rerun does the rest either way.
-        var outcome = await RunAsync(() => changes.ExtendAsync(filter, on, newExpiry, includeExpired, p.Bool("ignore_policy") ?? false, dryRun, null, null, lifetime.ApplicationStopping));
+        var outcome = await RunAsync(() => spread is null
+            ? changes.ExtendAsync(filter, on, newExpiry, includeExpired, ignorePolicy, dryRun, null, null, lifetime.ApplicationStopping)
+            : changes.SpreadAsync(filter, on, newExpiry, spread, workdays, includeExpired, ignorePolicy, dryRun, null, null, lifetime.ApplicationStopping));
         return await AnswerAsync(outcome, changes.OnDateSelection(filter, on), shown, context.RequestAborted);
     }
 

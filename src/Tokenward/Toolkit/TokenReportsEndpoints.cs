@@ -19,6 +19,23 @@ public static class TokenReportsEndpoints
         reports.MapGet("/at_risk", AtRisk).AdminOnly(ApiAccess.Read)
             .WithSummary("Active tokens that expire soon (within=30d) and are still in use (used_within=30d), the most recently used first, each with its fix (admin)");
         reports.MapGet("/no_expiry", NoExpiry).AdminOnly(ApiAccess.Read).WithSummary("Active tokens without an expiry date (admin)");
+        reports.MapGet("/policy_preview", PolicyPreviewAsync).AdminOnly(ApiAccess.Read)
+            .WithSummary("Tokenward: which active tokens a stricter policy (max_lifetime=90, require_expiry=true) would shorten or give an expiry at their next rotation, per owner and kind (admin)");
+    }
+
+    private static async Task<IResult> PolicyPreviewAsync(HttpContext context, TokenInventory inventory, PolicyPreview preview)
+    {
+        var p = await ApiParams.ReadAsync(context);
+        var filter = await ResolveAsync(p, inventory, context.RequestAborted);
+        try
+        {
+            var result = await preview.PreviewAsync(filter, p.Bool("require_expiry"), p.Int("max_lifetime"), context.RequestAborted);
+            return Results.Content(PolicyPreviewJson.From(result).ToJsonString(), "application/json");
+        }
+        catch (ToolkitException e)
+        {
+            throw ApiException.BadRequest(e.Message);
+        }
     }
 
     private static async Task<List<ReportRow>> Expiring(HttpContext context, TokenInventory inventory, TokenRows tokens, TimeProvider clock)

@@ -54,7 +54,7 @@ public class ApplicationSettingsTests
     {
         await using var server = await TestServer.StartAsync();
         var args = new[] { "--data-dir", server.Dir };
-        var set = await TokenwardProcess.RunAsync(null, ["settings", "set", "--max-token-lifetime", "90", "--format", "json", .. args]);
+        var set = await TokenwardProcess.RunAsync(null, ["settings", "set", "--max-token-lifetime", "90", "--yes", "--format", "json", .. args]);
         Assert.True(set.ExitCode == 0, set.Stderr);
         Assert.Contains("\"max_personal_access_token_lifetime\": 90", set.Stdout, StringComparison.Ordinal);
         // The same --format as every other command: a table by default, CSV for spreadsheets.
