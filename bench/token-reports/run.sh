@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # The token toolkit at scale: 1,000,000 tokens (seed-*.sql), on SQLite and on a throwaway PostgreSQL.
-#   - each report through the CLI (`tokenward tokens ...`, whole process: start, one query, output),
+#   - each report through the CLI (`tokenward tokens ...`, whole process: start, one query, output;
+#     expiry-dates names the cliffs, at-risk, a spread's dry run and the policy preview among them),
 #     its raw SQL (the same joins and conditions, through sqlite3/psql) as the baseline, and the
 #     admin endpoint's first page on a warm server;
 #   - `tokens extend` of the 100,000 tokens expiring on 2027-05-22 with an audit event each, against
@@ -54,6 +55,9 @@ TODAY=$(date -u +%F)
 TOMORROW=$(date -u -d tomorrow +%F)
 MONTH=$(date -u -d "$TODAY + 1 month" +%F)
 YEAR=$(date -u -d "$TODAY + 1 year" +%F)
+DAYS30=$(date -u -d "$TODAY + 30 days" +%F)
+DAYS90=$(date -u -d "$TODAY + 90 days" +%F)
+USED_SINCE=$(date -u -d "$TODAY - 2 months" +%F)
 # name | CLI arguments | WHERE of the raw SQL (empty: the dates query) | endpoint
 # (the seed's groups are two levels deep, so the raw SQL of --group spells out one level of subgroups)
 REPORTS=(
@@ -64,6 +68,9 @@ REPORTS=(
   "no-expiry (~99,000)|no-expiry --format lines|p.expires_at IS NULL|no_expiry?page=1"
   "expiring --within 1m --user user77 (2)|expiring --within 1m --user user77 --format json|p.expires_at >= '$TODAY' AND p.expires_at <= '$MONTH' AND u.username = 'user77'|expiring?within=1m&user=user77"
   "expiring --within 1y --group group7 (~150)|expiring --within 1y --group group7 --format json|p.expires_at >= '$TODAY' AND p.expires_at <= '$YEAR' AND ((m.source_type = 'Project' AND m.source_id IN (SELECT id FROM projects WHERE namespace_id IN (SELECT id FROM namespaces WHERE path = 'group7' OR parent_id = (SELECT id FROM namespaces WHERE path = 'group7')))) OR (m.source_type = 'Namespace' AND m.source_id IN (SELECT id FROM namespaces WHERE path = 'group7' OR parent_id = (SELECT id FROM namespaces WHERE path = 'group7'))))|expiring?within=1y&group=group7"
+  "at-risk --within 30d --used-within 2m (~13,000)|at-risk --within 30d --used-within 2m --format json|p.expires_at >= '$TOMORROW' AND p.expires_at <= '$DAYS30' AND p.last_used_at >= '$USED_SINCE'|at_risk?within=30d&used_within=2m"
+  "extend --spread 4w, dry run (backfill day, ~100,000)|extend --expiring-on 2027-05-22 --spread 4w --format json|p.expires_at = '2027-05-22'|"
+  "policy-preview --max-lifetime 90 --require-expiry|policy-preview --max-lifetime 90 --require-expiry --format json|(p.expires_at > '$DAYS90' OR p.expires_at IS NULL)|policy_preview?max_lifetime=90&require_expiry=true"
   "(process start, no rows)|expiring --on 1900-01-01||"
 )
 
