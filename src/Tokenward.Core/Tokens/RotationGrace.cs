@@ -44,7 +44,9 @@ public static class RotationGrace
             return null;
         }
 
-        return TimeSpan.FromSeconds(long.Parse(digits, NumberStyles.None, CultureInfo.InvariantCulture) * Math.Max(seconds, 1));
+        // 999999999d is beyond TimeSpan: anything past the maximum is only "over the maximum".
+        var total = long.Parse(digits, NumberStyles.None, CultureInfo.InvariantCulture) * Math.Max(seconds, 1);
+        return TimeSpan.FromSeconds(Math.Min(total, (long)Max.TotalSeconds + 1));
     }
 
     /// <summary>Whether a revoked token still authenticates at <paramref name="now"/>: up to, not at, the end of its grace.</summary>

@@ -15,6 +15,13 @@ public class RotationGraceParseTests
         Assert.Equal(TimeSpan.FromSeconds(seconds), RotationGrace.Parse(value));
 
     [Theory]
+    [InlineData("999999999d")]
+    [InlineData("999999999h")]
+    [InlineData("8d")]
+    public void Values_past_the_maximum_read_as_past_it_even_beyond_a_TimeSpan(string value) =>
+        Assert.True(RotationGrace.Parse(value) > RotationGrace.Max);
+
+    [Theory]
     [InlineData("")]
     [InlineData("m")]
     [InlineData("-5")]

@@ -102,6 +102,7 @@ public class RotationGraceTests
     [InlineData("99999999999", "grace_period is invalid")]
     [InlineData("8d", "grace_period must be at most 7d (604800 seconds)")]
     [InlineData("604801", "grace_period must be at most 7d (604800 seconds)")]
+    [InlineData("999999999d", "grace_period must be at most 7d (604800 seconds)")]
     public async Task A_bad_or_too_long_grace_period_is_a_400_and_rotates_nothing(string value, string error)
     {
         await using var server = await TestServer.StartAsync();
