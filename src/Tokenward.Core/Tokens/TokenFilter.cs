@@ -55,6 +55,9 @@ public sealed record TokenFilter
 
     public DateTime? LastUsedAfter { get; init; }
 
+    /// <summary>Last used on or after this day (UTC): the reports' day-wide form of <see cref="LastUsedAfter"/>, which the plain SQL selects by too.</summary>
+    public DateOnly? UsedFrom { get; init; }
+
     /// <summary>A part of the name, any case.</summary>
     public string? Search { get; init; }
 
@@ -101,6 +104,12 @@ public sealed record TokenFilter
         if (LastUsedAfter is { } la)
         {
             tokens = tokens.Where(t => t.LastUsedAt >= la);
+        }
+
+        if (UsedFrom is { } usedFrom)
+        {
+            var since = usedFrom.ToDateTime(TimeOnly.MinValue, DateTimeKind.Utc);
+            tokens = tokens.Where(t => t.LastUsedAt >= since);
         }
 
         if (Scope is { } scope)

@@ -15,7 +15,7 @@ public static class AtRiskReport
         var to = within.TryAfter(today) ?? throw new ToolkitException("within: the period would end after 9999-12-31");
         // Used on or after this day: --used-within 30d on 2026-06-30 counts uses from 2026-05-31 on.
         var usedSince = usedWithin.TryBefore(today) ?? DateOnly.MinValue;
-        var selected = filter with { ExpiresFrom = today.AddDays(1), ExpiresTo = to, NoExpiry = false };
+        var selected = filter with { ExpiresFrom = today.AddDays(1), ExpiresTo = to, NoExpiry = false, UsedFrom = usedSince };
         var atRisk = new List<AtRiskToken>();
         await foreach (var row in reports.StreamAsync(selected, ct))
         {

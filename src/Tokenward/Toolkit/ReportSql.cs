@@ -204,6 +204,12 @@ public static class ReportSql
                 Add("p.expires_at IS NULL");
             }
 
+            if (filter.UsedFrom is { } usedFrom)
+            {
+                // SQLite keeps times as ISO text, which orders after the bare date of their day.
+                Add($"p.last_used_at >= {Parameter(engine == DatabaseEngine.Postgres ? usedFrom.ToDateTime(TimeOnly.MinValue, DateTimeKind.Utc) : usedFrom)}");
+            }
+
             if (filter.ExpiresFrom is { } day && filter.ExpiresTo == day)
             {
                 Add($"p.expires_at = {Parameter(day)}");

@@ -43,6 +43,9 @@ public class ReportSqlTests
         f => f with { ExpiresFrom = ToolkitData.D },
         f => f with { ExpiresTo = ToolkitData.D.AddDays(-1) },
         f => f with { NoExpiry = true },
+        // Used on or after a day: the one used at 10:00 on 2026-05-01 is in from that day, out from the next.
+        f => f with { UsedFrom = new DateOnly(2026, 5, 1) },
+        f => f with { UsedFrom = new DateOnly(2026, 5, 2), ExpiresFrom = Today },
     ];
 
     [Theory]
