@@ -34,19 +34,7 @@ public sealed class SpreadFaultTests : TempDir
             var owner = new User { Username = "bulk", Email = "bulk@example.com", Name = "Bulk", CreatedAt = now, UpdatedAt = now };
             db.Users.Add(owner);
             await db.SaveChangesAsync();
-            var tokens = Enumerable.Range(0, Tokens).Select(i => new PersonalAccessToken
-            {
-                UserId = owner.Id,
-                Name = $"bulk {i}",
-                TokenDigest = $"digest-{i}",
-                Scopes = "[\"api\"]",
-                ExpiresAt = expiringOn,
-                CreatedAt = now,
-                UpdatedAt = now,
-            }).ToList();
-            db.PersonalAccessTokens.AddRange(tokens);
-            await db.SaveChangesAsync();
-            ids = tokens.Select(t => t.Id).ToList();
+            ids = await SeededTokens.AddAsync(db, owner.Id, Enumerable.Repeat<DateOnly?>(expiringOn, Tokens), "bulk");
         }
 
         // What an uninterrupted run gives: the one rule, over the whole selection.

@@ -28,22 +28,11 @@ public class ExpiryCliffTests
     internal static async Task<long> SeedAsync(TestServer server, DateOnly from, DateOnly cliff, int spread = Spread, int onCliff = OnCliff)
     {
         var alice = await server.CreateUserAsync("alice");
-        var (templateId, _) = await server.CreateTokenAsync(alice, ["api"], "2026-06-15", "template");
+        // A token made through the API (so its owner is whole), then the rest written straight to the database.
+        await server.CreateTokenAsync(alice, ["api"], "2026-06-15", "template");
         await using var scope = server.Services.CreateAsyncScope();
-        var db = scope.ServiceProvider.GetRequiredService<TokenwardDb>();
-        var template = await db.PersonalAccessTokens.AsNoTracking().SingleAsync(t => t.Id == templateId);
-        var dates = Enumerable.Range(0, spread).Select(i => from.AddDays(i)).Concat(Enumerable.Repeat(cliff, onCliff));
-        db.PersonalAccessTokens.AddRange(dates.Select((d, i) => new PersonalAccessToken
-        {
-            UserId = alice,
-            Name = $"seeded {i}",
-            TokenDigest = $"seeded-digest-{i}",
-            Scopes = template.Scopes,
-            ExpiresAt = d,
-            CreatedAt = template.CreatedAt,
-            UpdatedAt = template.UpdatedAt,
-        }));
-        await db.SaveChangesAsync();
+        var dates = Enumerable.Range(0, spread).Select(i => (DateOnly?)from.AddDays(i)).Concat(Enumerable.Repeat<DateOnly?>(cliff, onCliff));
+        await SeededTokens.AddAsync(scope.ServiceProvider.GetRequiredService<TokenwardDb>(), alice, dates, "seeded");
         return alice;
     }
 
@@ -97,18 +86,8 @@ public class ExpiryCliffTests
         {
             // A second, smaller cliff (20 of 121 with root's token: 16.5 %), which --top 1 leaves out of the table.
             var db = scope.ServiceProvider.GetRequiredService<TokenwardDb>();
-            var source = await db.PersonalAccessTokens.AsNoTracking().FirstAsync(t => t.Name == "seeded 0");
-            db.PersonalAccessTokens.AddRange(Enumerable.Range(0, 20).Select(i => new PersonalAccessToken
-            {
-                UserId = source.UserId,
-                Name = $"second {i}",
-                TokenDigest = $"second-{i}",
-                Scopes = source.Scopes,
-                ExpiresAt = new DateOnly(2099, 6, 1),
-                CreatedAt = source.CreatedAt,
-                UpdatedAt = source.UpdatedAt,
-            }));
-            await db.SaveChangesAsync();
+            var owner = await db.Users.Where(u => u.Username == "alice").Select(u => u.Id).SingleAsync();
+            await SeededTokens.AddAsync(db, owner, Enumerable.Repeat<DateOnly?>(new DateOnly(2099, 6, 1), 20), "second");
         }
 
         var table = await TokenwardProcess.RunAsync(null, ["tokens", "expiry-dates", "--top", "1", "--data-dir", server.Dir]);

@@ -32,20 +32,7 @@ public class SpreadTests
     internal static async Task<List<long>> CliffAsync(ToolkitData data, int count) =>
         await WithAsync(data, async (_, _, db) =>
         {
-            var now = DateTime.UtcNow;
-            var tokens = Enumerable.Range(0, count).Select(i => new PersonalAccessToken
-            {
-                UserId = data.Alice,
-                Name = $"cliff {i}",
-                TokenDigest = $"cliff-digest-{i}",
-                Scopes = "[\"api\"]",
-                ExpiresAt = Cliff,
-                CreatedAt = now,
-                UpdatedAt = now,
-            }).ToList();
-            db.PersonalAccessTokens.AddRange(tokens);
-            await db.SaveChangesAsync();
-            return tokens.Select(t => t.Id).ToList();
+            return await SeededTokens.AddAsync(db, data.Alice, Enumerable.Repeat<DateOnly?>(Cliff, count), "cliff");
         });
 
     private static Task<Dictionary<long, DateOnly?>> ExpiriesAsync(ToolkitData data, IEnumerable<long> ids)
