@@ -9,17 +9,13 @@ namespace Tokenward.Cli;
 /// </summary>
 public static class SpreadHistogram
 {
-    private const int DaysShownByDay = 45;
-
     private const int BarWidth = 50;
 
     public static async Task WriteAsync(TextWriter output, SpreadSummary spread)
     {
-        var byDay = spread.PerDay.Count <= DaysShownByDay;
-        var rows = byDay
-            ? spread.PerDay.Select(d => (Label: d.Date.ToString("yyyy-MM-dd ddd", CultureInfo.InvariantCulture), d.Tokens)).ToList()
-            : spread.PerDay.GroupBy(d => d.Date.AddDays(-(((int)d.Date.DayOfWeek + 6) % 7)))
-                .Select(w => (Label: "week " + w.Key.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture), Tokens: w.Sum(d => d.Tokens))).ToList();
+        var byDay = spread.ShownByDay;
+        var rows = spread.Bars()
+            .Select(d => (Label: byDay ? d.Date.ToString("yyyy-MM-dd ddd", CultureInfo.InvariantCulture) : "week " + d.Date.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture), d.Tokens)).ToList();
         var most = Math.Max(1, rows.Max(r => r.Tokens));
         await output.WriteLineAsync($"{(byDay ? "NEW EXPIRY" : "NEW EXPIRY (WEEK)"),-17}{"TOKENS",7}");
         foreach (var (label, tokens) in rows)

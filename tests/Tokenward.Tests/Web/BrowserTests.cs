@@ -344,7 +344,64 @@ public sealed class BrowserTests(BrowserFixture browser) : IClassFixture<Browser
         await page.GotoAsync("/admin/application_settings");
         await page.FillAsync("#max_lifetime", "90");
         await page.ClickAsync("button:text-is('Save changes')");
+        // Stricter, and "later" (and root's token) expire past 90 days: the preview first, nothing saved yet.
+        Assert.Contains("Not saved yet", await page.InnerTextAsync("#preview-title"), StringComparison.Ordinal);
+        Assert.Contains("bob", await page.InnerTextAsync("#preview-owners"), StringComparison.Ordinal);
+        Assert.NotEqual(90, (int)(await TestServer.Json(await server.GetAsync("/api/v4/application/settings")))["max_personal_access_token_lifetime"]!);
+        await ShotAsync(page, "admin-application-settings-preview");
+        await page.ClickAsync("button:text-is('Apply the stricter policy')");
+        Assert.Contains("Saved.", await page.InnerTextAsync("main"), StringComparison.Ordinal);
         await ShotAsync(page, "admin-application-settings");
         Assert.Equal(90, (int)(await TestServer.Json(await server.GetAsync("/api/v4/application/settings")))["max_personal_access_token_lifetime"]!);
+    }
+
+    [Fact]
+    public async Task An_admin_sees_who_still_uses_a_cliffs_tokens_and_spreads_the_cliff()
+    {
+        // Today is 2026-06-01 on the server's clock; the cliff is 40 days ahead.
+        await using var server = await TestServer.StartAsync();
+        await UserWithPasswordAsync(server, "boss", admin: true);
+        var aliceId = await server.CreateUserAsync("alice");
+        var ids = new List<long>();
+        for (var i = 0; i < 12; i++)
+        {
+            ids.Add((await server.CreateTokenAsync(aliceId, ["read_api"], "2026-07-11", $"deploy {i}")).Id);
+        }
+
+        await using (var scope = server.Services.CreateAsyncScope())
+        {
+            var used = ids.Take(3).ToList();
+            await scope.ServiceProvider.GetRequiredService<TokenwardDb>().PersonalAccessTokens.Where(t => used.Contains(t.Id))
+                .ExecuteUpdateAsync(s => s.SetProperty(t => t.LastUsedAt, new DateTime(2026, 5, 30, 8, 0, 0, DateTimeKind.Utc)));
+        }
+
+        var (context, page) = await OpenAsync(server);
+        await using var _ = context;
+        await SignInAsync(page, "boss");
+        await page.GotoAsync("/admin/expiry_calendar");
+        await page.ClickAsync("text=who still uses these tokens");
+        Assert.Equal("3", await page.InnerTextAsync("#at-risk-count"));
+        Assert.Equal("40d", await page.InputValueAsync("#within"));
+        Assert.Contains("notify owner", await page.InnerTextAsync("#at-risk"), StringComparison.Ordinal);
+        await ShotAsync(page, "admin-tokens-at-risk");
+
+        await page.GotoAsync("/admin/expiry_calendar?day=2026-07-11");
+        await page.FillAsync("#new_expires_at", "2026-09-01");
+        await page.FillAsync("#spread", "4w");
+        await page.CheckAsync("input[name='workdays']");
+        await page.ClickAsync("button:text-is('Preview the extension')");
+        Assert.Contains("to dates spread from 2026-09-01 to 2026-09-28, workdays only", await page.InnerTextAsync("#day"), StringComparison.Ordinal);
+        // Twelve tokens over twenty workdays: one a day on twelve of them, none on a weekend.
+        var counts = await page.Locator("#spread-plan tbody td.num").AllInnerTextsAsync();
+        Assert.Equal((20, 12), (counts.Count, counts.Sum(c => int.Parse(c, CultureInfo.InvariantCulture))));
+        await ShotAsync(page, "admin-expiry-calendar-spread");
+        await page.ClickAsync("button:text-is('Spread 12 tokens')");
+        Assert.Contains("Spread 12 tokens over 2026-09-01 to 2026-09-28, workdays only", await page.InnerTextAsync("#day"), StringComparison.Ordinal);
+        await using (var scope = server.Services.CreateAsyncScope())
+        {
+            var dates = await scope.ServiceProvider.GetRequiredService<TokenwardDb>().PersonalAccessTokens.Where(t => ids.Contains(t.Id)).Select(t => t.ExpiresAt!.Value).ToListAsync();
+            Assert.Equal(12, dates.Distinct().Count());
+            Assert.All(dates, d => Assert.True(d.DayOfWeek is not (DayOfWeek.Saturday or DayOfWeek.Sunday) && d >= new DateOnly(2026, 9, 1) && d <= new DateOnly(2026, 9, 28), d.ToString()));
+        }
     }
 }

@@ -367,7 +367,7 @@ public sealed class WebUiTests
         await using var server = await TestServer.StartAsync();
         await UserWithPasswordAsync(server, "alice");
         await UserWithPasswordAsync(server, "boss", admin: true);
-        string[] pages = ["/admin/credentials", "/admin/expiry_calendar", "/admin/authentication_failures", "/admin/audit_logs", "/admin/users", "/admin/application_settings"];
+        string[] pages = ["/admin/credentials", "/admin/expiry_calendar", "/admin/at_risk", "/admin/authentication_failures", "/admin/audit_logs", "/admin/users", "/admin/application_settings"];
         using var alice = await SignedInAsync(server, "alice");
         using var boss = await SignedInAsync(server, "boss");
         foreach (var page in pages)
@@ -409,7 +409,7 @@ public sealed class WebUiTests
         await using var server = await TestServer.StartAsync();
         await UserWithPasswordAsync(server, "boss", admin: true);
         using var web = await SignedInAsync(server, "boss");
-        foreach (var path in new[] { "/admin/audit_logs?created_before=9999-12-31", "/admin/expiry_calendar?day=9999-12-31", "/admin/credentials?expires_on=9999-12-31&page=99999", "/admin/credentials?within=9999y" })
+        foreach (var path in new[] { "/admin/audit_logs?created_before=9999-12-31", "/admin/expiry_calendar?day=9999-12-31", "/admin/credentials?expires_on=9999-12-31&page=99999", "/admin/credentials?within=9999y", "/admin/at_risk?within=9999y&used_within=9999y" })
         {
             Assert.True((int)(await web.GetAsync(path)).Status < 500, path);
         }

@@ -2,13 +2,21 @@ using System.Globalization;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.AspNetCore.Mvc.RazorPages;
 using Tokenward.Settings;
+using Tokenward.Toolkit;
 
 namespace Tokenward.Web.Pages.Admin;
 
-/// <summary>The token policy (GitLab's Settings → General → Account and limit): whether tokens must expire, and their maximum lifetime.</summary>
-public sealed class ApplicationSettingsModel(ApplicationSettings settings) : PageModel
+/// <summary>
+/// The token policy (GitLab's Settings → General → Account and limit): whether tokens must expire,
+/// and their maximum lifetime. A stricter policy that changes tokens at their next rotation is
+/// shown first (<see cref="PolicyPreview"/>, as <c>settings set</c> does) and saved only once confirmed.
+/// </summary>
+public sealed class ApplicationSettingsModel(ApplicationSettings settings, PolicyPreview policyPreview) : PageModel
 {
     public TokenPolicy Policy { get; private set; } = null!;
+
+    /// <summary>The stricter policy waiting for its confirmation, with the tokens it changes.</summary>
+    public PolicyPreviewResult? Preview { get; private set; }
 
     public string? Message { get; private set; }
 
@@ -28,6 +36,20 @@ public sealed class ApplicationSettingsModel(ApplicationSettings settings) : Pag
         {
             try
             {
+                var current = await settings.PolicyAsync(ct);
+                var stricter = days < current.MaxPersonalAccessTokenLifetime || (require && !current.RequirePersonalAccessTokenExpiry);
+                // Out of range is for UpdateAsync to refuse, in the words the API uses.
+                if (stricter && form["confirm"] != "1" && days is >= 1 and <= TokenPolicy.MaxLifetimeCeiling)
+                {
+                    var preview = await policyPreview.PreviewAsync(new TokenFilter(), require, days, ct);
+                    if (preview.Affected > 0)
+                    {
+                        Preview = preview;
+                        Policy = current;
+                        return Page();
+                    }
+                }
+
                 Policy = await settings.UpdateAsync(require, days, ct);
                 Message = "Saved. The policy applies to tokens created or rotated from now on.";
                 return Page();

@@ -8,7 +8,8 @@ namespace Tokenward.Web.Pages.Admin;
 /// <summary>
 /// The expiry calendar: active tokens expiring per day and per week over the next 12 months,
 /// counted by the same query as <c>tokens expiry-dates</c>, cliffs marked; a day's tokens, and
-/// their bulk extension with the toolkit's rules (dry run first, then a confirmation, audited).
+/// their bulk extension with the toolkit's rules (dry run first, then a confirmation, audited),
+/// to one date or spread over a window as <c>tokens extend --spread</c> does.
 /// </summary>
 public sealed class ExpiryCalendarModel(TokenInventory inventory, TokenRows rows, TokenChanges changes, TimeProvider clock, Hosting.TokenwardSettings settings) : PageModel
 {
@@ -44,6 +45,11 @@ public sealed class ExpiryCalendarModel(TokenInventory inventory, TokenRows rows
 
     public DateOnly? NewExpiry { get; private set; }
 
+    /// <summary>The spread's length as typed (<c>4w</c>); null extends to one date.</summary>
+    public string? Spread { get; private set; }
+
+    public bool Workdays { get; private set; }
+
     public string? Error { get; private set; }
 
     public DateOnly Start => Today.AddDays(1);
@@ -76,15 +82,37 @@ public sealed class ExpiryCalendarModel(TokenInventory inventory, TokenRows rows
         }
 
         NewExpiry = newExpiry;
+        Spread = Request.Form["spread"].ToString().Trim() is { Length: > 0 } text ? text : null;
+        Workdays = Request.Form["workdays"] == "1";
         if (WebQuery.Date(day) is not { } on)
         {
             await LoadAsync(null, ct);
             return Refused("Choose a day first.");
         }
 
+        Period? length = null;
+        if (Spread is not null)
+        {
+            if (!Period.TryParse(Spread, out var parsed))
+            {
+                await LoadAsync(day, ct);
+                return Refused("Spread over must be a period like 2w, 4w or 3m (or empty for one date).");
+            }
+
+            length = parsed;
+        }
+        else if (Workdays)
+        {
+            await LoadAsync(day, ct);
+            return Refused("Workdays only goes with a spread: give the period to spread over.");
+        }
+
         try
         {
-            var result = await changes.ExtendAsync(new TokenFilter(), on, newExpiry, includeExpired: false, ignorePolicy: false, dryRun, null, null, ct);
+            // The same calls as tokens extend [--spread]: one date, or the window that starts on it.
+            var result = length is null
+                ? await changes.ExtendAsync(new TokenFilter(), on, newExpiry, includeExpired: false, ignorePolicy: false, dryRun, null, null, ct)
+                : await changes.SpreadAsync(new TokenFilter(), on, newExpiry, length, Workdays, includeExpired: false, ignorePolicy: false, dryRun, null, null, ct);
             if (dryRun)
             {
                 Planned = result;
