@@ -218,7 +218,8 @@ public static class TokenChangeCommands
     private static Command Rotate()
     {
         var expiresAt = new Option<string?>("--expires-at") { Description = "The new token's expiry, YYYY-MM-DD (default: one week, as GitLab)" };
-        var command = new Command("rotate", "Rotate one token: revoke it and print its successor, once") { Id, expiresAt };
+        var grace = new Option<string?>("--grace-period") { Description = "Keep the old token working this long after the rotation: 3600, 90s, 30m, 1h, 2d (at most 7d; Tokenward's extension)" };
+        var command = new Command("rotate", "Rotate one token: revoke it and print its successor, once") { Id, expiresAt, grace };
         AddRemoteAndApply(command);
         command.SetAction(async (result, ct) =>
         {
@@ -227,6 +228,7 @@ public static class TokenChangeCommands
             // Checked first: the successor is shown once, so no output problem may come after the rotation.
             var format = GlobalOptions.FormatWithoutLines(result);
             var expiry = result.GetValue(expiresAt) is { } e ? ToolkitOptions.Date("--expires-at", e) : (DateOnly?)null;
+            var gracePeriod = result.GetValue(grace) is { } g ? GracePeriod(g) : (TimeSpan?)null;
             await using var source = await ToolkitSource.OpenAsync(result, ct);
             string plaintext;
             long newId;
@@ -240,7 +242,18 @@ public static class TokenChangeCommands
                     return 0;
                 }
 
-                var path = string.Create(CultureInfo.InvariantCulture, $"api/v4/personal_access_tokens/{id}/rotate") + (expiry is { } d ? $"?expires_at={d:yyyy-MM-dd}" : string.Empty);
+                var query = new List<string>();
+                if (expiry is { } d)
+                {
+                    query.Add($"expires_at={d:yyyy-MM-dd}");
+                }
+
+                if (gracePeriod is { } period)
+                {
+                    query.Add(string.Create(CultureInfo.InvariantCulture, $"grace_period={(long)period.TotalSeconds}"));
+                }
+
+                var path = string.Create(CultureInfo.InvariantCulture, $"api/v4/personal_access_tokens/{id}/rotate") + (query.Count > 0 ? "?" + string.Join('&', query) : string.Empty);
                 var rotated = (await api.WriteAsync(HttpMethod.Post, path, ct))!.Value;
                 plaintext = rotated.GetProperty("token").GetString()!;
                 newId = rotated.GetProperty("id").GetInt64();
@@ -260,7 +273,7 @@ public static class TokenChangeCommands
                     throw new ToolkitException($"token {id} is already revoked");
                 }
 
-                var (token, secret) = await services.Get<PersonalAccessTokenService>().RotateAsync(id, expiry, ct);
+                var (token, secret) = await services.Get<PersonalAccessTokenService>().RotateAsync(id, expiry, gracePeriod, ct);
                 (plaintext, newId) = (secret, token.Id);
             }
 
@@ -274,7 +287,8 @@ public static class TokenChangeCommands
             }
             else
             {
-                await Console.Out.WriteLineAsync($"Rotated token {id}; its successor is token {newId}. Store this now, it is not shown again:");
+                var until = gracePeriod is { Ticks: > 0 } kept ? $" Token {id} keeps working for {kept.TotalSeconds.ToString(CultureInfo.InvariantCulture)} s more, then stops." : string.Empty;
+                await Console.Out.WriteLineAsync($"Rotated token {id}; its successor is token {newId}.{until} Store this now, it is not shown again:");
                 await Console.Out.WriteLineAsync(plaintext);
             }
 
@@ -282,6 +296,14 @@ public static class TokenChangeCommands
         });
         return command;
     }
+
+    /// <summary>A rotation's <c>--grace-period</c>, as the API reads <c>grace_period</c>.</summary>
+    private static TimeSpan GracePeriod(string text) => Core.Tokens.RotationGrace.Parse(text) switch
+    {
+        null => throw new CliException($"--grace-period must be whole seconds or one unit (90s, 30m, 1h, 2d), not '{text}'."),
+        var p when p > Core.Tokens.RotationGrace.Max => throw new CliException($"--grace-period must be at most {Core.Tokens.RotationGrace.MaxText}."),
+        var p => p.Value,
+    };
 
     /// <summary>What a change of one token did or would do: a sentence, or its action, dry run and id as JSON or CSV.</summary>
     private static Task PrintOneAsync(ParseResult result, string action, bool dryRun, long id, string sentence) =>

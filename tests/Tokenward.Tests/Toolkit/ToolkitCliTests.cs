@@ -231,6 +231,41 @@ public class ToolkitCliTests
     }
 
     [Fact]
+    public async Task Rotate_keeps_the_old_token_for_its_grace_period_locally_and_remotely()
+    {
+        var data = await ToolkitData.CreateAsync(DatabaseEngine.Sqlite);
+        await using var _ = data.Server;
+        var (remoteId, remoteOld) = await data.Server.CreateTokenAsync(data.Alice, ["api"], "2026-12-31", "remote");
+        var remote = await RemoteAsync(data.Server.BaseAddress, TestServer.RootToken, "rotate", "--id", remoteId.ToString(System.Globalization.CultureInfo.InvariantCulture), "--grace-period", "30m", "--yes");
+        Assert.True(remote.ExitCode == 0, remote.Stderr);
+        Assert.Contains($"Token {remoteId} keeps working for 1800 s more", remote.Stdout, StringComparison.Ordinal);
+        await Expect.StatusAsync(await data.Server.GetAsync("/api/v4/user", remoteOld), 200);
+        data.Server.Clock.Advance(TimeSpan.FromMinutes(31));
+        await Expect.StatusAsync(await data.Server.GetAsync("/api/v4/user", remoteOld), 401);
+
+        // Locally the process's own clock starts the grace: an hour from now.
+        var (localId, _) = await data.Server.CreateTokenAsync(data.Alice, ["api"], "2026-12-31", "local");
+        var before = TimeProvider.System.GetUtcNow().UtcDateTime;
+        var local = await LocalAsync(data, "rotate", "--id", localId.ToString(System.Globalization.CultureInfo.InvariantCulture), "--grace-period", "1h", "--yes", "--format", "json");
+        Assert.True(local.ExitCode == 0, local.Stderr);
+        await DbAsync(data, async db =>
+        {
+            var old = await db.PersonalAccessTokens.SingleAsync(t => t.Id == localId);
+            Assert.True(old.Revoked);
+            Assert.InRange(old.RotationGraceUntil!.Value, before.AddHours(1).AddMinutes(-1), before.AddHours(1).AddMinutes(5));
+        });
+
+        foreach (var bad in new[] { "soon", "8d", "-1h" })
+        {
+            var refused = await LocalAsync(data, "rotate", "--id", data.OnD.ToString(System.Globalization.CultureInfo.InvariantCulture), "--grace-period", bad, "--yes");
+            Assert.NotEqual(0, refused.ExitCode);
+            Assert.Contains("--grace-period", refused.Stderr, StringComparison.Ordinal);
+        }
+
+        await DbAsync(data, async db => Assert.False((await db.PersonalAccessTokens.SingleAsync(t => t.Id == data.OnD)).Revoked));
+    }
+
+    [Fact]
     public async Task Remote_mode_waits_out_429_retries_5xx_and_reports_401_and_403()
     {
         var data = await ToolkitData.CreateAsync(DatabaseEngine.Sqlite);
