@@ -49,6 +49,16 @@ public static class RotationGrace
         return TimeSpan.FromSeconds(Math.Min(total, (long)Max.TotalSeconds + 1));
     }
 
+    /// <summary>What is wrong with <paramref name="value"/> as a grace period, after its name (GitLab's wording), or null when it is one.</summary>
+    public static string? Problem(string value, out TimeSpan period)
+    {
+        var parsed = Parse(value);
+        period = parsed ?? TimeSpan.Zero;
+        return parsed is null ? "is invalid"
+            : parsed > Max ? string.Create(CultureInfo.InvariantCulture, $"must be at most {MaxText} ({(long)Max.TotalSeconds} seconds)")
+            : null;
+    }
+
     /// <summary>Whether a revoked token still authenticates at <paramref name="now"/>: up to, not at, the end of its grace.</summary>
     public static bool InGrace(bool revoked, DateTime? graceUntil, DateTime now) => revoked && graceUntil is { } until && now < until;
 }

@@ -298,12 +298,9 @@ public static class TokenChangeCommands
     }
 
     /// <summary>A rotation's <c>--grace-period</c>, as the API reads <c>grace_period</c>.</summary>
-    private static TimeSpan GracePeriod(string text) => Core.Tokens.RotationGrace.Parse(text) switch
-    {
-        null => throw new CliException($"--grace-period must be whole seconds or one unit (90s, 30m, 1h, 2d), not '{text}'."),
-        var p when p > Core.Tokens.RotationGrace.Max => throw new CliException($"--grace-period must be at most {Core.Tokens.RotationGrace.MaxText}."),
-        var p => p.Value,
-    };
+    private static TimeSpan GracePeriod(string text) => Core.Tokens.RotationGrace.Problem(text, out var period) is { } problem
+        ? throw new CliException($"--grace-period {problem}: whole seconds or one unit (90s, 30m, 1h, 2d), not '{text}'.")
+        : period;
 
     /// <summary>What a change of one token did or would do: a sentence, or its action, dry run and id as JSON or CSV.</summary>
     private static Task PrintOneAsync(ParseResult result, string action, bool dryRun, long id, string sentence) =>

@@ -23,6 +23,9 @@ public sealed class CliffNotices(TokenwardDb db, TokenInventory inventory, Token
 
     private double Percent => settings.ExpiryCliffPercent;
 
+    /// <summary>The dates as counted for this instance's first delivery: one scan of the tokens per channel's run, not one per delivery.</summary>
+    private List<ExpiryDateCount>? _counted;
+
     /// <summary>The deliveries due now for the cliffs ahead that are not recorded yet.</summary>
     public async Task<List<NotificationDelivery>> PlanAsync(IReadOnlyList<string> channels, DateTime now, CancellationToken ct)
     {
@@ -85,8 +88,8 @@ public sealed class CliffNotices(TokenwardDb db, TokenInventory inventory, Token
             return null;
         }
 
-        var dates = await inventory.ExpiryDatesAsync(new TokenFilter(), today, ExpiryCliffs.MostCliffs(Percent), ct);
-        if (dates.FirstOrDefault(x => x.Date == d.ExpiresAt) is not { } day || !day.IsCliff(Percent))
+        _counted ??= await inventory.ExpiryDatesAsync(new TokenFilter(), today, ExpiryCliffs.MostCliffs(Percent), ct);
+        if (_counted.FirstOrDefault(x => x.Date == d.ExpiresAt) is not { } day || !day.IsCliff(Percent))
         {
             await ledger.CancelAsync(d, "the day is no expiry cliff any more");
             return null;

@@ -15,9 +15,6 @@ public static class GracePeriodParam
             return null;
         }
 
-        var period = RotationGrace.Parse(value) ?? throw ApiException.InvalidParameter($"{Name} is invalid");
-        return period <= RotationGrace.Max
-            ? period
-            : throw ApiException.InvalidParameter($"{Name} must be at most {RotationGrace.MaxText} ({(long)RotationGrace.Max.TotalSeconds} seconds)");
+        return RotationGrace.Problem(value, out var period) is { } problem ? throw ApiException.InvalidParameter($"{Name} {problem}") : period;
     }
 }

@@ -165,9 +165,13 @@ public sealed class PersonalAccessTokenService(
 
     /// <summary>Ends a rotated token's grace at <paramref name="now"/> if it is still running.</summary>
     /// <returns>Whether it was running.</returns>
-    private async Task<bool> EndGraceAsync(long tokenId, DateTime now, CancellationToken ct) =>
-        await db.PersonalAccessTokens.Where(t => t.Id == tokenId && t.Revoked && t.RotationGraceUntil != null && t.RotationGraceUntil > now)
-            .ExecuteUpdateAsync(s => s.SetProperty(t => t.RotationGraceUntil, now).SetProperty(t => t.UpdatedAt, now), ct) > 0;
+    private async Task<bool> EndGraceAsync(long tokenId, DateTime now, CancellationToken ct) => await EndGraceAsync([tokenId], now, ct) > 0;
+
+    /// <summary>Ends the graces still running among these tokens at <paramref name="now"/>, in one statement.</summary>
+    /// <returns>How many were running.</returns>
+    private Task<int> EndGraceAsync(List<long> tokenIds, DateTime now, CancellationToken ct) =>
+        db.PersonalAccessTokens.Where(t => tokenIds.Contains(t.Id) && t.Revoked && t.RotationGraceUntil != null && t.RotationGraceUntil > now)
+            .ExecuteUpdateAsync(s => s.SetProperty(t => t.RotationGraceUntil, now).SetProperty(t => t.UpdatedAt, now), ct);
 
     /// <summary>
     /// Revokes the token and issues its successor (same name, description, scopes, owner and
@@ -310,10 +314,7 @@ public sealed class PersonalAccessTokenService(
             await bots.LockAsync(reused.UserId, ct);
             var count = await db.PersonalAccessTokens.Where(t => active.Contains(t.Id) && !t.Revoked)
                 .ExecuteUpdateAsync(s => s.SetProperty(t => t.Revoked, true).SetProperty(t => t.UpdatedAt, now), ct);
-            foreach (var id in active)
-            {
-                count += await EndGraceAsync(id, now, ct) ? 1 : 0;
-            }
+            count += await EndGraceAsync(active, now, ct);
 
             await audit.RecordAsync(actor.Current, subject.EntityType, subject.EntityId, "token_family_revoked", "PersonalAccessToken", reused.Id,
                 new { reused_token_id = reused.Id, reason, family = family.Order().ToArray(), revoked = active.Order().ToArray() }, ct);

@@ -16,14 +16,10 @@ public static class AtRiskReport
         // Used on or after this day: --used-within 30d on 2026-06-30 counts uses from 2026-05-31 on.
         var usedSince = usedWithin.TryBefore(today) ?? DateOnly.MinValue;
         var selected = filter with { ExpiresFrom = today.AddDays(1), ExpiresTo = to, NoExpiry = false, UsedFrom = usedSince };
+        // The selection (the database's SQL, or the remote rows' filter) leaves out revoked and unused tokens.
         var atRisk = new List<AtRiskToken>();
         await foreach (var row in reports.StreamAsync(selected, ct))
         {
-            if (row.Revoked || row.LastUsedAt is not { } used || DateOnly.FromDateTime(used) < usedSince)
-            {
-                continue;
-            }
-
             atRisk.Add(AtRiskToken.For(row, row.ExpiresAt!.Value.DayNumber - today.DayNumber, calls?.PerDay(row.Id)));
         }
 

@@ -54,7 +54,7 @@ public sealed record AtRiskToken(ReportRow Token, int DaysLeft, double? CallsPer
     /// <summary>The report row's JSON (the admin API's token fields) with the risk's.</summary>
     public JsonObject ToJson()
     {
-        var json = JsonNode.Parse(JsonSerializer.Serialize(Token, ReportRowJson.Options))!.AsObject();
+        var json = JsonSerializer.SerializeToNode(Token, ReportRowJson.Options)!.AsObject();
         json["days_left"] = DaysLeft;
         json["calls_per_day"] = CallsPerDay is { } c ? Math.Round(c, 2) : null;
         json["fix"] = Fix;

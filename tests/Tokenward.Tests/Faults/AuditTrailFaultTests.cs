@@ -39,17 +39,7 @@ public sealed class AuditTrailFaultTests : TempDir
             var owner = new User { Username = "bulk", Email = "bulk@example.com", Name = "Bulk", CreatedAt = now, UpdatedAt = now };
             db.Users.Add(owner);
             await db.SaveChangesAsync();
-            db.PersonalAccessTokens.AddRange(Enumerable.Range(0, Tokens).Select(i => new PersonalAccessToken
-            {
-                UserId = owner.Id,
-                Name = $"bulk {i}",
-                TokenDigest = $"digest-{i}",
-                Scopes = "[\"api\"]",
-                ExpiresAt = expiringOn,
-                CreatedAt = now,
-                UpdatedAt = now,
-            }));
-            await db.SaveChangesAsync();
+            await SeededTokens.AddAsync(db, owner.Id, Enumerable.Repeat<DateOnly?>(expiringOn, Tokens), "bulk");
         }
 
         string[] extend = ["tokens", "extend", "--expiring-on", expiringOn.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture), "--to", target.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture), "--yes", .. DatabaseArgs(database)];
